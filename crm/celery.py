@@ -1,0 +1,31 @@
+"""The Celery app, its queues and the one beat schedule (exactly one beat process runs it)."""
+
+import os
+from enum import StrEnum
+
+from celery import Celery
+from celery.signals import task_postrun, task_prerun
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.dev")
+
+
+class Queue(StrEnum):
+    DEFAULT = "default"
+    SCORING = "scoring"
+    MESSAGING = "messaging"
+
+
+app = Celery("crm")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule: dict[str, dict] = {}
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_stale_connections(**_kwargs) -> None:
+    # Workers hold DB connections across tasks; drop broken or aged ones (PITFALLS 39).
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -1,0 +1,19 @@
+"""Test settings: the same real PostgreSQL and Redis as production, other databases/keys."""
+
+import os
+
+from crm.env import database_from_url
+from crm.settings.base import *  # noqa: F403
+
+_url_var = "TEST_DATABASE_OWNER_URL" if os.environ.get("DB_ROLE") == "owner" else "TEST_DATABASE_URL"
+DATABASES["default"].update(database_from_url(os.environ.get(_url_var, "postgres://shopcrm_app@localhost:5432/shopcrm_test")))  # noqa: F405
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+# pytest-django must not create or migrate the database: conftest does it as the owner role.
+DATABASES["default"]["TEST"] = {"NAME": DATABASES["default"]["NAME"]}  # noqa: F405
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", REDIS_URL)  # noqa: F405
+CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405
+CACHES["default"]["KEY_PREFIX"] = "shopcrm-test"  # noqa: F405
+CELERY_BROKER_URL = REDIS_URL
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"api_key": "100000/min"}  # noqa: F405

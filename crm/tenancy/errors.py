@@ -1,0 +1,71 @@
+"""One error shape for every API 4xx: {"code": ..., "detail": ..., "fields": {...}}."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "The request conflicts with the current state."
+
+
+class Unprocessable(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "unprocessable"
+    default_detail = "The request is well-formed but cannot be processed."
+
+
+def _flatten(errors, prefix: str = "") -> dict[str, list[str]]:
+    """{"lines": [{"quantity": ["..."]}]} -> {"lines.0.quantity": ["..."]}."""
+    if isinstance(errors, dict):
+        flat: dict[str, list[str]] = {}
+        for name, value in errors.items():
+            flat.update(_flatten(value, f"{prefix}.{name}" if prefix else str(name)))
+        return flat
+    if isinstance(errors, list) and errors and not all(isinstance(item, str) for item in errors):
+        flat = {}
+        for index, value in enumerate(errors):
+            if value:
+                flat.update(_flatten(value, f"{prefix}.{index}" if prefix else str(index)))
+        return flat
+    messages = errors if isinstance(errors, list) else [errors]
+    return {prefix or "non_field_errors": [str(message) for message in messages]}
+
+
+def error_body(code: str, detail: str, fields: dict | None = None) -> dict:
+    return {"code": code, "detail": detail, "fields": fields or {}}
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _flatten(exc.detail)
+        first_field, first_messages = next(iter(fields.items()))
+        body = error_body("invalid", f"{first_field}: {first_messages[0]}", fields)
+    else:
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
+        body = error_body(codes if isinstance(codes, str) else "error", str(exc.detail))
+    return Response(body, status=response.status_code, headers=dict(response.items()))
+
+
+def json_not_found(request, exception=None):
+    return JsonResponse(error_body("not_found", "Not found."), status=404)
+
+
+def json_server_error(request):
+    logger.error("api.server_error", extra={"path": request.path})
+    return JsonResponse(error_body("server_error", "Internal server error."), status=500)

@@ -1,0 +1,36 @@
+"""The base of every tenant-owned model."""
+
+from django.db import models
+
+from crm.tenancy.context import require_shop_id
+
+
+class ShopScopedQuerySet(models.QuerySet):
+    pass
+
+
+class ShopScopedManager(models.Manager.from_queryset(ShopScopedQuerySet)):
+    """Fail-closed default manager: filters by the shop in scope and raises
+    `ShopScopeError` when there is none. It is a safety net; the boundary is the
+    database's row-level security (crm/tenancy/migrations.py)."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(shop_id=require_shop_id())
+
+
+class ShopOwnedModel(models.Model):
+    """Every row belongs to exactly one shop, set at creation and never changed.
+
+    `objects` is scoped to the current shop; `all_shops` crosses shops and is allowed only
+    in the modules listed in tests/architecture/test_tenancy_rules.py (admin, beat
+    dispatchers, platform commands). Each concrete subclass's migration must apply
+    `TenantTable` so the database enforces the same boundary.
+    """
+
+    shop = models.ForeignKey("crm.Shop", on_delete=models.CASCADE, editable=False, related_name="+")
+
+    objects = ShopScopedManager()
+    all_shops = models.Manager()
+
+    class Meta:
+        abstract = True
