@@ -1,0 +1,271 @@
+"""Customer profiles and what hangs off them: channel ids, consent, tags, notes, merges.
+
+Data and constraints only; writes go through customers/services/ and customers/identity.py.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.tenancy.models import ShopOwnedModel
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Channel(models.TextChoices):
+    """Where a customer or an order came from (shared with orders/)."""
+
+    WEB = "web", _("Web store")
+    APP = "app", _("App")
+    MINI_PROGRAM = "mini_program", _("Mini-program")
+    MARKETPLACE = "marketplace", _("Marketplace")
+    OFFLINE = "offline", _("Offline store")
+    PHONE = "phone", _("Phone")
+    IMPORT = "import", _("Import")
+    STAFF = "staff", _("Staff")
+
+
+class Gender(models.TextChoices):
+    UNKNOWN = "unknown", _("Unknown")
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+
+
+class Customer(ShopOwnedModel):
+    """One person as the shop knows them.
+
+    `phone` (E.164) and `email` (lower-cased, trimmed) are unique per shop among live
+    customers (not merged away), so concurrent creates for the same person converge on
+    one row (customers/identity.py). The order stats are denormalized and maintained only
+    by `customer_stats_refresh`.
+    """
+
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, null=True, blank=True)
+    email = models.CharField(_("email"), max_length=254, null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, default=Gender.UNKNOWN)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    province = models.CharField(_("province"), max_length=64, blank=True)
+    city = models.CharField(_("city"), max_length=64, blank=True)
+    district = models.CharField(_("district"), max_length=64, blank=True)
+    source_channel = models.CharField(_("source channel"), max_length=20, choices=Channel.choices, blank=True)
+    attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
+    is_automated_targeting_refused = models.BooleanField(_("refuses automated targeting"), default=False)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_duplicates", editable=False
+    )
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    orders_count = models.PositiveIntegerField(_("orders"), default=0, editable=False)
+    total_spent = models.DecimalField(_("total spent"), default=Decimal("0"), editable=False, **MONEY)
+    refunds_count = models.PositiveIntegerField(_("refunds"), default=0, editable=False)
+    refunded_amount = models.DecimalField(_("refunded"), default=Decimal("0"), editable=False, **MONEY)
+    first_order_at = models.DateTimeField(_("first order"), null=True, blank=True, editable=False)
+    last_order_at = models.DateTimeField(_("last order"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "phone"],
+                condition=Q(merged_into__isnull=True, phone__isnull=False),
+                name="customer_shop_phone_live_uniq",
+            ),
+            models.UniqueConstraint(
+                fields=["shop", "email"],
+                condition=Q(merged_into__isnull=True, email__isnull=False),
+                name="customer_shop_email_live_uniq",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["shop", "last_order_at", "id"], name="customer_shop_last_order_idx"),
+            models.Index(fields=["shop", "total_spent", "id"], name="customer_shop_spent_idx"),
+            models.Index(fields=["shop", "merged_into"], name="customer_shop_merged_idx"),
+            # Partial matches on name/phone/email (LIKE '%x%'); btree_gin lets shop_id lead.
+            GinIndex(fields=["shop", "name"], opclasses=["int8_ops", "gin_trgm_ops"], name="customer_name_trgm"),
+            GinIndex(fields=["shop", "phone"], opclasses=["int8_ops", "gin_trgm_ops"], name="customer_phone_trgm"),
+            GinIndex(fields=["shop", "email"], opclasses=["int8_ops", "gin_trgm_ops"], name="customer_email_trgm"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.phone or self.email or f"#{self.pk}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.merged_into_id is None
+
+    @property
+    def average_order_value(self) -> Decimal | None:
+        if not self.orders_count:
+            return None
+        return (self.total_spent / self.orders_count).quantize(Decimal("0.01"))
+
+
+class CustomerChannelId(ShopOwnedModel):
+    """The storefront's own id for this customer on one channel."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="channel_ids")
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    external_id = models.CharField(_("external id"), max_length=128)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("channel id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "channel", "external_id"], name="customer_channel_id_shop_channel_ext_uniq"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["shop", "customer"], name="customer_channel_id_cust_idx"),
+            models.Index(fields=["shop", "external_id"], name="customer_channel_id_ext_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.external_id}"
+
+
+class AttributeType(models.TextChoices):
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date")
+    BOOLEAN = "boolean", _("Yes/no")
+    CHOICE = "choice", _("Choice")
+
+
+class CustomerAttributeDefinition(ShopOwnedModel):
+    """The shop-defined schema of one key of `Customer.attributes`."""
+
+    key = models.SlugField(_("key"), max_length=50)
+    label = models.CharField(_("label"), max_length=100)
+    type = models.CharField(_("type"), max_length=10, choices=AttributeType.choices, default=AttributeType.TEXT)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("custom attribute")
+        constraints = [models.UniqueConstraint(fields=["shop", "key"], name="customer_attr_def_shop_key_uniq")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ConsentChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+
+
+class ConsentPurpose(models.TextChoices):
+    MARKETING = "marketing", _("Marketing")
+    CARE = "care", _("Care")
+
+
+class CustomerConsent(ShopOwnedModel):
+    """The current consent for one (channel, purpose); no row means not granted."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(_("channel"), max_length=10, choices=ConsentChannel.choices)
+    purpose = models.CharField(_("purpose"), max_length=10, choices=ConsentPurpose.choices)
+    is_granted = models.BooleanField(_("granted"), default=False)
+    source = models.CharField(_("source"), max_length=64, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("consent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "customer", "channel", "purpose"], name="customer_consent_shop_cust_chan_purp_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}/{self.purpose}={self.is_granted}"
+
+
+class ConsentEvent(ShopOwnedModel):
+    """One change of consent: the history behind CustomerConsent."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consent_events")
+    channel = models.CharField(_("channel"), max_length=10, choices=ConsentChannel.choices)
+    purpose = models.CharField(_("purpose"), max_length=10, choices=ConsentPurpose.choices)
+    is_granted = models.BooleanField(_("granted"))
+    source = models.CharField(_("source"), max_length=64, blank=True)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("consent change")
+        indexes = [models.Index(fields=["shop", "customer", "-created_at"], name="consent_event_cust_time_idx")]
+
+
+class Tag(ShopOwnedModel):
+    name = models.CharField(_("name"), max_length=50)
+    color = models.CharField(_("color"), max_length=7, default="#6b7280")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("tag")
+        constraints = [models.UniqueConstraint(fields=["shop", "name"], name="tag_shop_name_uniq")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerTag(ShopOwnedModel):
+    """A tag on a customer, with who or what set it and when."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="customer_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="customer_tags")
+    set_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(_("source"), max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("customer tag")
+        constraints = [models.UniqueConstraint(fields=["shop", "customer", "tag"], name="customer_tag_shop_cust_uniq")]
+        indexes = [models.Index(fields=["shop", "tag", "customer"], name="customer_tag_tag_idx")]
+
+
+class CustomerNote(ShopOwnedModel):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField(_("note"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("note")
+        indexes = [models.Index(fields=["shop", "customer", "-created_at"], name="customer_note_cust_time_idx")]
+
+
+class CustomerMerge(ShopOwnedModel):
+    """What a merge moved from the duplicate to the survivor.
+
+    `moved` counts re-pointed rows per related model; `duplicate_identifiers` keeps the
+    duplicate's phone/email/name/channel ids at merge time (cleared by erasure)."""
+
+    survivor = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_received")
+    duplicate = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_given")
+    moved = models.JSONField(default=dict)
+    duplicate_identifiers = models.JSONField(default=dict)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("customer merge")
+        indexes = [models.Index(fields=["shop", "survivor"], name="customer_merge_survivor_idx")]
