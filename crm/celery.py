@@ -4,6 +4,7 @@ import os
 from enum import StrEnum
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.dev")
@@ -19,7 +20,14 @@ app = Celery("crm")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-app.conf.beat_schedule: dict[str, dict] = {}
+app.conf.beat_schedule = {
+    # Hourly at minute 17 (https://crontab.guru/#17_*_*_*_*): drop stored Idempotency-Key
+    # responses older than 24 hours, shop by shop.
+    "idempotency-records-purge": {
+        "task": "crm.idempotency_records_purge_dispatch",
+        "schedule": crontab(minute=17),
+    },
+}
 
 
 @task_prerun.connect

@@ -1,10 +1,12 @@
 """Writes for shops, staff memberships and API keys. Each audits in its own transaction."""
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.utils import timezone
 
 from crm.audit import audit_event_record
-from crm.models import ApiKey, Membership, Role, Shop, User
+from crm.models import ApiKey, IdempotencyRecord, Membership, Role, Shop, User
 from crm.tenancy.auth import api_key_generate, api_key_hash
 from crm.tenancy.context import shop_scope
 
@@ -38,7 +40,9 @@ def membership_set(*, shop: Shop, user: User, role: str) -> Membership:
         membership = Membership.objects.create(shop=shop, user=user, role=role)
         audit_event_record(action="membership.create", obj=membership, changes={"user_id": user.pk, "role": role})
         return membership
-    if membership.role == Role.OWNER and role != Role.OWNER:
+    if membership.role == role:
+        return membership
+    if membership.role == Role.OWNER:
         _ensure_other_owner(membership)
     audit_event_record(action="membership.role_change", obj=membership, changes={"role": [membership.role, role]})
     membership.role = role
@@ -75,3 +79,13 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
         api_key.save(update_fields=["revoked_at"])
         audit_event_record(action="api_key.revoke", obj=api_key)
     return api_key
+
+
+IDEMPOTENCY_RETENTION = timedelta(hours=24)
+
+
+def idempotency_records_purge(*, shop: Shop) -> int:
+    """Stored responses are replayed for 24 hours (as Stripe does), then deleted: they hold
+    copies of request results, personal data included."""
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - IDEMPOTENCY_RETENTION).delete()
+    return deleted

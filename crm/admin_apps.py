@@ -1,0 +1,5 @@
+from django.contrib.admin.apps import AdminConfig
+
+
+class ShopAdminConfig(AdminConfig):
+    default_site = "crm.admin_site.ShopAdminSite"
