@@ -1,0 +1,51 @@
+"""The denormalized order stats on Customer, recomputed set-based from orders.
+
+Qualifying orders are every status except pending and cancelled (a refunded order did
+happen; its refunds are counted separately in refunds_count / refunded_amount, so
+net spend = total_spent - refunded_amount). Called by orders ingest/import/refund and by
+customer_merge, inside the caller's shop scope and transaction.
+"""
+
+from django.db import connection
+
+from crm.models import Shop
+from crm.tenancy.context import require_shop_id
+
+NON_QUALIFYING_STATUSES = ("pending", "cancelled")
+
+_REFRESH_SQL = """
+UPDATE customers_customer AS c SET
+    orders_count = COALESCE(o.orders_count, 0),
+    total_spent = COALESCE(o.total_spent, 0),
+    first_order_at = o.first_order_at,
+    last_order_at = o.last_order_at,
+    refunds_count = COALESCE(r.refunds_count, 0),
+    refunded_amount = COALESCE(r.refunded_amount, 0)
+FROM unnest(%(ids)s::bigint[]) AS target(customer_id)
+LEFT JOIN (
+    SELECT customer_id, count(*) AS orders_count, sum(total) AS total_spent,
+           min(placed_at) AS first_order_at, max(placed_at) AS last_order_at
+    FROM orders_order
+    WHERE shop_id = %(shop_id)s AND customer_id = ANY(%(ids)s) AND NOT (status = ANY(%(excluded)s))
+    GROUP BY customer_id
+) AS o ON o.customer_id = target.customer_id
+LEFT JOIN (
+    SELECT ord.customer_id, count(*) AS refunds_count, sum(refund.amount) AS refunded_amount
+    FROM orders_refund AS refund
+    JOIN orders_order AS ord ON ord.shop_id = refund.shop_id AND ord.id = refund.order_id
+    WHERE refund.shop_id = %(shop_id)s AND ord.customer_id = ANY(%(ids)s)
+    GROUP BY ord.customer_id
+) AS r ON r.customer_id = target.customer_id
+WHERE c.shop_id = %(shop_id)s AND c.id = target.customer_id
+"""
+
+
+def customer_stats_refresh(*, shop: Shop, customer_ids: list[int]) -> None:
+    """Recompute orders_count, total_spent, first/last order, refunds for these customers
+    in one UPDATE ... FROM (customers without qualifying orders go back to zero)."""
+    assert shop.pk == require_shop_id(), "refresh in the scope of the shop it names"
+    ids = sorted(set(customer_ids))
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_REFRESH_SQL, {"ids": ids, "shop_id": shop.pk, "excluded": list(NON_QUALIFYING_STATUSES)})
