@@ -213,7 +213,8 @@ _INSERT_COLUMNS = (
 def _customers_insert(cursor, shop_id: int, people: list[Person]) -> set[int]:
     columns = {name: [] for name in ("id", "name", "phone", "email", "gender", "birthday", "province", "city")}
     columns.update({name: [] for name in ("district", "source_channel", "attributes")})
-    for person in people:
+    # A fixed insert order: two batches inserting the same new phones cannot deadlock.
+    for person in sorted(people, key=lambda person: (person.phone or "", person.email or "")):
         columns["id"].append(person.customer_id)
         columns["phone"].append(person.phone)
         columns["email"].append(person.email)
@@ -241,6 +242,7 @@ def _blank(name: str):
 
 def _channel_ids_insert(shop_id: int, rows: list[tuple[str, str, int]]) -> dict[tuple[str, str], int]:
     """Insert channel ids; returns the ones another transaction took first, with their owner."""
+    rows = sorted(rows)  # a fixed lock order across concurrent batches
     channels, external_ids, customer_ids = (list(column) for column in zip(*rows, strict=True))
     with connection.cursor() as cursor:
         cursor.execute(

@@ -70,7 +70,13 @@ def test_resolve_people_sharing_nothing_are_two(shop, in_shop):
 def test_resolve_fills_blanks_and_attaches_channel_id(shop, in_shop):
     customer = customer_resolve(shop=shop, channel="web", phone="13800138000")
     again = customer_resolve(
-        shop=shop, channel="app", external_id="APP-9", phone="13800138000", email="x@example.com", name="李四", city="北京"
+        shop=shop,
+        channel="app",
+        external_id="APP-9",
+        phone="13800138000",
+        email="x@example.com",
+        name="李四",
+        city="北京",
     )
     assert again.pk == customer.pk
     assert (again.email, again.name, again.city) == ("x@example.com", "李四", "北京")
