@@ -1,0 +1,196 @@
+"""Orders, their lines, status history and refunds, and CSV import jobs.
+
+Data and constraints only. Writes go through orders/services/ (one validation function
+and one set-based writer shared by the REST, bulk and CSV paths).
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from crm.tenancy.models import ShopOwnedModel
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class OrderChannel(models.TextChoices):
+    WEB = "web", _("Web store")
+    APP = "app", _("App")
+    MINI_PROGRAM = "mini_program", _("Mini-program")
+    MARKETPLACE = "marketplace", _("Marketplace")
+    OFFLINE = "offline", _("Offline store")
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    PAID = "paid", _("Paid")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUNDED = "refunded", _("Refunded")
+    PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+
+
+class ChangeSource(models.TextChoices):
+    API = "api", _("Storefront API")
+    IMPORT = "import", _("CSV import")
+    STAFF = "staff", _("Staff")
+    REFUND = "refund", _("Refund")
+    DEMO = "demo", _("Demo data")
+
+
+class Order(ShopOwnedModel):
+    """One storefront order, upserted by its `external_id`.
+
+    `content_hash` fingerprints the last ingested payload, so replaying the same order
+    (API retry, re-imported CSV) writes nothing. Recipient fields are personal data and
+    are blanked by `order_personal_data_erase`; amounts and region stay for analytics.
+    """
+
+    external_id = models.CharField(_("order id"), max_length=128)
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="orders")
+    channel = models.CharField(_("channel"), max_length=20, choices=OrderChannel.choices, default=OrderChannel.WEB)
+    status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
+    placed_at = models.DateTimeField(_("placed at"))
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3)
+    subtotal = models.DecimalField(_("subtotal"), **MONEY)
+    discount = models.DecimalField(_("discount"), default=Decimal("0"), **MONEY)
+    shipping = models.DecimalField(_("shipping"), default=Decimal("0"), **MONEY)
+    total = models.DecimalField(_("total"), **MONEY)
+    coupon_code = models.CharField(_("coupon code"), max_length=64, blank=True)
+    shipping_province = models.CharField(_("shipping province"), max_length=64, blank=True)
+    shipping_city = models.CharField(_("shipping city"), max_length=64, blank=True)
+    shipping_address = models.CharField(_("shipping address"), max_length=500, blank=True)
+    recipient_name = models.CharField(_("recipient name"), max_length=100, blank=True)
+    recipient_phone = models.CharField(_("recipient phone"), max_length=20, blank=True)
+    content_hash = models.CharField(max_length=32, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [models.UniqueConstraint(fields=["shop", "external_id"], name="order_shop_external_id_uniq")]
+        indexes = [
+            models.Index(fields=["shop", "-placed_at", "-id"], name="order_shop_placed_idx"),
+            models.Index(fields=["shop", "customer", "placed_at"], name="order_shop_customer_idx"),
+            models.Index(fields=["shop", "status", "-placed_at"], name="order_shop_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class OrderLine(ShopOwnedModel):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    sku = models.CharField(_("SKU"), max_length=64)
+    name = models.CharField(_("product name"), max_length=200, blank=True)
+    category = models.CharField(_("category"), max_length=100, blank=True)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.DecimalField(_("unit price"), **MONEY)
+    line_total = models.DecimalField(_("line total"), **MONEY)
+
+    class Meta:
+        verbose_name = _("order line")
+        indexes = [models.Index(fields=["shop", "order", "position"], name="order_line_order_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.sku} x{self.quantity}"
+
+
+class OrderStatusChange(ShopOwnedModel):
+    """Append-only: one row per status an order entered."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(_("from"), max_length=20, choices=OrderStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=OrderStatus.choices)
+    source = models.CharField(_("source"), max_length=10, choices=ChangeSource.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("status change")
+        indexes = [models.Index(fields=["shop", "order", "changed_at"], name="order_status_order_idx")]
+
+
+class Refund(ShopOwnedModel):
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(_("amount"), **MONEY)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("refund")
+        indexes = [models.Index(fields=["shop", "order", "created_at"], name="refund_order_idx")]
+
+
+class RefundLine(ShopOwnedModel):
+    """A snapshot of what was refunded (order lines are replaced on re-ingest, so no FK)."""
+
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
+    sku = models.CharField(_("SKU"), max_length=64)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
+
+    class Meta:
+        verbose_name = _("refund line")
+        indexes = [models.Index(fields=["shop", "refund"], name="refund_line_refund_idx")]
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Finished")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(ShopOwnedModel):
+    """One uploaded order CSV and what became of it. Live progress while running is in
+    the cache (orders/services/imports.py) because the task runs in one transaction."""
+
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    file_name = models.CharField(_("file"), max_length=255)
+    file_path = models.CharField(max_length=500, blank=True, editable=False)
+    default_channel = models.CharField(
+        _("default channel"), max_length=20, choices=OrderChannel.choices, default=OrderChannel.WEB
+    )
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("processed rows"), default=0)
+    rows_rejected = models.PositiveIntegerField(_("rejected rows"), default=0)
+    orders_created = models.PositiveIntegerField(_("orders imported"), default=0)
+    orders_updated = models.PositiveIntegerField(_("orders updated"), default=0)
+    orders_unchanged = models.PositiveIntegerField(_("orders unchanged"), default=0)
+    orders_rejected = models.PositiveIntegerField(_("orders rejected"), default=0)
+    rejects = models.JSONField(_("rejected rows"), default=list, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order import")
+        indexes = [models.Index(fields=["shop", "-created_at"], name="import_job_shop_time_idx")]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED)

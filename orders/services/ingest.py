@@ -1,0 +1,241 @@
+"""Order ingest: the one write path behind the REST upsert, the bulk endpoint, the CSV
+import and the demo seed.
+
+Per batch: validate every item (orders/validation.py), resolve all customers at once
+(customers_resolve_bulk), then write the valid orders set-based in one transaction:
+COPY into a session temp table, INSERT ... ON CONFLICT (shop_id, external_id) DO UPDATE
+only where the payload fingerprint or the customer changed, replace the lines of changed
+orders, append status history only where the status changed, refresh customer stats for
+the customers touched. An invalid item is reported and nothing of it is written; an
+identical replay writes nothing at all.
+"""
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from crm.models import Shop
+from crm.tenancy.context import require_shop_id
+from customers.identity import customer_stats_refresh, customers_resolve_bulk
+from orders.models import ChangeSource, Order, OrderStatus
+from orders.validation import CleanContext, CleanOrder, order_clean
+
+MAX_BATCH = 1000
+
+_ORDER_COLUMNS = (
+    "external_id", "customer_id", "channel", "status", "placed_at", "paid_at", "shipped_at", "delivered_at",
+    "currency", "subtotal", "discount", "shipping", "total", "coupon_code", "shipping_province", "shipping_city",
+    "shipping_address", "recipient_name", "recipient_phone", "content_hash",
+)  # fmt: skip
+_LINE_COLUMNS = ("order_id", "position", "sku", "name", "category", "quantity", "unit_price", "line_total")
+_STAGE_DDL = (
+    "CREATE TEMP TABLE IF NOT EXISTS orders_ingest_stage (external_id text, customer_id bigint, channel text, "
+    "status text, placed_at timestamptz, paid_at timestamptz, shipped_at timestamptz, delivered_at timestamptz, "
+    "currency text, subtotal numeric, discount numeric, shipping numeric, total numeric, coupon_code text, "
+    "shipping_province text, shipping_city text, shipping_address text, recipient_name text, "
+    "recipient_phone text, content_hash text); "
+    "CREATE TEMP TABLE IF NOT EXISTS orders_ingest_line_stage (order_id bigint, position int, sku text, name text, "
+    "category text, quantity int, unit_price numeric, line_total numeric); "
+    "TRUNCATE orders_ingest_stage, orders_ingest_line_stage"
+)
+_UPDATABLE = [column for column in _ORDER_COLUMNS if column != "external_id"]
+_UPSERT_SQL = (
+    f"INSERT INTO orders_order (shop_id, {', '.join(_ORDER_COLUMNS)}, created_at, updated_at) "
+    f"SELECT %(shop_id)s, {', '.join(_ORDER_COLUMNS)}, %(now)s, %(now)s FROM orders_ingest_stage "
+    "ON CONFLICT (shop_id, external_id) DO UPDATE SET "
+    + ", ".join(f"{column} = EXCLUDED.{column}" for column in _UPDATABLE)
+    + ", updated_at = EXCLUDED.updated_at "
+    "WHERE orders_order.content_hash <> EXCLUDED.content_hash OR orders_order.customer_id <> EXCLUDED.customer_id "
+    "RETURNING external_id, id, (xmax = 0) AS inserted"
+)
+_STATUS_TIME = {OrderStatus.PAID: "paid_at", OrderStatus.SHIPPED: "shipped_at", OrderStatus.DELIVERED: "delivered_at"}
+
+
+class OrderInvalid(ValueError):
+    """One order failed validation; `errors` is {"field.path": [reason, ...]}."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("invalid order")
+        self.errors = errors
+
+
+@dataclass(slots=True)
+class _Existing:
+    order_id: int
+    status: str
+    customer_id: int
+
+
+def orders_ingest_bulk(*, shop: Shop, items: list, source: str = ChangeSource.API) -> list[dict]:
+    """Validate and upsert a batch (<= MAX_BATCH) of order payloads; one result per item:
+    {"index", "external_id", "result": created|updated|unchanged|error, "id"} or, for
+    errors, {"field", "reason", "fields"} naming every problem."""
+    assert shop.pk == require_shop_id(), "ingest in the scope of the shop it names"
+    if len(items) > MAX_BATCH:
+        raise ValueError(f"at most {MAX_BATCH} orders per batch")
+    results: list[dict | None] = [None] * len(items)
+    valid = _validate(items, CleanContext.for_shop(shop), results)
+    if valid:
+        outcomes = _write(shop, [order for _, order in valid], source)
+        for (index, order), (result, order_id) in zip(valid, outcomes, strict=True):
+            results[index] = {"index": index, "external_id": order.external_id, "result": result, "id": order_id}
+    return results
+
+
+def order_upsert(*, shop: Shop, data, source: str = ChangeSource.API) -> tuple[Order, bool]:
+    """The single-order path: same validation and writer as the bulk one.
+    Raises OrderInvalid; returns (order, created)."""
+    [result] = orders_ingest_bulk(shop=shop, items=[data], source=source)
+    if result["result"] == "error":
+        raise OrderInvalid(result["fields"])
+    return Order.objects.get(pk=result["id"]), result["result"] == "created"
+
+
+def _validate(items: list, ctx: CleanContext, results: list) -> list[tuple[int, CleanOrder]]:
+    valid, first_index = [], {}
+    for index, raw in enumerate(items):
+        order, errors = order_clean(raw, ctx)
+        if order is not None and order.external_id in first_index:
+            first = first_index[order.external_id]
+            errors = {"external_id": [f"Appears more than once in this batch (first at item {first})."]}
+        if errors:
+            external_id = raw.get("external_id") if isinstance(raw, dict) else None
+            results[index] = error_result(index, external_id, errors)
+            continue
+        first_index[order.external_id] = index
+        valid.append((index, order))
+    return valid
+
+
+def error_result(index: int, external_id, errors: dict[str, list[str]]) -> dict:
+    field_name, reasons = next(iter(errors.items()))
+    return {
+        "index": index,
+        "external_id": external_id if isinstance(external_id, str) else None,
+        "result": "error",
+        "field": field_name,
+        "reason": reasons[0],
+        "fields": errors,
+    }
+
+
+@transaction.atomic
+def _write(shop: Shop, orders: list[CleanOrder], source: str) -> list[tuple[str, int]]:
+    """Upsert valid orders; returns (result, order id) per order, in order."""
+    identities = [{"channel": order.channel, **order.customer} for order in orders]
+    customer_ids = customers_resolve_bulk(shop=shop, identities=identities)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(_STAGE_DDL)
+        _copy(cursor, "orders_ingest_stage", _ORDER_COLUMNS, _order_rows(orders, customer_ids))
+        existing = _existing_orders(cursor, shop.pk)
+        cursor.execute(_UPSERT_SQL, {"shop_id": shop.pk, "now": now})
+        written = {external_id: (order_id, inserted) for external_id, order_id, inserted in cursor.fetchall()}
+        changed = [(order, *written[order.external_id]) for order in orders if order.external_id in written]
+        _lines_replace(cursor, shop.pk, changed)
+        _history_append(cursor, shop.pk, changed, existing, source, now)
+    touched = {cid for order, cid in zip(orders, customer_ids, strict=True) if order.external_id in written}
+    touched |= {existing[order.external_id].customer_id for order, _, _ in changed if order.external_id in existing}
+    customer_stats_refresh(shop=shop, customer_ids=list(touched))
+    return [_outcome(order, written, existing) for order in orders]
+
+
+def _outcome(order: CleanOrder, written: dict, existing: dict) -> tuple[str, int]:
+    if order.external_id in written:
+        order_id, inserted = written[order.external_id]
+        return ("created" if inserted else "updated"), order_id
+    if order.external_id in existing:
+        return "unchanged", existing[order.external_id].order_id
+    # Inserted by a concurrent twin after our read, with the same content.
+    return "unchanged", Order.objects.values_list("pk", flat=True).get(external_id=order.external_id)
+
+
+def _order_rows(orders: list[CleanOrder], customer_ids: list[int]):
+    for order, customer_id in zip(orders, customer_ids, strict=True):
+        yield (
+            order.external_id, customer_id, order.channel, order.status, order.placed_at, order.paid_at,
+            order.shipped_at, order.delivered_at, order.currency, order.subtotal, order.discount, order.shipping,
+            order.total, order.coupon_code, order.shipping_province, order.shipping_city, order.shipping_address,
+            order.recipient_name, order.recipient_phone, order.content_hash,
+        )  # fmt: skip
+
+
+def _existing_orders(cursor, shop_id: int) -> dict[str, _Existing]:
+    # Row locks now, so the status read here is the one the upsert replaces.
+    cursor.execute(
+        "SELECT o.external_id, o.id, o.status, o.customer_id FROM orders_order o "
+        "JOIN orders_ingest_stage s ON o.external_id = s.external_id WHERE o.shop_id = %s "
+        "ORDER BY o.id FOR UPDATE OF o",
+        [shop_id],
+    )
+    return {external_id: _Existing(*rest) for external_id, *rest in cursor.fetchall()}
+
+
+def _lines_replace(cursor, shop_id: int, changed: list) -> None:
+    updated_ids = [order_id for _, order_id, inserted in changed if not inserted]
+    if updated_ids:
+        cursor.execute("DELETE FROM orders_orderline WHERE shop_id = %s AND order_id = ANY(%s)", [shop_id, updated_ids])
+    rows = (
+        (order_id, position, line.sku, line.name, line.category, line.quantity, line.unit_price, line.line_total)
+        for order, order_id, _ in changed
+        for position, line in enumerate(order.lines)
+    )
+    if _copy(cursor, "orders_ingest_line_stage", _LINE_COLUMNS, rows):
+        cursor.execute(
+            f"INSERT INTO orders_orderline (shop_id, {', '.join(_LINE_COLUMNS)}) "
+            f"SELECT %s, {', '.join(_LINE_COLUMNS)} FROM orders_ingest_line_stage",
+            [shop_id],
+        )
+
+
+def _history_append(cursor, shop_id: int, changed: list, existing: dict, source: str, now: datetime) -> None:
+    order_ids, from_statuses, to_statuses, times = [], [], [], []
+    for order, order_id, _inserted in changed:
+        previous = existing.get(order.external_id)
+        if previous is not None and previous.status == order.status:
+            continue
+        order_ids.append(order_id)
+        from_statuses.append("" if previous is None else previous.status)
+        to_statuses.append(order.status)
+        # A new order's history starts when the storefront says the status was reached.
+        times.append(
+            now
+            if previous is not None
+            else (getattr(order, _STATUS_TIME.get(order.status, ""), None) or order.placed_at)
+        )
+    if order_ids:
+        cursor.execute(
+            "INSERT INTO orders_orderstatuschange (shop_id, order_id, from_status, to_status, source, changed_at) "
+            "SELECT %s, t.order_id, t.from_status, t.to_status, %s, t.changed_at FROM unnest(%s::bigint[], "
+            "%s::varchar[], %s::varchar[], %s::timestamptz[]) AS t(order_id, from_status, to_status, changed_at)",
+            [shop_id, str(source), order_ids, from_statuses, to_statuses, times],
+        )
+
+
+def _copy(cursor, table: str, columns: tuple, rows) -> int:
+    """COPY rows (tuples of str/int/Decimal/datetime/None) into a temp table; returns the count."""
+    buffer = io.StringIO()
+    count = 0
+    for row in rows:
+        buffer.write("\t".join(_copy_value(value) for value in row))
+        buffer.write("\n")
+        count += 1
+    if count:
+        buffer.seek(0)
+        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+    return count
+
+
+def _copy_value(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        return value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
