@@ -1,18 +1,17 @@
 from celery import shared_task
 
-from crm.celery import Queue
 from crm.models import Shop
 from crm.services import idempotency_records_purge
 from crm.tenancy.tasks import with_shop_scope
 
 
-@shared_task(name="crm.idempotency_records_purge", queue=Queue.DEFAULT)
+@shared_task(name="crm.idempotency_records_purge")
 @with_shop_scope
 def idempotency_records_purge_task(shop_id: int) -> int:
     return idempotency_records_purge(shop=Shop.objects.get(pk=shop_id))
 
 
-@shared_task(name="crm.idempotency_records_purge_dispatch", queue=Queue.DEFAULT)
+@shared_task(name="crm.idempotency_records_purge_dispatch")
 def idempotency_records_purge_dispatch_task() -> None:
     """Beat entry point: one purge task per shop."""
     for shop_id in Shop.objects.values_list("pk", flat=True):

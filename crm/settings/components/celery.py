@@ -13,6 +13,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "default")
+# Heavy scoring and outbound messaging get their own queues (crm.celery.Queue); every
+# other task runs on the default queue.
+CELERY_TASK_ROUTES = {
+    "customers.scoring*": {"queue": "scoring"},
+    "campaigns.*": {"queue": "messaging"},
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
