@@ -134,6 +134,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "PREPROCESSING_HOOKS": ["crm.tenancy.schema.one_path_per_endpoint"],
 }
 
 LOGIN_LOCKOUT_FAILURES = int(env_str("LOGIN_LOCKOUT_FAILURES", "5"))
