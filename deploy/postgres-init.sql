@@ -1,0 +1,12 @@
+-- Runs once when the compose Postgres volume is created: the owner role (migrations)
+-- and the app role (web + workers; row-level security applies to it).
+CREATE ROLE shopcrm_owner LOGIN PASSWORD 'change-me-owner' NOSUPERUSER NOBYPASSRLS;
+CREATE ROLE shopcrm_app LOGIN PASSWORD 'change-me-app' NOSUPERUSER NOBYPASSRLS;
+CREATE DATABASE shopcrm OWNER shopcrm_owner ENCODING 'UTF8' TEMPLATE template0;
+\connect shopcrm
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+REVOKE ALL ON SCHEMA public FROM PUBLIC;
+GRANT CREATE, USAGE ON SCHEMA public TO shopcrm_owner;
+GRANT USAGE ON SCHEMA public TO shopcrm_app;
+ALTER DEFAULT PRIVILEGES FOR ROLE shopcrm_owner IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO shopcrm_app;
+ALTER DEFAULT PRIVILEGES FOR ROLE shopcrm_owner IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO shopcrm_app;
