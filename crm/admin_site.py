@@ -64,8 +64,10 @@ class ShopAdminSite(admin.AdminSite):
         return scoped_view
 
     def get_urls(self):
-        return [path("switch-shop/<slug:shop_slug>/", self.admin_view(self.switch_shop), name="switch-shop"),
-                *super().get_urls()]
+        return [
+            path("switch-shop/<slug:shop_slug>/", self.admin_view(self.switch_shop), name="switch-shop"),
+            *super().get_urls(),
+        ]
 
     def switch_shop(self, request, shop_slug):
         if any(shop.slug == shop_slug for shop in request.admin_shops):

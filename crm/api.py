@@ -6,8 +6,14 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from crm.models import ApiKey, Membership, Role, Shop
-from crm.services import LastOwnerError, api_key_create, api_key_revoke, membership_remove, membership_set
-from crm.services import user_get_or_create
+from crm.services import (
+    LastOwnerError,
+    api_key_create,
+    api_key_revoke,
+    membership_remove,
+    membership_set,
+    user_get_or_create,
+)
 from crm.tenancy.access import get_for_shop
 from crm.tenancy.api import ShopScopedApi
 
@@ -30,8 +36,9 @@ class MembershipSerializer(serializers.ModelSerializer):
 class MembershipCreateSerializer(serializers.Serializer):
     email = serializers.EmailField()
     role = serializers.ChoiceField(choices=Role.choices)
-    password = serializers.CharField(min_length=10, write_only=True, required=False,
-                                     help_text="Initial password when the email has no account yet.")
+    password = serializers.CharField(
+        min_length=10, write_only=True, required=False, help_text="Initial password when the email has no account yet."
+    )
 
 
 class RoleSerializer(serializers.Serializer):
@@ -76,8 +83,9 @@ class MembershipListApi(ShopScopedApi):
     def post(self, request, **kwargs):
         payload = MembershipCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        user, created = user_get_or_create(email=payload.validated_data["email"],
-                                           password=payload.validated_data.get("password"))
+        user, created = user_get_or_create(
+            email=payload.validated_data["email"], password=payload.validated_data.get("password")
+        )
         if created and not payload.validated_data.get("password"):
             raise serializers.ValidationError({"password": ["Required for a new account."]})
         membership = membership_set(shop=self.shop, user=user, role=payload.validated_data["role"])

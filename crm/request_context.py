@@ -13,7 +13,7 @@ class Actor:
 
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="")
-actor_var: ContextVar[Actor] = ContextVar("actor", default=Actor())
+actor_var: ContextVar[Actor] = ContextVar("actor", default=Actor())  # noqa: B039 - Actor is frozen
 
 
 @contextmanager

@@ -67,7 +67,9 @@ def _ensure_other_owner(membership: Membership) -> None:
 def api_key_create(*, shop: Shop, name: str, created_by: User | None = None) -> tuple[ApiKey, str]:
     """Returns the key and the raw secret, which is shown once and never stored."""
     raw_key, prefix = api_key_generate()
-    api_key = ApiKey.objects.create(shop=shop, name=name, prefix=prefix, key_hash=api_key_hash(raw_key), created_by=created_by)
+    api_key = ApiKey.objects.create(
+        shop=shop, name=name, prefix=prefix, key_hash=api_key_hash(raw_key), created_by=created_by
+    )
     audit_event_record(action="api_key.create", obj=api_key, changes={"name": name, "prefix": prefix})
     return api_key, raw_key
 

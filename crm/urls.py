@@ -14,8 +14,7 @@ APPS = (customers.urls, orders.urls, tickets.urls, campaigns.urls)
 
 shop_api_urlpatterns = crm_api.urlpatterns + [pattern for app in APPS for pattern in app.api_urlpatterns]
 shop_page_urlpatterns = views.shop_page_urlpatterns + [
-    path(f"{app.__name__.split('.')[0]}/", include((app.page_urlpatterns, app.__name__.split(".")[0])))
-    for app in APPS
+    path(f"{app.__name__.split('.')[0]}/", include((app.page_urlpatterns, app.__name__.split(".")[0]))) for app in APPS
 ]
 
 urlpatterns = [

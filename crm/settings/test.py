@@ -6,7 +6,9 @@ from crm.env import database_from_url
 from crm.settings.base import *  # noqa: F403
 
 _url_var = "TEST_DATABASE_OWNER_URL" if os.environ.get("DB_ROLE") == "owner" else "TEST_DATABASE_URL"
-DATABASES["default"].update(database_from_url(os.environ.get(_url_var, "postgres://shopcrm_app@localhost:5432/shopcrm_test")))  # noqa: F405
+DATABASES["default"].update(
+    database_from_url(os.environ.get(_url_var, "postgres://shopcrm_app@localhost:5432/shopcrm_test"))
+)  # noqa: F405
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 # pytest-django must not create or migrate the database: conftest does it as the owner role.
 DATABASES["default"]["TEST"] = {"NAME": DATABASES["default"]["NAME"]}  # noqa: F405

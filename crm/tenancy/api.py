@@ -102,7 +102,9 @@ class ShopScopedApi(APIView):
             except IntegrityError as exc:
                 # A concurrent twin stored its response first: undo this one's effects.
                 self._close_scope(exc)
-                response = self.handle_exception(Conflict("A request with this Idempotency-Key completed concurrently."))
+                response = self.handle_exception(
+                    Conflict("A request with this Idempotency-Key completed concurrently.")
+                )
             else:
                 self._close_scope()
         return super().finalize_response(request, response, *args, **kwargs)

@@ -30,7 +30,7 @@ class ShopOwnedModel(models.Model):
     shop = models.ForeignKey("crm.Shop", on_delete=models.CASCADE, editable=False, related_name="+")
 
     objects = ShopScopedManager()
-    all_shops = models.Manager()
+    all_shops = models.Manager()  # noqa: DJ012 - declared second so `objects` stays the default manager
 
     class Meta:
         abstract = True

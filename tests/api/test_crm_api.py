@@ -85,8 +85,9 @@ def test_owner_cannot_revoke_another_shops_key_by_id(owner, shop, other_shop):
 def test_owner_cannot_change_another_shops_membership(owner, shop, other_shop):
     with shop_scope(other_shop.pk):
         other_membership = Membership.objects.get()
-    response = session_client(owner).patch(f"/api/v1/s/{shop.slug}/members/{other_membership.pk}/",
-                                           {"role": "agent"}, format="json")
+    response = session_client(owner).patch(
+        f"/api/v1/s/{shop.slug}/members/{other_membership.pk}/", {"role": "agent"}, format="json"
+    )
     assert_error_shape(response, 404, "not_found")
     with shop_scope(other_shop.pk):
         assert Membership.objects.get().role == Role.OWNER
@@ -121,8 +122,9 @@ def test_created_key_is_shown_once_and_works(owner, shop):
 
 
 def test_validation_errors_name_the_field(owner, shop):
-    response = session_client(owner).post(f"/api/v1/s/{shop.slug}/members/", {"email": "not-an-email",
-                                                                              "role": "emperor"}, format="json")
+    response = session_client(owner).post(
+        f"/api/v1/s/{shop.slug}/members/", {"email": "not-an-email", "role": "emperor"}, format="json"
+    )
     body = assert_error_shape(response, 400, "invalid")
     assert set(body["fields"]) == {"email", "role"}
 
@@ -130,8 +132,9 @@ def test_validation_errors_name_the_field(owner, shop):
 def test_last_owner_cannot_be_demoted(owner, shop):
     with shop_scope(shop.pk):
         membership = Membership.objects.get(user=owner)
-    response = session_client(owner).patch(f"/api/v1/s/{shop.slug}/members/{membership.pk}/", {"role": "agent"},
-                                           format="json")
+    response = session_client(owner).patch(
+        f"/api/v1/s/{shop.slug}/members/{membership.pk}/", {"role": "agent"}, format="json"
+    )
     assert assert_error_shape(response, 400, "invalid")["fields"] == {"role": ["A shop must keep at least one owner."]}
 
 
@@ -142,9 +145,14 @@ def test_unknown_api_path_is_json_404(api):
 
 # --- Idempotency-Key -------------------------------------------------------------------
 
+
 def add_member(client, shop, email, key, role="agent"):
-    return client.post(f"/api/v1/s/{shop.slug}/members/", {"email": email, "role": role, "password": PASSWORD},
-                       format="json", HTTP_IDEMPOTENCY_KEY=key)
+    return client.post(
+        f"/api/v1/s/{shop.slug}/members/",
+        {"email": email, "role": role, "password": PASSWORD},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
 
 
 def test_idempotency_key_replays_the_first_response(owner, shop):

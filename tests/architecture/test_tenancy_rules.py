@@ -79,8 +79,11 @@ def test_foreign_keys_between_tenant_tables_are_composite_with_shop_id():
         )
         foreign_keys = cursor.fetchall()
     single = {(src, dst, columns[0]) for src, dst, columns in foreign_keys if len(columns) == 1}
-    composite = {(src, dst, next(c for c in columns if c != "shop_id")) for src, dst, columns in foreign_keys
-                 if len(columns) == 2 and "shop_id" in columns}
+    composite = {
+        (src, dst, next(c for c in columns if c != "shop_id"))
+        for src, dst, columns in foreign_keys
+        if len(columns) == 2 and "shop_id" in columns
+    }
     assert single - composite == set()
 
 
@@ -108,23 +111,31 @@ def test_app_role_is_neither_superuser_nor_bypassrls_nor_table_owner():
 
 
 def test_every_model_with_a_shop_inherits_shop_owned_model():
-    offenders = [model._meta.label for model in apps.get_models()
-                 if any(f.name == "shop" for f in model._meta.fields) and not issubclass(model, ShopOwnedModel)]
+    offenders = [
+        model._meta.label
+        for model in apps.get_models()
+        if any(f.name == "shop" for f in model._meta.fields) and not issubclass(model, ShopOwnedModel)
+    ]
     assert offenders == []
 
 
 def test_no_implicit_many_to_many_tables_on_tenant_models():
-    offenders = [f"{model._meta.label}.{field.name}" for model in apps.get_models()
-                 for field in model._meta.local_many_to_many
-                 if field.remote_field.through._meta.auto_created
-                 and (issubclass(model, ShopOwnedModel) or issubclass(field.related_model, ShopOwnedModel))]
+    offenders = [
+        f"{model._meta.label}.{field.name}"
+        for model in apps.get_models()
+        for field in model._meta.local_many_to_many
+        if field.remote_field.through._meta.auto_created
+        and (issubclass(model, ShopOwnedModel) or issubclass(field.related_model, ShopOwnedModel))
+    ]
     assert offenders == []
 
 
 def test_all_shops_is_used_only_in_allowed_modules():
-    offenders = [name for path, name in source_files()
-                 if "all_shops" in path.read_text() and not ALL_SHOPS_ALLOWED.search(name)
-                 and name != "crm/tenancy/models.py"]
+    offenders = [
+        name
+        for path, name in source_files()
+        if "all_shops" in path.read_text() and not ALL_SHOPS_ALLOWED.search(name) and name != "crm/tenancy/models.py"
+    ]
     assert offenders == []
 
 
@@ -141,9 +152,12 @@ def test_services_enqueue_tasks_only_on_commit():
 
 def test_money_is_never_a_float_field():
     money = re.compile(r"(price|total|amount|spend|spent|value|monetary|clv|discount|shipping|revenue)")
-    offenders = [f"{model._meta.label}.{field.name}" for model in apps.get_models()
-                 for field in model._meta.fields
-                 if field.get_internal_type() == "FloatField" and money.search(field.name)]
+    offenders = [
+        f"{model._meta.label}.{field.name}"
+        for model in apps.get_models()
+        for field in model._meta.fields
+        if field.get_internal_type() == "FloatField" and money.search(field.name)
+    ]
     assert offenders == []
 
 
@@ -157,8 +171,9 @@ def _api_views(resolver: URLResolver, prefix: str = ""):
 
 
 def test_every_api_v1_endpoint_is_a_shop_scoped_api():
-    offenders = [route for route, view in _api_views(get_resolver())
-                 if view is None or not issubclass(view, ShopScopedApi)]
+    offenders = [
+        route for route, view in _api_views(get_resolver()) if view is None or not issubclass(view, ShopScopedApi)
+    ]
     assert offenders == []
 
 

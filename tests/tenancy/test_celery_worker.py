@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _record(shop, key: str, age: timedelta) -> None:
     with shop_scope(shop.pk):
-        record = IdempotencyRecord.objects.create(shop=shop, key=key, request_fingerprint="f", response_status=201,
-                                                  response_body={})
+        record = IdempotencyRecord.objects.create(
+            shop=shop, key=key, request_fingerprint="f", response_status=201, response_body={}
+        )
         IdempotencyRecord.objects.filter(pk=record.pk).update(created_at=timezone.now() - age)
 
 
@@ -55,9 +56,27 @@ def test_a_real_worker_runs_the_beat_dispatcher_fan_out():
     queue = f"test-{os.getpid()}"
     environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings.test", "CELERY_TASK_DEFAULT_QUEUE": queue}
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool", "solo", "-Q", queue, "--loglevel", "WARNING",
-         "--without-heartbeat", "--without-mingle", "--without-gossip"],
-        cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "crm",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            queue,
+            "--loglevel",
+            "WARNING",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         idempotency_records_purge_dispatch_task.apply_async(queue=queue)

@@ -17,8 +17,16 @@ def run(*args) -> str:
 
 
 def test_create_shop_and_api_key_give_a_working_storefront_key(db):
-    run("create_shop", "lotus", "--name", "Lotus", "--owner-email", "Boss@Lotus.example", "--owner-password",
-        "a-long-password")
+    run(
+        "create_shop",
+        "lotus",
+        "--name",
+        "Lotus",
+        "--owner-email",
+        "Boss@Lotus.example",
+        "--owner-password",
+        "a-long-password",
+    )
     shop = Shop.objects.get(slug="lotus")
     with shop_scope(shop.pk):
         assert Membership.objects.get().role == Role.OWNER
@@ -31,7 +39,9 @@ def test_create_shop_and_api_key_give_a_working_storefront_key(db):
 
 def test_commands_refuse_bad_input(shop):
     with pytest.raises(CommandError, match="exists"):
-        run("create_shop", shop.slug, "--name", "Again", "--owner-email", "x@y.example", "--owner-password", "pw-long-1")
+        run(
+            "create_shop", shop.slug, "--name", "Again", "--owner-email", "x@y.example", "--owner-password", "pw-long-1"
+        )
     with pytest.raises(CommandError, match="owner-password"):
         run("create_shop", "nopw", "--name", "No password", "--owner-email", "new@y.example")
     with pytest.raises(CommandError, match="no shop"):

@@ -43,37 +43,34 @@ def test_nested_scopes_restore_the_outer_shop(shop, other_shop):
 
 def test_scope_rejects_invalid_shop_ids():
     for bad in (None, 0, -1, "1", True):
-        with pytest.raises(ShopScopeError):
-            with shop_scope(bad):
-                pass
+        with pytest.raises(ShopScopeError), shop_scope(bad):
+            pass
 
 
 def test_insert_for_another_shop_is_refused_by_the_database(shop, other_shop):
-    with shop_scope(shop.pk), pytest.raises(ProgrammingError, match="row-level security"):
-        with transaction.atomic():
-            ApiKey.all_shops.create(shop=other_shop, name="sneaky", prefix="abcdef123456", key_hash="x" * 64)
+    with shop_scope(shop.pk), pytest.raises(ProgrammingError, match="row-level security"), transaction.atomic():
+        ApiKey.all_shops.create(shop=other_shop, name="sneaky", prefix="abcdef123456", key_hash="x" * 64)
 
 
 def test_update_cannot_move_a_row_into_another_shop(shop, other_shop):
     key = _key(shop)
-    with shop_scope(shop.pk), pytest.raises(ProgrammingError, match="row-level security"):
-        with transaction.atomic():
-            ApiKey.objects.filter(pk=key.pk).update(shop=other_shop)
+    with shop_scope(shop.pk), pytest.raises(ProgrammingError, match="row-level security"), transaction.atomic():
+        ApiKey.objects.filter(pk=key.pk).update(shop=other_shop)
 
 
 def test_composite_foreign_key_refuses_a_reference_into_another_shop(shop, other_shop):
     other_key = _key(other_shop)
-    with shop_scope(shop.pk), pytest.raises(IntegrityError, match="same_shop"):
-        with transaction.atomic():
-            AuditEvent.objects.create(shop=shop, action="probe", actor_api_key_id=other_key.pk)
-            with connection.cursor() as cursor:
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    with shop_scope(shop.pk), pytest.raises(IntegrityError, match="same_shop"), transaction.atomic():
+        AuditEvent.objects.create(shop=shop, action="probe", actor_api_key_id=other_key.pk)
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def _app_connection():
     db = settings.DATABASES["default"]
-    return psycopg2.connect(dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"],
-                            port=db["PORT"])
+    return psycopg2.connect(
+        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"]
+    )
 
 
 def _count(cursor, table: str) -> int:
