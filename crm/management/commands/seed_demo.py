@@ -21,8 +21,10 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
-        users = {role: user_get_or_create(email=email, password=password, full_name=name)[0]
-                 for role, (email, password, name) in DEMO_STAFF.items()}
+        users = {
+            role: user_get_or_create(email=email, password=password, full_name=name)[0]
+            for role, (email, password, name) in DEMO_STAFF.items()
+        }
         shop = Shop.objects.filter(slug=DEMO_SLUG).first()
         if shop is None:
             shop = shop_create(slug=DEMO_SLUG, name="山茶小铺 Camellia Tea House", owner=users[Role.OWNER])
