@@ -36,6 +36,7 @@ from customers.stats import customer_stats_refresh
 __all__ = [
     "IdentityInvalid",
     "customer_resolve",
+    "customer_resolve_reporting",
     "customer_stats_refresh",
     "customers_resolve_bulk",
     "email_normalize",
@@ -109,16 +110,27 @@ def customer_resolve(
 ) -> Customer:
     """The one customer for this identity, created when nobody matches (see module doc).
     Raises IdentityInvalid for a malformed phone or email."""
+    return customer_resolve_reporting(
+        shop=shop, channel=channel, external_id=external_id, phone=phone, email=email, name=name, **profile
+    )[0]
+
+
+def customer_resolve_reporting(*, shop: Shop, channel: str, **identity_fields) -> tuple[Customer, bool]:
+    """`customer_resolve` that also says whether the customer was created just now."""
+    phone, email = identity_fields.pop("phone", None), identity_fields.pop("email", None)
+    external_id, name = identity_fields.pop("external_id", None), identity_fields.pop("name", "")
     identity = {
         "channel": channel,
         "external_id": (external_id or "").strip() or None,
         "phone": phone_normalize(phone, shop.phone_region) if phone else None,
         "email": email_normalize(email) if email else None,
         "name": (name or "").strip(),
-        **profile,
+        **identity_fields,
     }
-    [customer_id] = customers_resolve_bulk(shop=shop, identities=[identity])
-    return Customer.objects.get(pk=customer_id)
+    assert shop.pk == require_shop_id(), "resolve in the scope of the shop it names"
+    batch = IdentityBatch(shop_id=shop.pk, identities=[identity])
+    [customer_id] = batch.resolve()
+    return Customer.objects.get(pk=customer_id), customer_id in batch.created_ids
 
 
 def customers_resolve_bulk(*, shop: Shop, identities: list[dict]) -> list[int]:

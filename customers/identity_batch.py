@@ -59,6 +59,7 @@ class IdentityBatch:
         self.claims: dict[tuple, Person] = {}
         self.new_people: list[Person] = []
         self.new_channel_ids: dict[tuple[str, str], Person] = {}
+        self.created_ids: set[int] = set()
 
     def resolve(self) -> list[int]:
         self._read_existing()
@@ -148,6 +149,7 @@ class IdentityBatch:
             for person, (new_id,) in zip(self.new_people, cursor.fetchall(), strict=True):
                 person.customer_id = new_id
             inserted = _customers_insert(cursor, self.shop_id, self.new_people)
+        self.created_ids = inserted
         losers = [person for person in self.new_people if person.customer_id not in inserted]
         if losers:
             self._adopt_concurrent_winners(losers)

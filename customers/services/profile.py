@@ -1,0 +1,109 @@
+"""Creating and editing customer profiles."""
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+
+from crm.audit import audit_event_record
+from crm.models import Shop
+from customers.identity import IdentityInvalid, customer_resolve_reporting, email_normalize, phone_normalize
+from customers.models import AttributeType, Customer, CustomerAttributeDefinition
+
+EDITABLE_FIELDS = (
+    "name", "phone", "email", "gender", "birthday", "province", "city", "district", "source_channel", "attributes",
+    "is_automated_targeting_refused",
+)  # fmt: skip
+
+
+class ProfileInvalid(ValueError):
+    """Field errors of a profile write: {"field": ["reason", ...]}."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def attributes_validate(*, attributes: dict) -> dict:
+    """Check custom attributes against the shop's definitions (unknown keys are refused)
+    and coerce them to JSON-friendly values."""
+    if not isinstance(attributes, dict):
+        raise ProfileInvalid({"attributes": ["Must be an object."]})
+    definitions = {item.key: item for item in CustomerAttributeDefinition.objects.filter(key__in=list(attributes))}
+    errors, clean = {}, {}
+    for key, value in attributes.items():
+        definition = definitions.get(key)
+        if definition is None:
+            errors[f"attributes.{key}"] = ["Unknown attribute; define it first."]
+            continue
+        try:
+            clean[key] = _attribute_coerce(definition, value)
+        except (ValueError, InvalidOperation, TypeError):
+            errors[f"attributes.{key}"] = [f"Not a valid {definition.type}."]
+    if errors:
+        raise ProfileInvalid(errors)
+    return clean
+
+
+def _attribute_coerce(definition: CustomerAttributeDefinition, value):
+    if value is None or value == "":
+        return None
+    if definition.type == AttributeType.NUMBER:
+        return str(Decimal(str(value)))
+    if definition.type == AttributeType.DATE:
+        return date.fromisoformat(str(value)).isoformat()
+    if definition.type == AttributeType.BOOLEAN:
+        if not isinstance(value, bool):
+            raise ValueError(value)
+        return value
+    if definition.type == AttributeType.CHOICE and value not in definition.choices:
+        raise ValueError(value)
+    return str(value)
+
+
+def customer_create(*, shop: Shop, data: dict) -> tuple[Customer, bool]:
+    """Create through identity resolution: a known person is returned (created=False)
+    with blanks filled, never duplicated."""
+    data = dict(data)
+    if "attributes" in data:
+        data["attributes"] = attributes_validate(attributes=data["attributes"])
+    channel = data.pop("channel", None) or data.get("source_channel") or "staff"
+    try:
+        customer, created = customer_resolve_reporting(shop=shop, channel=channel, **data)
+    except IdentityInvalid as error:
+        raise ProfileInvalid({error.field: [error.reason]}) from None
+    if created:
+        audit_event_record(action="customer.create", obj=customer, changes={"channel": channel})
+    return customer, created
+
+
+def customer_update(*, shop: Shop, customer: Customer, data: dict) -> Customer:
+    """Explicit edit by staff or the storefront: given fields overwrite."""
+    assert customer.shop_id == shop.pk
+    changes = {name: value for name, value in _clean_update(shop, data).items() if getattr(customer, name) != value}
+    if not changes:
+        return customer
+    for name, value in changes.items():
+        setattr(customer, name, value)
+    try:
+        with transaction.atomic():
+            customer.save(update_fields=[*changes, "updated_at"])
+    except IntegrityError:
+        taken = [name for name in ("phone", "email") if name in changes]
+        raise ProfileInvalid({name: ["Another customer already has this."] for name in taken}) from None
+    audit_event_record(action="customer.update", obj=customer, changes={"fields": sorted(changes)})
+    return customer
+
+
+def _clean_update(shop: Shop, data: dict) -> dict:
+    clean = {name: value for name, value in data.items() if name in EDITABLE_FIELDS}
+    try:
+        if "phone" in clean:
+            clean["phone"] = phone_normalize(clean["phone"], shop.phone_region) if clean["phone"] else None
+        if "email" in clean:
+            clean["email"] = email_normalize(clean["email"]) if clean["email"] else None
+    except IdentityInvalid as error:
+        raise ProfileInvalid({error.field: [error.reason]}) from None
+    if "attributes" in clean:
+        clean["attributes"] = attributes_validate(attributes=clean["attributes"])
+    return clean
