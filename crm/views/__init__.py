@@ -1,46 +1,41 @@
-"""Staff shell pages. (Being completed: login lockout, settings, templates.)"""
+"""Staff shell pages: sign-in, the shop overview and the shop settings. crm/urls.py mounts
+`shop_page_urlpatterns` under /s/<shop_slug>/ and `account_urlpatterns` under /account/."""
 
-from django.contrib.auth import logout
-from django.contrib.auth.views import LoginView
-from django.http import HttpResponseRedirect
-from django.shortcuts import redirect
 from django.urls import path
-from django.views import View
-from django.views.defaults import page_not_found, server_error as html_server_error
 
-from crm.tenancy.access import memberships_of_user
-from crm.tenancy.errors import json_not_found, json_server_error
+from crm.views.auth import HomeView, PasswordChangeDoneView, PasswordChangeView, ShopLoginView, logout_view
+from crm.views.errors import not_found, server_error
+from crm.views.shop import ShopHomeView
+from crm.views.shop_settings import (
+    ApiKeyCreateView,
+    ApiKeyRevokeView,
+    SettingsView,
+    StaffAddView,
+    StaffRemoveView,
+    StaffRoleView,
+)
 
+__all__ = [
+    "HomeView",
+    "ShopLoginView",
+    "logout_view",
+    "not_found",
+    "server_error",
+    "shop_page_urlpatterns",
+    "account_urlpatterns",
+]
 
-class HomeView(View):
-    def get(self, request):
-        if not request.user.is_authenticated:
-            return redirect("login")
-        memberships = memberships_of_user(request.user)
-        if not memberships:
-            return redirect("login")
-        return HttpResponseRedirect(f"/s/{memberships[0].shop.slug}/")
+shop_page_urlpatterns = [
+    path("", ShopHomeView.as_view(), name="shop-home"),
+    path("settings/", SettingsView.as_view(), name="shop-settings"),
+    path("settings/staff/", StaffAddView.as_view(), name="shop-staff-add"),
+    path("settings/staff/<int:membership_id>/role/", StaffRoleView.as_view(), name="shop-staff-role"),
+    path("settings/staff/<int:membership_id>/remove/", StaffRemoveView.as_view(), name="shop-staff-remove"),
+    path("settings/api-keys/", ApiKeyCreateView.as_view(), name="shop-api-key-create"),
+    path("settings/api-keys/<int:api_key_id>/revoke/", ApiKeyRevokeView.as_view(), name="shop-api-key-revoke"),
+]
 
-
-class ShopLoginView(LoginView):
-    template_name = "registration/login.html"
-
-
-def logout_view(request):
-    logout(request)
-    return redirect("login")
-
-
-def not_found(request, exception=None):
-    if request.path.startswith("/api/"):
-        return json_not_found(request, exception)
-    return page_not_found(request, exception)
-
-
-def server_error(request):
-    if request.path.startswith("/api/"):
-        return json_server_error(request)
-    return html_server_error(request)
-
-
-shop_page_urlpatterns: list = []
+account_urlpatterns = [
+    path("password/", PasswordChangeView.as_view(), name="password_change"),
+    path("password/done/", PasswordChangeDoneView.as_view(), name="password_change_done"),
+]

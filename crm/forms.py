@@ -1,0 +1,110 @@
+"""Forms of the staff shell: login (with lockout), shop settings, staff and API keys."""
+
+import re
+
+import phonenumbers
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from crm import login_lockout
+from crm.models import ApiKey, Role, Shop
+
+_CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
+
+
+class LoginForm(AuthenticationForm):
+    """Email + password; refuses without checking the password while the
+    (email, client IP) pair is locked out (crm/login_lockout.py)."""
+
+    username = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+    def clean_username(self) -> str:
+        # Emails are stored lower-cased (crm.services.user_get_or_create).
+        return login_lockout.normalize_username(self.cleaned_data["username"])
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        ip = login_lockout.client_ip(self.request)
+        if username and login_lockout.is_locked(username, ip):
+            raise self._locked_error()
+        try:
+            cleaned_data = super().clean()
+        except ValidationError:
+            if username and login_lockout.failure_record(username, ip) >= settings.LOGIN_LOCKOUT_FAILURES:
+                raise self._locked_error() from None
+            raise
+        login_lockout.failures_clear(username, ip)
+        return cleaned_data
+
+    @staticmethod
+    def _locked_error() -> ValidationError:
+        minutes = login_lockout.lockout_minutes()
+        message = ngettext(
+            "Too many failed sign-in attempts. For your security, signing in to this account from "
+            "your network is paused for %(minutes)d minute.",
+            "Too many failed sign-in attempts. For your security, signing in to this account from "
+            "your network is paused for %(minutes)d minutes.",
+            minutes,
+        )
+        return ValidationError(message, code="locked", params={"minutes": minutes})
+
+
+class ShopSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Shop
+        fields = ["name", "timezone", "currency", "phone_region", "language"]
+        help_texts = {
+            "timezone": _("Dates and daily reports use this timezone."),
+            "currency": _("ISO 4217 code, e.g. CNY."),
+            "phone_region": _("Two-letter region used to read phone numbers without a country code, e.g. CN."),
+            "language": _("Language of messages sent to this shop's customers."),
+        }
+
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+    def clean_currency(self) -> str:
+        currency = self.cleaned_data["currency"].strip().upper()
+        if not _CURRENCY_CODE.match(currency):
+            raise ValidationError(_("Enter a three-letter currency code such as CNY."), code="invalid")
+        return currency
+
+    def clean_phone_region(self) -> str:
+        region = self.cleaned_data["phone_region"].strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValidationError(_("Enter a two-letter region code such as CN."), code="invalid")
+        return region
+
+
+class StaffAddForm(forms.Form):
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.AGENT)
+
+    def clean_email(self) -> str:
+        return login_lockout.normalize_username(self.cleaned_data["email"])
+
+
+class StaffRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class ApiKeyCreateForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("Where the key is used, e.g. “WeChat mini program”."),
+    )
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        # Runs inside the shop scope, so this checks the shop's own keys only.
+        if ApiKey.objects.filter(name=name).exists():
+            raise ValidationError(_("This shop already has a key with this name."), code="duplicate")
+        return name

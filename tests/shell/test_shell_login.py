@@ -1,0 +1,119 @@
+"""Sign-in, sign-out and the (email, client IP) lockout."""
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from crm import login_lockout
+
+PASSWORD = "correct horse battery staple"
+OFFICE_IP = "203.0.113.7"
+HOME_IP = "198.51.100.20"
+
+
+def sign_in(client, email, password, ip=OFFICE_IP):
+    return client.post(reverse("login"), {"username": email, "password": password}, REMOTE_ADDR=ip)
+
+
+def fail_until_locked(client, email, ip=OFFICE_IP):
+    for _ in range(settings.LOGIN_LOCKOUT_FAILURES):
+        response = sign_in(client, email, "wrong password", ip)
+        assert response.status_code == 200
+    return response
+
+
+def test_login_lands_on_the_first_shop(client, owner, shop):
+    response = sign_in(client, "owner@tea.example", PASSWORD)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
+    response = client.get(reverse("home"))
+    assert response["Location"] == reverse("shop-home", kwargs={"shop_slug": shop.slug})
+
+
+def test_email_is_case_insensitive(client, owner):
+    response = sign_in(client, "  Owner@Tea.EXAMPLE ", PASSWORD)
+    assert response.status_code == 302
+
+
+def test_wrong_password_is_refused_with_a_message(client, owner):
+    response = sign_in(client, "owner@tea.example", "nope")
+    assert response.status_code == 200
+    assert response.context["form"].errors["__all__"]
+    assert "_auth_user_id" not in client.session
+
+
+def test_lockout_after_failures_for_user_and_ip_only(client, owner, manager):
+    response = fail_until_locked(client, "owner@tea.example")
+    assert response.context["form"].has_error("__all__", code="locked")
+    # While locked, even the right password from that network is refused without being checked.
+    response = sign_in(client, "owner@tea.example", PASSWORD)
+    assert response.status_code == 200
+    assert response.context["form"].has_error("__all__", code="locked")
+    assert "Too many failed sign-in attempts" in response.content.decode()
+    # The same account from another IP, and another account from the same IP, still sign in.
+    assert sign_in(Client(), "owner@tea.example", PASSWORD, ip=HOME_IP).status_code == 302
+    assert sign_in(Client(), "manager@tea.example", PASSWORD, ip=OFFICE_IP).status_code == 302
+
+
+def test_lockout_counts_case_variants_of_the_email_together(client, owner):
+    for variant in ["owner@tea.example", "OWNER@tea.example", "Owner@Tea.Example", "owner@TEA.example"]:
+        sign_in(client, variant, "wrong")
+    response = sign_in(client, "OWNER@TEA.EXAMPLE", "wrong")
+    assert response.context["form"].has_error("__all__", code="locked")
+
+
+def test_successful_login_clears_the_failure_count(client, owner):
+    for _ in range(settings.LOGIN_LOCKOUT_FAILURES - 1):
+        sign_in(client, "owner@tea.example", "wrong")
+    assert sign_in(client, "owner@tea.example", PASSWORD).status_code == 302
+    client.logout()
+    for _ in range(settings.LOGIN_LOCKOUT_FAILURES - 1):
+        sign_in(client, "owner@tea.example", "wrong")
+    assert sign_in(client, "owner@tea.example", PASSWORD).status_code == 302
+
+
+def test_lockout_key_holds_no_email():
+    key = login_lockout._key("owner@tea.example", OFFICE_IP)
+    assert "owner" not in key and OFFICE_IP not in key
+    assert key.startswith("login-lockout:")
+
+
+@pytest.mark.parametrize(
+    ("num_proxies", "forwarded", "expected"),
+    [
+        (0, "1.1.1.1", "10.0.0.1"),  # no proxy configured: a forged header is ignored
+        (1, "1.1.1.1", "1.1.1.1"),
+        (1, "6.6.6.6, 1.1.1.1", "1.1.1.1"),  # the client prepended a fake hop
+        (2, "6.6.6.6, 1.1.1.1, 172.16.0.2", "1.1.1.1"),
+    ],
+)
+def test_client_ip_trusts_only_the_configured_proxies(rf, settings, num_proxies, forwarded, expected):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": num_proxies}
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+    assert login_lockout.client_ip(request) == expected
+
+
+def test_logout_needs_post(staff_client):
+    assert staff_client.get(reverse("logout")).status_code == 405
+    response = staff_client.post(reverse("logout"))
+    assert response["Location"] == reverse("login")
+    assert "_auth_user_id" not in staff_client.session
+
+
+def test_login_form_is_csrf_protected(owner):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("login"), {"username": "owner@tea.example", "password": PASSWORD})
+    assert response.status_code == 403
+
+
+def test_anonymous_shop_pages_redirect_to_login(client, shop):
+    for name in ["shop-home", "shop-settings"]:
+        url = reverse(name, kwargs={"shop_slug": shop.slug})
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"] == f"{reverse('login')}?next={url}"
+
+
+def test_signed_in_user_visiting_login_goes_home(staff_client):
+    assert staff_client.get(reverse("login"))["Location"] == reverse("home")

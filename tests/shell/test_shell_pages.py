@@ -1,0 +1,72 @@
+"""Home redirect, overview, navigation by role, shop switcher, language switch, error pages."""
+
+from django.test import Client
+from django.urls import reverse
+
+from crm.models import Role
+from tests.conftest import make_user
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_user_without_shop_sees_the_no_shop_page(db):
+    response = client_for(make_user("nobody@example.com")).get(reverse("home"))
+    assert response.status_code == 200
+    assert b"any shop yet" in response.content
+
+
+def test_overview_shows_facts_and_getting_started(staff_client, shop):
+    response = staff_client.get(reverse("shop-home", kwargs={"shop_slug": shop.slug}))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Asia/Shanghai" in body and "CNY" in body
+    assert "http://testserver/api/v1/shop/" in body
+    assert "http://testserver/api/docs/" in body
+    assert 'aria-current="page"' in body
+
+
+def test_navigation_follows_the_role(agent, owner, shop):
+    settings_url = reverse("shop-settings", kwargs={"shop_slug": shop.slug})
+    home = reverse("shop-home", kwargs={"shop_slug": shop.slug})
+    assert settings_url not in client_for(agent).get(home).content.decode()
+    assert settings_url in client_for(owner).get(home).content.decode()
+
+
+def test_switcher_lists_every_shop_of_the_user_and_the_url_decides(shop, other_shop):
+    both = make_user("both@example.com", Role.AGENT, shop)
+    make_user("both@example.com", Role.MANAGER, other_shop)
+    client = client_for(both)
+    page = client.get(reverse("shop-home", kwargs={"shop_slug": other_shop.slug}))
+    assert page.context["current_shop"] == other_shop
+    body = page.content.decode()
+    for slug in (shop.slug, other_shop.slug):
+        assert reverse("shop-home", kwargs={"shop_slug": slug}) in body
+    # Opening the other shop stored nothing: the home page still picks the first shop by name.
+    first = sorted([shop, other_shop], key=lambda s: s.name)[0]
+    assert client.get(reverse("home"))["Location"] == reverse("shop-home", kwargs={"shop_slug": first.slug})
+
+
+def test_language_switch_renders_chinese(staff_client, shop):
+    home = reverse("shop-home", kwargs={"shop_slug": shop.slug})
+    response = staff_client.post(reverse("set_language"), {"language": "zh-hans", "next": home})
+    assert response["Location"] == home
+    body = staff_client.get(home).content.decode()
+    assert 'lang="zh-hans"' in body
+    assert "连接你的店铺前台" in body  # "Connect your storefront"
+    assert "设置" in body  # "Settings"
+
+
+def test_login_page_in_chinese(client, db):
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/login/"})
+    body = client.get(reverse("login")).content.decode()
+    assert "登录" in body
+
+
+def test_unknown_page_is_the_html_404(staff_client):
+    response = staff_client.get("/s/no-such-shop/")
+    assert response.status_code == 404
+    assert b"Page not found" in response.content
