@@ -98,7 +98,7 @@ def ensure_database(admin_dsn: str, name: str, *, fresh: bool, allow_truncate: b
     database.autocommit = True
     privileges = "SELECT, INSERT, UPDATE, DELETE" + (", TRUNCATE" if allow_truncate else "")
     with database.cursor() as cursor:
-        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm; CREATE EXTENSION IF NOT EXISTS btree_gin")
         cursor.execute(f"REVOKE ALL ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO {APP}")
         cursor.execute(f"GRANT CREATE, USAGE ON SCHEMA public TO {OWNER}")
         cursor.execute(
