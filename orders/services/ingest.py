@@ -200,12 +200,8 @@ def _history_append(cursor, shop_id: int, changed: list, existing: dict, source:
         order_ids.append(order_id)
         from_statuses.append("" if previous is None else previous.status)
         to_statuses.append(order.status)
-        # A new order's history starts when the storefront says the status was reached.
-        times.append(
-            now
-            if previous is not None
-            else (getattr(order, _STATUS_TIME.get(order.status, ""), None) or order.placed_at)
-        )
+        # ISO strings: psycopg2 adapts a list of datetimes in Python, strings in C.
+        times.append((now if previous is not None else _status_reached_at(order)).isoformat())
     if order_ids:
         cursor.execute(
             "INSERT INTO orders_orderstatuschange (shop_id, order_id, from_status, to_status, source, changed_at) "
@@ -213,6 +209,12 @@ def _history_append(cursor, shop_id: int, changed: list, existing: dict, source:
             "%s::varchar[], %s::varchar[], %s::timestamptz[]) AS t(order_id, from_status, to_status, changed_at)",
             [shop_id, str(source), order_ids, from_statuses, to_statuses, times],
         )
+
+
+def _status_reached_at(order: CleanOrder) -> datetime:
+    """A new order's history starts when the storefront says the status was reached."""
+    time_field = _STATUS_TIME.get(order.status)
+    return (getattr(order, time_field) if time_field else None) or order.placed_at
 
 
 def _copy(cursor, table: str, columns: tuple, rows) -> int:
