@@ -84,6 +84,8 @@ class ShopSettingsForm(forms.ModelForm):
 
 
 class StaffAddForm(forms.Form):
+    prefix = "staff"  # the settings page has several forms: keep their field ids apart
+
     email = forms.EmailField(label=_("Email"), max_length=254)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.AGENT)
 
@@ -96,8 +98,10 @@ class StaffRoleForm(forms.Form):
 
 
 class ApiKeyCreateForm(forms.Form):
+    prefix = "api_key"
+
     name = forms.CharField(
-        label=_("Name"),
+        label=_("Key name"),
         max_length=100,
         help_text=_("Where the key is used, e.g. “WeChat mini program”."),
     )

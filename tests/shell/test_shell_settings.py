@@ -1,10 +1,13 @@
 """The settings page: role matrix, staff, API keys, shop settings, cross-shop access."""
 
+import datetime
 import re
 
 import pytest
+from django.template.defaultfilters import date as date_filter
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from crm.models import ApiKey, AuditEvent, Membership, Role
 from crm.services import api_key_create
@@ -37,10 +40,10 @@ def key_of(shop, name="storefront"):
 def owner_actions(shop, other_membership_id, api_key_id):
     return [
         ("shop-settings", {}, {"name": "X", "timezone": "UTC", "currency": "USD", "phone_region": "US"}),
-        ("shop-staff-add", {}, {"email": "new@tea.example", "role": Role.AGENT}),
+        ("shop-staff-add", {}, {"staff-email": "new@tea.example", "staff-role": Role.AGENT}),
         ("shop-staff-role", {"membership_id": other_membership_id}, {"role": Role.OWNER}),
         ("shop-staff-remove", {"membership_id": other_membership_id}, {}),
-        ("shop-api-key-create", {}, {"name": "pos"}),
+        ("shop-api-key-create", {}, {"api_key-name": "pos"}),
         ("shop-api-key-revoke", {"api_key_id": api_key_id}, {}),
     ]
 
@@ -112,7 +115,7 @@ def test_owner_cannot_touch_other_shops_rows_through_own_url(owner, shop, other_
 
 def test_owner_creates_a_key_shown_once_that_works_then_revokes_it(owner, shop):
     client = client_for(owner)
-    response = client.post(url("shop-api-key-create", shop), {"name": "WeChat mini program"})
+    response = client.post(url("shop-api-key-create", shop), {"api_key-name": "WeChat mini program"})
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     raw_key = response.context["raw_key"]
@@ -136,13 +139,14 @@ def test_owner_creates_a_key_shown_once_that_works_then_revokes_it(owner, shop):
 
 def test_duplicate_key_name_is_a_form_error(owner, shop):
     key_of(shop, "pos")
-    response = client_for(owner).post(url("shop-api-key-create", shop), {"name": "pos"})
+    response = client_for(owner).post(url("shop-api-key-create", shop), {"api_key-name": "pos"})
     assert response.status_code == 400
     assert response.context["api_key_form"].has_error("name", code="duplicate")
 
 
 def test_adding_a_new_person_shows_a_one_time_password_that_signs_in(owner, shop):
-    response = client_for(owner).post(url("shop-staff-add", shop), {"email": "New.Agent@Tea.example", "role": "agent"})
+    data = {"staff-email": "New.Agent@Tea.example", "staff-role": "agent"}
+    response = client_for(owner).post(url("shop-staff-add", shop), data)
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     password = response.context["one_time_password"]
@@ -156,7 +160,8 @@ def test_adding_a_new_person_shows_a_one_time_password_that_signs_in(owner, shop
 
 def test_adding_an_existing_account_keeps_its_password(owner, shop, other_shop):
     make_user("owner@bike.example")
-    response = client_for(owner).post(url("shop-staff-add", shop), {"email": "owner@bike.example", "role": "manager"})
+    data = {"staff-email": "owner@bike.example", "staff-role": "manager"}
+    response = client_for(owner).post(url("shop-staff-add", shop), data)
     assert response.status_code == 302
     assert Client().login(username="owner@bike.example", password=PASSWORD)
     with shop_scope(shop.pk):
@@ -222,7 +227,7 @@ def test_bad_shop_settings_are_form_errors(owner, shop, field, value):
 def test_settings_forms_are_csrf_protected(owner, shop):
     client = Client(enforce_csrf_checks=True)
     client.force_login(owner)
-    assert client.post(url("shop-api-key-create", shop), {"name": "pos"}).status_code == 403
+    assert client.post(url("shop-api-key-create", shop), {"api_key-name": "pos"}).status_code == 403
     with shop_scope(shop.pk):
         assert not ApiKey.objects.exists()
 
@@ -234,3 +239,12 @@ def test_settings_page_query_count_is_bounded(owner, shop, django_assert_max_num
     client = client_for(owner)
     with django_assert_max_num_queries(25):
         assert client.get(url("shop-settings", shop)).status_code == 200
+
+
+def test_times_are_shown_in_the_shop_timezone(owner, shop):
+    api_key, _ = key_of(shop, "pos")
+    in_shanghai = date_filter(timezone.localtime(api_key.created_at, shop.tzinfo), "SHORT_DATETIME_FORMAT")
+    in_utc = date_filter(timezone.localtime(api_key.created_at, datetime.UTC), "SHORT_DATETIME_FORMAT")
+    body = client_for(owner).get(url("shop-settings", shop)).content.decode()
+    assert in_shanghai in body
+    assert in_utc not in body
