@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from customers.models import Customer
 from orders.models import Order, OrderLine, OrderStatusChange
-from orders.services import orders_ingest_bulk, order_upsert
+from orders.services import order_upsert, orders_ingest_bulk
 from tests.orders.payloads import ISSUE_ORDER, order_payload
 
 
