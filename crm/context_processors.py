@@ -23,7 +23,7 @@ class NavItem:
 # Order is the order of the navigation. Icons are names of inline SVG symbols in base.html.
 NAV_ITEMS = (
     NavItem("shop-home", _("Overview"), "home"),
-    NavItem("customers:dashboard", _("Insights"), "chart"),
+    NavItem("insights:dashboard", _("Insights"), "chart"),
     NavItem("customers:list", _("Customers"), "users"),
     NavItem("orders:list", _("Orders"), "cart"),
     NavItem("orders:import", _("Import orders"), "upload", Role.MANAGER),
