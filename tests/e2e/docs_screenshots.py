@@ -2,7 +2,7 @@
 
 Not a test: run it against a server started by `make run` (demo data and logins):
 
-    .venv/bin/python tests/e2e/docs_screenshots.py [--base-url http://127.0.0.1:8000]
+    .venv/bin/python -m tests.e2e.docs_screenshots [--base-url http://127.0.0.1:8000]
 
 Pages that are not there yet (an app without its page) are skipped with a note.
 """
@@ -13,17 +13,10 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
+from tests.e2e.browser import VIEWPORT, chromium_launch
+
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "docs" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 OWNER = ("owner@demo.shopcrm.test", "demo-owner-pass")
 SHOP = "/s/demo"
 
@@ -62,8 +55,8 @@ def main() -> None:
     base_url = parser.parse_args().base_url.rstrip("/")
     OUTPUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        browser = chromium_launch(playwright)
+        page = browser.new_context(viewport=VIEWPORT).new_page()
         capture(page, base_url, "login", "/login/")
         sign_in(page, base_url)
         pages = [

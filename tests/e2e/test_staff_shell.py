@@ -18,17 +18,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.conftest import PASSWORD, make_shop
+from tests.e2e.browser import VIEWPORT, chromium_launch
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -54,8 +45,8 @@ def e2e_shop(live_server):
 def browser_page(e2e_shop):
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
+        browser = chromium_launch(playwright)
+        context = browser.new_context(viewport=VIEWPORT, locale="en-US")
         page = context.new_page()
         page.set_default_timeout(20_000)
         try:
