@@ -3,11 +3,21 @@
 from django.http import Http404
 from rest_framework import serializers
 
+from crm.models import User
 from crm.tenancy.access import get_for_shop
 from customers.filters import FilterInvalid
 from customers.models import Customer
 from customers.selectors import CursorInvalid
 from customers.services import MergeInvalid, NoteInvalid, ProfileInvalid, TagInvalid
+
+
+def staff_user(request) -> User | None:
+    """The staff member behind a session request; None for a storefront API key."""
+    return request.user if isinstance(request.user, User) else None
+
+
+def change_source(request) -> str:
+    return "staff" if staff_user(request) else "api"
 
 
 def live_customer_get(customer_id: int) -> Customer:

@@ -61,17 +61,25 @@ def _ordering(raw: str | None) -> str:
     return raw
 
 
+_DATETIME = serializers.DateTimeField()
+
+
 def _money_and_times(row: dict) -> dict:
+    """The list is built from values() for speed; render it as the serializers would."""
     for name in ("total_spent", "refunded_amount"):
         row[name] = str(row[name])
     for name in ("first_order_at", "last_order_at", "erased_at", "created_at"):
-        if row[name] is not None:
-            row[name] = row[name].isoformat()
+        row[name] = _DATETIME.to_representation(row[name]) if row[name] is not None else None
     return row
 
 
 class CustomerListApi(ShopScopedApi):
-    @extend_schema(parameters=LIST_PARAMETERS, responses=CustomerPageSerializer, summary="List and search customers")
+    @extend_schema(
+        operation_id="customers_list",
+        parameters=LIST_PARAMETERS,
+        responses=CustomerPageSerializer,
+        summary="List and search customers",
+    )
     def get(self, request, **kwargs):
         params = request.query_params
         try:

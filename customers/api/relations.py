@@ -8,7 +8,7 @@ from crm.models import Role
 from crm.tenancy.access import get_for_shop
 from crm.tenancy.api import ShopScopedApi
 from crm.tenancy.pagination import CappedPageNumberPagination
-from customers.api.common import DOMAIN_ERRORS, as_validation_error, live_customer_get
+from customers.api.common import DOMAIN_ERRORS, as_validation_error, change_source, live_customer_get, staff_user
 from customers.api.serializers import (
     BulkTagResultSerializer,
     BulkTagSerializer,
@@ -77,7 +77,7 @@ class CustomerTagsApi(ShopScopedApi):
         payload = TagAssignSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         tag = get_for_shop(Tag, pk=payload.validated_data["tag_id"])
-        customers_tag(shop=self.shop, tag=tag, customer_ids=[customer.pk], source=_source(request))
+        customers_tag(shop=self.shop, tag=tag, customer_ids=[customer.pk], source=change_source(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -97,14 +97,10 @@ class CustomerBulkTagApi(ShopScopedApi):
         tag = get_for_shop(Tag, pk=payload.validated_data["tag_id"])
         ids = payload.validated_data["customer_ids"]
         if payload.validated_data["action"] == "add":
-            changed = customers_tag(shop=self.shop, tag=tag, customer_ids=ids, source=_source(request))
+            changed = customers_tag(shop=self.shop, tag=tag, customer_ids=ids, source=change_source(request))
         else:
             changed = customers_untag(shop=self.shop, tag=tag, customer_ids=ids)
         return Response({"changed": changed})
-
-
-def _source(request) -> str:
-    return "staff" if request.user.is_authenticated else "api"
 
 
 class CustomerNotesApi(ShopScopedApi):
@@ -121,7 +117,7 @@ class CustomerNotesApi(ShopScopedApi):
         customer = live_customer_get(customer_id)
         payload = NoteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        author = request.user if request.user.is_authenticated else None
+        author = staff_user(request)
         try:
             note = customer_note_add(
                 shop=self.shop, customer=customer, author=author, body=payload.validated_data["body"]
