@@ -130,7 +130,7 @@ def _write(shop: Shop, orders: list[CleanOrder], source: str) -> list[tuple[str,
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(_STAGE_DDL)
-        _copy(cursor, "orders_ingest_stage", _ORDER_COLUMNS, _order_rows(orders, customer_ids))
+        copy_rows(cursor, "orders_ingest_stage", _ORDER_COLUMNS, _order_rows(orders, customer_ids))
         existing = _existing_orders(cursor, shop.pk)
         cursor.execute(_UPSERT_SQL, {"shop_id": shop.pk, "now": now})
         written = {external_id: (order_id, inserted) for external_id, order_id, inserted in cursor.fetchall()}
@@ -183,7 +183,7 @@ def _lines_replace(cursor, shop_id: int, changed: list) -> None:
         for order, order_id, _ in changed
         for position, line in enumerate(order.lines)
     )
-    if _copy(cursor, "orders_ingest_line_stage", _LINE_COLUMNS, rows):
+    if copy_rows(cursor, "orders_ingest_line_stage", _LINE_COLUMNS, rows):
         cursor.execute(
             f"INSERT INTO orders_orderline (shop_id, {', '.join(_LINE_COLUMNS)}) "
             f"SELECT %s, {', '.join(_LINE_COLUMNS)} FROM orders_ingest_line_stage",
@@ -217,7 +217,7 @@ def _status_reached_at(order: CleanOrder) -> datetime:
     return (getattr(order, time_field) if time_field else None) or order.placed_at
 
 
-def _copy(cursor, table: str, columns: tuple, rows) -> int:
+def copy_rows(cursor, table: str, columns: tuple, rows) -> int:
     """COPY rows (tuples of str/int/Decimal/datetime/None) into a temp table; returns the count."""
     buffer = io.StringIO()
     count = 0

@@ -1,0 +1,265 @@
+"""CSV import of orders: the `import_orders` command and the upload page's Celery task.
+
+Streaming in two passes, so memory stays flat however large the file is and however its
+rows are ordered (the rows of one order need not be contiguous):
+1. the file is read once to detect its encoding, then parsed row by row and COPYed in
+   chunks into a session temp table (line number + the raw cells);
+2. a server-side cursor reads that table back ORDER BY order_id, line number, so each
+   order's rows arrive together; each order becomes the API's JSON payload and goes, 1,000
+   at a time, through `orders_ingest_bulk` — the same validation and writer as the API.
+Rejected orders are reported with their file line numbers; an identical re-import writes
+nothing. Progress goes to the cache (the task's transaction hides row updates until commit).
+"""
+
+import csv
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.models import Shop, User
+from crm.tenancy.context import require_shop_id
+from orders.csv_format import (
+    COLUMNS,
+    ImportFileError,
+    encoding_detect,
+    error_line,
+    header_columns,
+    order_payload,
+    row_values,
+)
+from orders.models import ChangeSource, ImportJob, ImportStatus
+from orders.services.ingest import MAX_BATCH, copy_rows, orders_ingest_bulk
+from orders.tasks import order_import_task
+
+STAGE_CHUNK = 10_000
+FETCH_CHUNK = 5_000
+MAX_REJECTS = 1_000
+PROGRESS_SECONDS = 3600
+_STAGE_DDL = (
+    "CREATE TEMP TABLE IF NOT EXISTS orders_import_rows (line_number int, "
+    + ", ".join(f"{column} text" for column in COLUMNS)
+    + "); TRUNCATE orders_import_rows"
+)
+
+
+@dataclass
+class ImportResult:
+    encoding: str = ""
+    total_rows: int = 0
+    processed_rows: int = 0
+    rows_rejected: int = 0
+    orders_created: int = 0
+    orders_updated: int = 0
+    orders_unchanged: int = 0
+    orders_rejected: int = 0
+    rejects: list[dict] = field(default_factory=list)
+
+    def reject(self, *, line: int, order_id: str, field_name: str, reason: str, rows: int) -> None:
+        self.rows_rejected += rows
+        if len(self.rejects) < MAX_REJECTS:
+            self.rejects.append({"line": line, "order_id": order_id, "field": field_name, "reason": reason})
+
+
+Progress = Callable[[ImportResult], None]
+
+
+def orders_import_file(
+    *, shop: Shop, path: Path, default_channel: str = "web", progress: Progress | None = None
+) -> ImportResult:
+    """Import one order CSV in the caller's shop scope and transaction."""
+    assert shop.pk == require_shop_id(), "import in the scope of the shop it names"
+    result = ImportResult(encoding=_encoding_of(path))
+    with connection.cursor() as cursor:
+        cursor.execute(_STAGE_DDL)
+        _stage_rows(cursor, path, result)
+    if progress:
+        progress(result)
+    batch: list[tuple[dict, list[int], list[int]]] = []
+    for rows in _orders_from_stage():
+        item = _order_item(rows, default_channel, result)
+        if item is not None:
+            batch.append(item)
+        if len(batch) == MAX_BATCH:
+            _ingest(shop, batch, result, progress)
+            batch = []
+    if batch:
+        _ingest(shop, batch, result, progress)
+    return result
+
+
+def _encoding_of(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return encoding_detect(iter(lambda: handle.read(1 << 20), b""))
+
+
+def _stage_rows(cursor, path: Path, result: ImportResult) -> None:
+    with open(path, encoding=result.encoding, newline="") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            raise ImportFileError(_("The file is empty."))
+        positions = header_columns(header)
+        chunk = []
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue  # blank lines, common at the end of spreadsheet exports
+            result.total_rows += 1
+            chunk.append((reader.line_num, *row_values(row, positions)))
+            if len(chunk) == STAGE_CHUNK:
+                copy_rows(cursor, "orders_import_rows", ("line_number", *COLUMNS), chunk)
+                chunk = []
+        copy_rows(cursor, "orders_import_rows", ("line_number", *COLUMNS), chunk)
+
+
+def _orders_from_stage() -> Iterator[list[tuple[int, dict[str, str]]]]:
+    """Each order's rows together, from a server-side cursor (never the whole file)."""
+    cursor = connection.chunked_cursor()
+    try:
+        cursor.execute(
+            f"SELECT line_number, {', '.join(COLUMNS)} FROM orders_import_rows ORDER BY order_id, line_number"
+        )
+        current_id, rows = None, []
+        while chunk := cursor.fetchmany(FETCH_CHUNK):
+            for line_number, *cells in chunk:
+                values = dict(zip(COLUMNS, cells, strict=True))
+                if values["order_id"] != current_id and rows:
+                    yield rows
+                    rows = []
+                current_id = values["order_id"]
+                rows.append((line_number, values))
+        if rows:
+            yield rows
+    finally:
+        cursor.close()
+
+
+def _order_item(rows, default_channel: str, result: ImportResult):
+    lines = [line_number for line_number, _values in rows]
+    order_id = rows[0][1]["order_id"]
+    if not order_id:
+        result.processed_rows += len(rows)
+        for line_number in lines:
+            result.reject(line=line_number, order_id="", field_name="order_id", reason=_("This field is required."),
+                          rows=1)  # fmt: skip
+        return None
+    payload, errors, line_rows = order_payload(rows, default_channel)
+    if errors:
+        result.processed_rows += len(rows)
+        result.orders_rejected += 1
+        field_name, reasons = next(iter(errors.items()))
+        result.reject(line=lines[0], order_id=order_id, field_name=field_name, reason=reasons[0], rows=len(rows))
+        return None
+    return payload, lines, line_rows
+
+
+def _ingest(shop: Shop, batch: list, result: ImportResult, progress: Progress | None) -> None:
+    outcomes = orders_ingest_bulk(shop=shop, items=[payload for payload, _, _ in batch], source=ChangeSource.IMPORT)
+    for (payload, lines, line_rows), outcome in zip(batch, outcomes, strict=True):
+        result.processed_rows += len(lines)
+        if outcome["result"] == "error":
+            result.orders_rejected += 1
+            line = error_line(outcome["field"], lines, line_rows)
+            result.reject(line=line, order_id=payload["external_id"], field_name=outcome["field"],
+                          reason=outcome["reason"], rows=len(lines))  # fmt: skip
+        else:
+            counter = f"orders_{outcome['result']}"
+            setattr(result, counter, getattr(result, counter) + 1)
+    if progress:
+        progress(result)
+
+
+# --- the upload page's job -------------------------------------------------------------
+def import_upload_root() -> Path:
+    return Path(getattr(settings, "IMPORT_UPLOAD_ROOT", settings.BASE_DIR / ".data" / "uploads"))
+
+
+def _shop_upload_dir(shop_id: int) -> Path:
+    return import_upload_root() / str(shop_id) / "orders"
+
+
+def import_progress_key(shop_id: int, job_id: int) -> str:
+    return f"orders:import-progress:shop:{shop_id}:job:{job_id}"
+
+
+@transaction.atomic
+def import_job_create(*, shop: Shop, upload, default_channel: str, created_by: User | None) -> ImportJob:
+    """Store the uploaded file under the shop's own folder and queue its import."""
+    folder = _shop_upload_dir(shop.pk)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}.csv"
+    with open(path, "wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    job = ImportJob.objects.create(
+        shop_id=shop.pk,
+        file_name=Path(upload.name).name[:255],
+        file_path=str(path),
+        default_channel=default_channel,
+        created_by=created_by,
+    )
+    transaction.on_commit(lambda: order_import_task.delay(shop.pk, job.pk))
+    return job
+
+
+def order_import_run(*, shop: Shop, job_id: int) -> ImportJob:
+    """Run a queued import job (the Celery task's body). A redelivered task finds the job
+    no longer queued and does nothing; a task that died mid-way rolled back, so the job
+    is queued again and runs from the start (upserts make that safe)."""
+    job = ImportJob.objects.select_for_update().get(pk=job_id)
+    if job.status != ImportStatus.QUEUED:
+        return job
+    job.status, job.started_at = ImportStatus.RUNNING, timezone.now()
+    path = Path(job.file_path)
+    key = import_progress_key(shop.pk, job.pk)
+    try:
+        if path.parent != _shop_upload_dir(shop.pk):
+            raise ImportFileError(_("The uploaded file is not in this shop's folder."))
+        with transaction.atomic():
+            result = orders_import_file(shop=shop, path=path, default_channel=job.default_channel,
+                                        progress=lambda result: _progress_publish(key, result))  # fmt: skip
+    except (ImportFileError, OSError, DatabaseError) as error:
+        job.status, job.error = ImportStatus.FAILED, _failure_text(error)
+    else:
+        job.status = ImportStatus.SUCCEEDED
+        _job_fill(job, result)
+    job.finished_at = timezone.now()
+    job.save()
+    transaction.on_commit(lambda: _job_cleanup(path, key))
+    return job
+
+
+def _failure_text(error: Exception) -> str:
+    if isinstance(error, ImportFileError):
+        return str(error)[:500]
+    if isinstance(error, OSError):
+        return _("The uploaded file could not be read.")
+    return _("The database refused the import; try again.")
+
+
+def _job_fill(job: ImportJob, result: ImportResult) -> None:
+    for name in ("encoding", "total_rows", "processed_rows", "rows_rejected", "orders_created", "orders_updated",
+                 "orders_unchanged", "orders_rejected", "rejects"):  # fmt: skip
+        setattr(job, name, getattr(result, name))
+
+
+def _progress_publish(key: str, result: ImportResult) -> None:
+    cache.set(key, {"processed": result.processed_rows, "total": result.total_rows}, PROGRESS_SECONDS)
+
+
+def import_progress(job: ImportJob) -> dict:
+    """{"processed", "total"} for the page: live from the cache while running, final after."""
+    if job.is_finished:
+        return {"processed": job.processed_rows, "total": job.total_rows}
+    return cache.get(import_progress_key(job.shop_id, job.pk)) or {"processed": 0, "total": 0}
+
+
+def _job_cleanup(path: Path, key: str) -> None:
+    path.unlink(missing_ok=True)
+    cache.delete(key)

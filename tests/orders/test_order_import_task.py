@@ -1,0 +1,95 @@
+"""The upload page's import job: stored under the shop's folder, run by the real task."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from crm.tenancy.context import ShopScopeError, shop_scope
+from orders.models import ImportJob, ImportStatus, Order
+from orders.services.imports import import_job_create, import_progress
+from orders.tasks import order_import_task
+from tests.orders.csv_files import ROWS, csv_write
+
+
+@pytest.fixture
+def upload_root(settings, tmp_path):
+    settings.IMPORT_UPLOAD_ROOT = tmp_path / "uploads"
+    return settings.IMPORT_UPLOAD_ROOT
+
+
+def _queued_job(shop, tmp_path, django_capture_on_commit_callbacks, rows=ROWS):
+    content = csv_write(tmp_path / "source.csv", rows, encoding="gbk").read_bytes()
+    with shop_scope(shop.pk), django_capture_on_commit_callbacks() as callbacks:
+        job = import_job_create(shop=shop, upload=SimpleUploadedFile("十月订单.csv", content), default_channel="app",
+                                created_by=None)  # fmt: skip
+    assert len(callbacks) == 1  # the task is enqueued only once the job row is committed
+    return job
+
+
+def test_task_imports_the_file_reports_and_deletes_it(shop, tmp_path, upload_root, django_capture_on_commit_callbacks):
+    job = _queued_job(shop, tmp_path, django_capture_on_commit_callbacks)
+    stored = job.file_path
+    assert stored.startswith(str(upload_root / str(shop.pk) / "orders"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order_import_task(shop.pk, job.pk)
+
+    with shop_scope(shop.pk):
+        job.refresh_from_db()
+        assert (job.status, job.encoding, job.total_rows, job.processed_rows) == ("succeeded", "gb18030", 3, 3)
+        assert (job.orders_created, job.rows_rejected, job.rejects) == (2, 0, [])
+        assert import_progress(job) == {"processed": 3, "total": 3}
+        assert set(Order.objects.values_list("channel", flat=True)) == {"web", "app"}
+    assert not (tmp_path / stored).exists()
+
+
+def test_progress_is_published_while_running(shop, tmp_path, upload_root, django_capture_on_commit_callbacks):
+    job = _queued_job(shop, tmp_path, django_capture_on_commit_callbacks)
+
+    with django_capture_on_commit_callbacks(execute=False):
+        order_import_task(shop.pk, job.pk)
+        # Until the task commits, the page sees the job as queued; the cache carries progress.
+        assert job.status == ImportStatus.QUEUED
+        assert import_progress(job) == {"processed": 3, "total": 3}
+
+
+def test_a_second_delivery_does_nothing(shop, tmp_path, upload_root, django_capture_on_commit_callbacks):
+    job = _queued_job(shop, tmp_path, django_capture_on_commit_callbacks)
+    order_import_task(shop.pk, job.pk)
+
+    order_import_task(shop.pk, job.pk)
+
+    with shop_scope(shop.pk):
+        assert ImportJob.objects.get().orders_created == 2
+        assert Order.objects.count() == 2
+
+
+def test_a_bad_file_fails_the_job_with_a_reason(shop, tmp_path, upload_root, django_capture_on_commit_callbacks):
+    job = _queued_job(shop, tmp_path, django_capture_on_commit_callbacks)
+    with open(job.file_path, "w") as handle:
+        handle.write("order_id,total\nX,1\n")
+
+    order_import_task(shop.pk, job.pk)
+
+    with shop_scope(shop.pk):
+        job.refresh_from_db()
+        assert job.status == "failed"
+        assert "customer_id" in job.error
+        assert not Order.objects.exists()
+
+
+def test_other_shops_task_cannot_run_this_shops_job(shop, other_shop, tmp_path, upload_root,
+                                                    django_capture_on_commit_callbacks):  # fmt: skip
+    job = _queued_job(shop, tmp_path, django_capture_on_commit_callbacks)
+
+    order_import_task(other_shop.pk, job.pk)
+
+    with shop_scope(shop.pk):
+        assert ImportJob.objects.get().status == "queued"
+        assert not Order.objects.exists()
+    with shop_scope(other_shop.pk):
+        assert not Order.objects.exists()
+
+
+def test_task_refuses_to_run_without_a_shop():
+    with pytest.raises(ShopScopeError, match="shop_id"):
+        order_import_task(None, 1)
