@@ -1,5 +1,7 @@
 """Home redirect, overview, navigation by role, shop switcher, language switch, error pages."""
 
+import re
+
 from django.test import Client
 from django.urls import reverse
 
@@ -70,3 +72,11 @@ def test_unknown_page_is_the_html_404(staff_client):
     response = staff_client.get("/s/no-such-shop/")
     assert response.status_code == 404
     assert b"Page not found" in response.content
+
+
+def test_pages_load_only_vendored_assets_and_send_csrf_with_htmx(staff_client, shop):
+    body = staff_client.get(reverse("shop-home", kwargs={"shop_slug": shop.slug})).content.decode()
+    assert '<script src="/static/vendor/htmx.min.js"' in body
+    assert 'hx-headers=\'{"X-CSRFToken": "' in body
+    assets = re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)="([^"]+)"', body)
+    assert assets and all(asset.startswith("/static/") for asset in assets), assets
