@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from crm.models import Role
+from crm.views import server_error
 from tests.conftest import make_user
 
 
@@ -80,3 +81,10 @@ def test_pages_load_only_vendored_assets_and_send_csrf_with_htmx(staff_client, s
     assert 'hx-headers=\'{"X-CSRFToken": "' in body
     assets = re.findall(r'<(?:script|link)\b[^>]*\b(?:src|href)="([^"]+)"', body)
     assert assets and all(asset.startswith("/static/") for asset in assets), assets
+
+
+def test_server_error_page_renders_without_a_request_context(rf):
+    response = server_error(rf.get("/s/tea-house/"))
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.content
+    assert server_error(rf.get("/api/v1/shop/"))["Content-Type"] == "application/json"
