@@ -21,7 +21,7 @@ from crm.models import Shop
 from customers.lookups import like_escape
 from customers.models import Customer, CustomerChannelId, CustomerMerge, CustomerNote, Gender
 from customers.selectors.export import customer_export_data
-from orders.models import Order
+from orders.services import order_personal_data_erase
 
 
 def customer_export(*, shop: Shop, customer: Customer) -> dict:
@@ -42,7 +42,7 @@ def customer_erase(*, shop: Shop, customer: Customer) -> Customer:
     for merge in CustomerMerge.objects.filter(duplicate_id__in=ids).exclude(duplicate_identifiers={}):
         merge.duplicate_identifiers = {}
         merge.save(update_fields=["duplicate_identifiers"])
-    _orders_personal_data_erase(ids)
+    order_personal_data_erase(shop=shop, customer_ids=ids)
     Customer.objects.filter(pk__in=ids).update(
         name="",
         phone=None,
@@ -61,13 +61,6 @@ def customer_erase(*, shop: Shop, customer: Customer) -> Customer:
     audit_event_record(action="customer.erase", obj=customer, changes={"customer_ids": ids})
     customer.refresh_from_db()
     return customer
-
-
-def _orders_personal_data_erase(customer_ids: list[int]) -> None:
-    # TODO(customers): call orders.services.order_personal_data_erase once orders exposes it.
-    Order.objects.filter(customer_id__in=customer_ids).update(
-        recipient_name="", recipient_phone="", shipping_address=""
-    )
 
 
 def _same_person(customer: Customer) -> list[Customer]:
