@@ -107,3 +107,8 @@ def test_owner_signs_in_switches_to_chinese_and_manages_an_api_key(live_server, 
     row.get_by_text("已吊销").wait_for()
     shot(page, "05-api-key-revoked")
     assert api_status(base_url, raw_key)[0] == 401
+
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the navigation moves to the top
+    page.goto(f"{base_url}/s/e2e-tea/")
+    page.get_by_role("navigation").get_by_role("link", name="设置").wait_for()
+    shot(page, "06-overview-phone")
