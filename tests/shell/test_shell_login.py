@@ -117,3 +117,10 @@ def test_anonymous_shop_pages_redirect_to_login(client, shop):
 
 def test_signed_in_user_visiting_login_goes_home(staff_client):
     assert staff_client.get(reverse("login"))["Location"] == reverse("home")
+
+
+def test_lockout_message_is_translated(client, owner, settings):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    response = fail_until_locked(client, "owner@tea.example")
+    assert "登录失败次数过多" in response.content.decode()
+    assert f"{settings.LOGIN_LOCKOUT_SECONDS // 60} 分钟" in response.content.decode()
