@@ -1,0 +1,30 @@
+from crm.tenancy.context import shop_scope
+from customers.models import Customer, Tag
+
+
+def test_manager_admin_lists_only_own_customers_and_edits_through_services(client, manager, shop, customer,
+                                                                            other_customer, tag, other_tag):  # fmt: skip
+    client.force_login(manager)
+    listing = client.get("/admin/customers/customer/").content.decode()
+    assert "王芳" in listing and "李雷" not in listing
+    assert client.get(f"/admin/customers/customer/{other_customer.pk}/change/").status_code in (302, 404)
+    tags = client.get("/admin/customers/tag/").content.decode()
+    assert "VIP" in tags and "Other VIP" not in tags
+    for page in ("customernote", "consentevent", "customermerge", "customerattributedefinition"):
+        assert client.get(f"/admin/customers/{page}/").status_code == 200, page
+    form = client.get(f"/admin/customers/customer/{customer.pk}/change/")
+    assert form.status_code == 200
+    response = client.post(f"/admin/customers/customer/{customer.pk}/change/", {
+        "name": "王芳芳", "phone": "+8613800138000", "email": "wf@example.com", "gender": "female", "birthday": "",
+        "province": "浙江", "city": "杭州", "district": "", "source_channel": "web",
+        **{f"{prefix}-{key}": value for prefix in ("channel_ids", "customer_tags", "notes")
+           for key, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))},
+    })  # fmt: skip
+    assert response.status_code == 302
+    with shop_scope(shop.pk):
+        customer.refresh_from_db()
+        assert (customer.name, customer.gender) == ("王芳芳", "female")
+    client.post(f"/admin/customers/tag/{tag.pk}/change/", {"name": "VVIP", "color": "#111111"})
+    with shop_scope(shop.pk):
+        assert Tag.objects.get(pk=tag.pk).name == "VVIP"
+        assert Customer.objects.count() == 1
