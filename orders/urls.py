@@ -3,9 +3,16 @@
 
 from django.urls import path
 
+from orders import views
 from orders.api import views as api
 
-page_urlpatterns: list = []
+page_urlpatterns = [
+    path("", views.OrderListView.as_view(), name="list"),
+    path("export.csv", views.OrderExportView.as_view(), name="export"),
+    path("import/", views.OrderImportView.as_view(), name="import"),
+    path("import/<int:job_id>/", views.ImportJobView.as_view(), name="import-job"),
+    path("<str:key>/", views.OrderDetailView.as_view(), name="detail"),
+]
 api_urlpatterns = [
     path("orders/", api.OrderListApi.as_view(), name="orders-list"),
     path("orders/bulk/", api.OrderBulkApi.as_view(), name="orders-bulk"),
