@@ -14,10 +14,10 @@ def customer_consent_set(
     """Record a consent decision; a repeat of the current state is not a change."""
     assert customer.shop_id == shop.pk
     assert channel in ConsentChannel.values and purpose in ConsentPurpose.values
-    consent, _ = CustomerConsent.objects.get_or_create(
-        shop=shop, customer=customer, channel=channel, purpose=purpose, defaults={"source": source}
+    consent, created = CustomerConsent.objects.get_or_create(
+        shop=shop, customer=customer, channel=channel, purpose=purpose, defaults={"is_granted": is_granted}
     )
-    if consent.is_granted == is_granted and consent.source:
+    if not created and consent.is_granted == is_granted:
         return consent
     now = timezone.now()
     consent.is_granted, consent.source, consent.updated_at = is_granted, source, now

@@ -2,8 +2,9 @@ from crm.tenancy.context import shop_scope
 from customers.models import Customer, Tag
 
 
-def test_manager_admin_lists_only_own_customers_and_edits_through_services(client, manager, shop, customer,
-                                                                            other_customer, tag, other_tag):  # fmt: skip
+def test_manager_admin_scopes_and_edits_through_services(
+    client, manager, shop, customer, other_customer, tag, other_tag
+):
     client.force_login(manager)
     listing = client.get("/admin/customers/customer/").content.decode()
     assert "王芳" in listing and "李雷" not in listing
