@@ -27,6 +27,13 @@ app.conf.beat_schedule = {
         "task": "crm.idempotency_records_purge_dispatch",
         "schedule": crontab(minute=17),
     },
+    # Every 15 minutes (https://crontab.guru/#*/15_*_*_*_*): queue each shop's nightly
+    # scoring run once its local time has passed 03:00; one run per shop and local day
+    # (insights/services/dispatch.py).
+    "insights-scoring-dispatch": {
+        "task": "insights.scoring_dispatch",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 

@@ -5,12 +5,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 import campaigns.urls
 import customers.urls
+import insights.urls
 import orders.urls
 import tickets.urls
 from crm import api as crm_api
 from crm import health, views
 
-APPS = (customers.urls, orders.urls, tickets.urls, campaigns.urls)
+APPS = (customers.urls, orders.urls, tickets.urls, campaigns.urls, insights.urls)
 
 shop_api_urlpatterns = crm_api.urlpatterns + [pattern for app in APPS for pattern in app.api_urlpatterns]
 shop_page_urlpatterns = views.shop_page_urlpatterns + [

@@ -18,6 +18,7 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "default")
 # other task runs on the default queue.
 CELERY_TASK_ROUTES = {
     "customers.scoring*": {"queue": "scoring"},
+    "insights.scoring*": {"queue": "scoring"},
     "campaigns.*": {"queue": "messaging"},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -1,0 +1,258 @@
+"""Reads for insights: the current run, its summaries, a customer's scores and history, the
+segment movement between two runs, customers of a segment, and the customer filters the
+customers list and API apply through the current run.
+
+Run inside the shop's scope. Everything a page shows for a whole run comes from the run's
+stored statistics (computed once by the run), so no read aggregates a million score rows,
+except the movement matrix, which is computed once per pair of runs and cached.
+"""
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import QuerySet
+
+from crm.models import Shop
+from crm.tenancy.access import get_for_shop
+from insights.models import ACTIVE_RUN_STATUSES, CustomerScore, RunStatus, ScoringRun, ShopScoringState
+from insights.services.progress import run_progress_get
+
+MOVEMENT_CACHE_SECONDS = 7 * 24 * 3600
+NO_SEGMENT = "none"
+HISTORY_LIMIT = 30
+
+
+def current_run_get(*, shop: Shop) -> ScoringRun | None:
+    state = ShopScoringState.objects.filter(shop=shop).select_related("current_run").first()
+    return state.current_run if state is not None else None
+
+
+def previous_run_get(*, shop: Shop, run: ScoringRun) -> ScoringRun | None:
+    """The latest succeeded run before `run` whose per-customer rows are still kept."""
+    return (
+        ScoringRun.objects.filter(status=RunStatus.SUCCEEDED, scores_pruned_at__isnull=True, as_of__lte=run.as_of)
+        .exclude(pk=run.pk)
+        .exclude(as_of=run.as_of, pk__gt=run.pk)
+        .order_by("-as_of", "-pk")
+        .first()
+    )
+
+
+def active_run_get(*, shop: Shop) -> ScoringRun | None:
+    return ScoringRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).order_by("-pk").first()
+
+
+def scoring_run_get(*, shop: Shop, run_id: Any) -> ScoringRun:
+    """The shop's run named by user input; the same 404 for missing and another shop's."""
+    return get_for_shop(ScoringRun, pk=run_id)
+
+
+def scoring_run_list(*, shop: Shop) -> QuerySet[ScoringRun]:
+    return ScoringRun.objects.select_related("requested_by").order_by("-created_at", "-pk")
+
+
+def run_progress(*, run: ScoringRun) -> dict[str, Any]:
+    """{"status", "percent", "stage", "label"}: a queued run shows as running once a worker
+    reports progress for it (its own row only changes when it commits)."""
+    if not run.is_active:
+        return {"status": run.status, "percent": 100, "stage": "", "label": run.get_status_display()}
+    progress = run_progress_get(shop_id=run.shop_id, run_id=run.pk)
+    if progress is None:
+        return {"status": RunStatus.QUEUED.value, "percent": 0, "stage": "", "label": RunStatus.QUEUED.label}
+    return {
+        "status": RunStatus.RUNNING.value,
+        "percent": progress["percent"],
+        "stage": progress["stage"],
+        "label": progress["label"],
+    }
+
+
+def segment_summary(*, run: ScoringRun) -> list[dict[str, Any]]:
+    """Per segment, in map order: customers and their share, net spend and its share of the
+    shop's revenue, total and average CLV (None without a usable spend model)."""
+    segments = run.stats.get("segments", {})
+    customers_total = sum(segment["customers"] for segment in segments.values()) or 1
+    revenue_total = sum(segment["monetary"] for segment in segments.values()) or 1
+    rows = []
+    for key, segment in segments.items():
+        clv_customers = segment["clv_customers"]
+        rows.append(
+            {
+                "key": key,
+                "name": segment["name"],
+                "customers": segment["customers"],
+                "customer_share": segment["customers"] / customers_total,
+                "revenue": _money(segment["monetary"]),
+                "revenue_share": segment["monetary"] / revenue_total,
+                "clv_total": _money(segment["clv_total"]) if clv_customers else None,
+                "average_clv": _money(segment["clv_total"] / clv_customers) if clv_customers else None,
+            }
+        )
+    return rows
+
+
+def _money(value: float) -> Decimal:
+    return Decimal(str(round(value, 2))).quantize(Decimal("0.01"))
+
+
+def segment_names(run: ScoringRun) -> dict[str, str]:
+    return {rule["key"]: rule["name"] for rule in run.segment_map}
+
+
+_MOVEMENT_SQL = """
+SELECT COALESCE(before.segment, %(none)s), COALESCE(after.segment, %(none)s), COUNT(*)
+FROM (SELECT customer_id, segment FROM insights_customerscore WHERE shop_id = %(shop)s AND run_id = %(from)s) AS before
+FULL OUTER JOIN (SELECT customer_id, segment FROM insights_customerscore WHERE shop_id = %(shop)s AND run_id = %(to)s)
+    AS after ON after.customer_id = before.customer_id
+GROUP BY 1, 2
+"""
+
+
+def _movement_counts(*, shop: Shop, from_run: ScoringRun, to_run: ScoringRun) -> list[tuple[str, str, int]]:
+    key = f"insights:shop:{shop.pk}:movement:{from_run.pk}:{to_run.pk}"
+    counts = cache.get(key)
+    if counts is None:
+        with connection.cursor() as cursor:
+            cursor.execute(_MOVEMENT_SQL, {"none": NO_SEGMENT, "shop": shop.pk, "from": from_run.pk, "to": to_run.pk})
+            counts = [list(row) for row in cursor.fetchall()]
+        cache.set(key, counts, MOVEMENT_CACHE_SECONDS)  # runs are immutable snapshots
+    return counts
+
+
+def segment_movement(*, shop: Shop, from_run: ScoringRun, to_run: ScoringRun) -> dict[str, Any]:
+    """Customers moving from each segment of `from_run` (rows) to each of `to_run` (columns);
+    "none" is a customer scored in only one of the runs. Both runs need their rows kept."""
+    counts = _movement_counts(shop=shop, from_run=from_run, to_run=to_run)
+    names = {**segment_names(from_run), **segment_names(to_run)}
+    seen = {segment for row in counts for segment in row[:2]}
+    order = [key for key in names if key in seen or key in segment_names(to_run)]
+    order += sorted(seen - set(order) - {NO_SEGMENT}) + [NO_SEGMENT]
+    position = {key: index for index, key in enumerate(order)}
+    matrix = [[0] * len(order) for _ in order]
+    for before, after, count in counts:
+        matrix[position[before]][position[after]] = count
+    return {
+        "from_run": from_run,
+        "to_run": to_run,
+        "segments": [{"key": key, "name": names.get(key, key)} for key in order],
+        "matrix": matrix,
+        "moved": sum(count for before, after, count in counts if before != after),
+        "stayed": sum(count for before, after, count in counts if before == after),
+    }
+
+
+def customer_score_history(*, customer, limit: int = HISTORY_LIMIT) -> list[CustomerScore]:
+    """The customer's scores in succeeded runs, newest first."""
+    return list(
+        CustomerScore.objects.filter(customer=customer, run__status=RunStatus.SUCCEEDED)
+        .select_related("run")
+        .order_by("-run__as_of", "-run_id")[:limit]
+    )
+
+
+def customer_scores_for_page(*, customer) -> dict[str, Any]:
+    """What the customer 360 page shows: the score in the shop's current run (or None),
+    the segment history, and the current run's cut points that explain the R/F/M scores."""
+    shop = customer.shop
+    run = current_run_get(shop=shop)
+    history = customer_score_history(customer=customer)
+    current = next((score for score in history if run is not None and score.run_id == run.pk), None)
+    return {
+        "run": run,
+        "score": current,
+        "segment_name": segment_names(run).get(current.segment, current.segment) if current else "",
+        "history": [
+            {"score": score, "segment_name": segment_names(score.run).get(score.segment, score.segment)}
+            for score in history
+        ],
+        "explanation": score_explanation(run=run, score=current) if current else [],
+    }
+
+
+DIMENSION_SCORES = (("recency_days", "r_score"), ("frequency", "f_score"), ("monetary", "m_score"))
+
+
+def score_explanation(*, run: ScoringRun, score: CustomerScore) -> list[dict[str, Any]]:
+    """Per dimension: the customer's value, the run's four thresholds and the score they give
+    (F and M: 1 + thresholds strictly below the value; R the same on days, reversed)."""
+    explanation = []
+    for dimension, score_field in DIMENSION_SCORES:
+        cutpoints = run.rfm_cutpoints.get(dimension) or {}
+        explanation.append(
+            {
+                "dimension": dimension,
+                "value": getattr(score, dimension),
+                "score": getattr(score, score_field),
+                "thresholds": cutpoints.get("thresholds", []),
+                "min": cutpoints.get("min"),
+                "max": cutpoints.get("max"),
+            }
+        )
+    return explanation
+
+
+def cutpoint_table(*, run: ScoringRun) -> list[dict[str, Any]]:
+    """Per dimension, the value range that earns each score 1-5 (for the "why a 3" table)."""
+    rows = []
+    for dimension, _score_field in DIMENSION_SCORES:
+        cutpoints = run.rfm_cutpoints.get(dimension)
+        if not cutpoints:
+            continue
+        thresholds = cutpoints["thresholds"]
+        if cutpoints["min"] == cutpoints["max"]:
+            rows.append({"dimension": dimension, "all_equal": cutpoints["min"], "ranges": []})
+            continue
+        bounds = [None, *thresholds, None]
+        ranges = [{"score": index + 1, "above": bounds[index], "up_to": bounds[index + 1]} for index in range(5)]
+        if dimension == "recency_days":
+            ranges = [{**item, "score": 6 - item["score"]} for item in ranges]
+        rows.append({"dimension": dimension, "all_equal": None, "ranges": sorted(ranges, key=lambda r: -r["score"])})
+    return rows
+
+
+# Customer filters through the current run ---------------------------------------------------
+
+SCORE_FILTER_FIELDS = ("segment", "lifecycle_stage", "clv_min", "clv_max", "p_alive_min", "p_alive_max")
+_RANGE_LOOKUPS = {
+    "clv_min": "clv_12m__gte",
+    "clv_max": "clv_12m__lte",
+    "p_alive_min": "p_alive__gte",
+    "p_alive_max": "p_alive__lte",
+}
+
+
+def segment_customers(*, run: ScoringRun, segment: str | None, filters: Mapping[str, Any]) -> QuerySet[CustomerScore]:
+    """The run's scores (with their customers), optionally of one segment, filtered by the
+    validated values of CustomerScoreFilterSerializer (allow-listed fields only)."""
+    scores = CustomerScore.objects.filter(run=run).select_related("customer")
+    if segment is not None:
+        scores = scores.filter(segment=segment)
+    return _score_filters_apply(scores, filters)
+
+
+def _score_filters_apply(scores: QuerySet[CustomerScore], filters: Mapping[str, Any]) -> QuerySet[CustomerScore]:
+    if filters.get("segment"):
+        scores = scores.filter(segment__in=filters["segment"])
+    if filters.get("lifecycle_stage"):
+        scores = scores.filter(lifecycle_stage__in=filters["lifecycle_stage"])
+    for name, lookup in _RANGE_LOOKUPS.items():
+        if filters.get(name) is not None:
+            scores = scores.filter(**{lookup: filters[name]})
+    return scores
+
+
+def customers_filter_by_scores(customers: QuerySet, *, shop: Shop, filters: Mapping[str, Any]) -> QuerySet:
+    """Narrow a Customer queryset to customers whose score in the shop's current run matches
+    `filters` (validated by CustomerScoreFilterSerializer; unknown keys are ignored). With
+    any filter set and no current run, nothing matches."""
+    active = {name: filters[name] for name in SCORE_FILTER_FIELDS if filters.get(name) not in (None, [], "")}
+    if not active:
+        return customers
+    run = current_run_get(shop=shop)
+    if run is None:
+        return customers.none()
+    matching = _score_filters_apply(CustomerScore.objects.filter(run=run), active)
+    return customers.filter(pk__in=matching.values("customer_id"))

@@ -1,0 +1,217 @@
+"""Scoring runs: request one, process it (claim, compute, store, make current), expire dead ones.
+
+Invariants:
+- At most one queued/running run per shop: a unique partial index refuses a second one;
+  `scoring_run_request` reports the run in the way (RunAlreadyActive) without waiting on it.
+- A run is claimed with SELECT ... FOR UPDATE SKIP LOCKED and only while queued, so a
+  redelivered or duplicated task does nothing.
+- Claim, computation, write-back and "make current" happen in one transaction (the task's
+  shop scope). A worker that dies rolls all of it back: the previous run stays current and
+  the broker redelivers the task (acks_late), which finds the run queued again. An error
+  the run can report rolls back to a savepoint and marks the run failed instead.
+- A run left queued past STALE_RUN_AFTER and not locked by a worker is expired, so a lost
+  task message cannot block the shop forever.
+"""
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from crm.audit import audit_event_record
+from crm.models import Shop
+from insights.models import ACTIVE_RUN_STATUSES, CustomerScore, RunStatus, RunTrigger, ScoringRun, ShopScoringState
+from insights.scoring.pipeline import (
+    fit_quality_check,
+    lifecycle_stage_assign,
+    models_fit,
+    rfm_assign,
+    run_stats,
+    scores_frame,
+    value_assign,
+)
+from insights.services.progress import run_progress_report
+from insights.services.segment_map import segment_rules_for_run
+from insights.services.summary import HOLDOUT_DAYS, customer_summary_fetch
+from insights.services.writeback import customer_scores_write
+from insights.tasks import scoring_run_task
+
+logger = logging.getLogger(__name__)
+
+STALE_RUN_AFTER = timedelta(hours=2)
+# Succeeded runs whose per-customer rows are kept (the current run's always are); older
+# runs keep their summary, cut points and fits.
+SCORE_HISTORY_RUNS = 30
+# What a run reports as its failure instead of dying: bad data or a broken segment map
+# (ValueError), numerical trouble (ArithmeticError) and database errors.
+RUN_ERRORS = (ValueError, ArithmeticError, DatabaseError)
+
+
+class RunAlreadyActive(Exception):
+    def __init__(self, run: ScoringRun):
+        self.run = run
+        super().__init__(
+            _(
+                "A scoring run for this shop is already %(status)s (run #%(id)s, requested %(at)s); "
+                "wait for it to finish."
+            )
+            % {
+                "status": run.get_status_display().lower(),
+                "id": run.pk,
+                "at": run.created_at.strftime("%Y-%m-%d %H:%M"),
+            }
+        )
+
+
+def shop_today(*, shop: Shop) -> date:
+    return timezone.now().astimezone(shop.tzinfo).date()
+
+
+def scoring_runs_expire_stale(*, shop: Shop) -> int:
+    """Fail queued/running runs older than STALE_RUN_AFTER that no worker holds."""
+    stale = ScoringRun.objects.select_for_update(skip_locked=True).filter(
+        status__in=ACTIVE_RUN_STATUSES, created_at__lt=timezone.now() - STALE_RUN_AFTER
+    )
+    # Evaluating the locking query first: an UPDATE would wait for a worker's lock instead of skipping it.
+    return ScoringRun.objects.filter(pk__in=list(stale.values_list("pk", flat=True))).update(
+        status=RunStatus.FAILED,
+        finished_at=timezone.now(),
+        error=_("No worker finished this run within %(hours)s hours; it was given up.")
+        % {"hours": int(STALE_RUN_AFTER.total_seconds() // 3600)},
+    )
+
+
+def scoring_run_request(
+    *, shop: Shop, as_of: date | None = None, requested_by=None, trigger: str = RunTrigger.STAFF, enqueue: bool = True
+) -> ScoringRun:
+    """Queue a run as of `as_of` (default: today in the shop's timezone) and enqueue its task
+    on commit. Raises RunAlreadyActive when the shop has a queued or running run, and
+    ValueError for an as-of day in the shop's future."""
+    as_of = as_of or shop_today(shop=shop)
+    if as_of > shop_today(shop=shop):
+        raise ValueError(_("The as-of date cannot be in the future."))
+    scoring_runs_expire_stale(shop=shop)
+    active = ScoringRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).first()
+    if active is not None:
+        raise RunAlreadyActive(active)
+    try:
+        with transaction.atomic():
+            run = ScoringRun.objects.create(shop=shop, as_of=as_of, trigger=trigger, requested_by=requested_by)
+    except IntegrityError:
+        active = ScoringRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).first()
+        if active is None:
+            raise
+        raise RunAlreadyActive(active) from None
+    audit_event_record(
+        action="insights.scoring_run.request", obj=run, changes={"as_of": str(as_of), "trigger": trigger}
+    )
+    if enqueue:
+        transaction.on_commit(lambda: scoring_run_task.delay(shop.pk, run.pk))
+    return run
+
+
+def scoring_run_process(*, shop: Shop, run_id: int) -> ScoringRun | None:
+    """Claim the run if it is still queued and execute it; None when there was nothing to do
+    (finished, expired, or another worker holds it)."""
+    run = ScoringRun.objects.select_for_update(skip_locked=True).filter(pk=run_id, status=RunStatus.QUEUED).first()
+    if run is None:
+        return None
+    run.status, run.started_at = RunStatus.RUNNING, timezone.now()
+    run.save(update_fields=["status", "started_at"])
+    run_progress_report(shop_id=shop.pk, run_id=run.pk, stage="claimed")
+    try:
+        with transaction.atomic():
+            scoring_run_execute(shop=shop, run=run)
+    except RUN_ERRORS as error:
+        logger.warning("insights.scoring_run.failed", extra={"shop_id": shop.pk, "run_id": run.pk})
+        ScoringRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED, finished_at=timezone.now(), error=f"{type(error).__name__}: {error}"[:2000]
+        )
+        run.refresh_from_db()
+    return run
+
+
+@dataclass
+class _Stages:
+    """Reports each stage's progress as it starts and records how long it took."""
+
+    shop_id: int
+    run_id: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        run_progress_report(shop_id=self.shop_id, run_id=self.run_id, stage=stage)
+        started = time.perf_counter()
+        yield
+        self.timings[stage] = round(time.perf_counter() - started, 3)
+
+
+def scoring_run_execute(*, shop: Shop, run: ScoringRun) -> ScoringRun:
+    """Score every customer with a qualifying order as of the run's day, store the
+    snapshot and make it current. Run inside the shop's scope, on a claimed run."""
+    stage = _Stages(shop.pk, run.pk)
+    rules = segment_rules_for_run(shop=shop)
+    with stage("summary"):
+        summary = customer_summary_fetch(shop=shop, as_of=run.as_of)
+    with stage("rfm"):
+        rfm = rfm_assign(summary, rules)
+    with stage("fit"):
+        fits = models_fit(summary)
+    with stage("value"):
+        value = value_assign(summary, fits)
+        lifecycle = lifecycle_stage_assign(summary, value)
+    with stage("quality"):
+        quality = fit_quality_check(summary, HOLDOUT_DAYS)
+    frame = scores_frame(summary, rfm, value, lifecycle)
+    segments = list(dict.fromkeys(rule.key for rule in rules))
+    with stage("write"):
+        written = customer_scores_write(shop_id=shop.pk, run_id=run.pk, frame=frame, segments=segments)
+        stats = run_stats(summary, frame, rules)
+    run.status, run.finished_at, run.progress = RunStatus.SUCCEEDED, timezone.now(), 100
+    run.customers_scored = written
+    run.rfm_cutpoints = rfm.cutpoints.as_dict()
+    run.segment_map = [rule.as_dict() for rule in rules]
+    run.segment_counts = {key: segment["customers"] for key, segment in stats["segments"].items()}
+    run.stats = stats
+    run.bgnbd_status, run.bgnbd_reason, run.bgnbd_params = fits.bgnbd.status, fits.bgnbd.reason, fits.bgnbd.as_dict()
+    gamma_gamma = fits.gamma_gamma
+    run.gamma_gamma_status, run.gamma_gamma_reason = gamma_gamma.status, gamma_gamma.reason
+    run.gamma_gamma_params = gamma_gamma.as_dict()
+    run.fit_quality, run.timings = quality, stage.timings
+    run.save()
+    _current_run_set(shop=shop, run=run)
+    scoring_history_prune(shop=shop)
+    run_progress_report(shop_id=shop.pk, run_id=run.pk, stage="done")
+    return run
+
+
+def _current_run_set(*, shop: Shop, run: ScoringRun) -> None:
+    """A finished run becomes current unless the current one is as of a later day (a
+    backfill for an old date joins the history without replacing today's view)."""
+    state, _created = ShopScoringState.objects.select_for_update().get_or_create(shop=shop)
+    current = state.current_run
+    if current is None or current.as_of <= run.as_of:
+        state.current_run, state.updated_at = run, timezone.now()
+        state.save(update_fields=["current_run", "updated_at"])
+
+
+def scoring_history_prune(*, shop: Shop, keep_runs: int = SCORE_HISTORY_RUNS) -> int:
+    """Delete the per-customer rows of succeeded runs beyond the newest `keep_runs` (never
+    the current run's); returns how many runs were pruned."""
+    state = ShopScoringState.objects.filter(shop=shop).first()
+    unpruned = ScoringRun.objects.filter(status=RunStatus.SUCCEEDED, scores_pruned_at__isnull=True)
+    keep = set(unpruned.order_by("-as_of", "-pk").values_list("pk", flat=True)[:keep_runs])
+    if state is not None and state.current_run_id:
+        keep.add(state.current_run_id)
+    prune = list(unpruned.exclude(pk__in=keep).values_list("pk", flat=True))
+    if prune:
+        CustomerScore.objects.filter(run_id__in=prune).delete()
+        ScoringRun.objects.filter(pk__in=prune).update(scores_pruned_at=timezone.now())
+    return len(prune)

@@ -1,0 +1,94 @@
+"""Set-based write-back of a run's per-customer scores.
+
+The scores go to PostgreSQL in binary COPY format, built from numpy arrays in one
+vectorized step (fixed-width columns; text columns travel as small integer codes), into a
+temp table, then one INSERT ... SELECT into insights_customerscore (COPY cannot target a
+table with row-level security). No Python object per row, no ORM save per row.
+"""
+
+import io
+import struct
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+
+from insights.models import LifecycleStage
+
+# (name, PostgreSQL type, numpy big-endian type) of the staged columns, in COPY order.
+STAGE_COLUMNS = (
+    ("customer_id", "int8", ">i8"),
+    ("recency_days", "int4", ">i4"),
+    ("frequency", "int4", ">i4"),
+    ("monetary", "float8", ">f8"),
+    ("r_score", "int2", ">i2"),
+    ("f_score", "int2", ">i2"),
+    ("m_score", "int2", ">i2"),
+    ("segment_code", "int2", ">i2"),
+    ("p_alive", "float8", ">f8"),
+    ("expected_purchases_90d", "float8", ">f8"),
+    ("expected_order_value", "float8", ">f8"),
+    ("clv", "float8", ">f8"),
+    ("lifecycle_code", "int2", ">i2"),
+    ("churn_risk", "bool", "?"),
+)
+STAGES = tuple(LifecycleStage.values)
+BINARY_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+BINARY_COPY_TRAILER = struct.pack(">h", -1)
+
+# Money arrives as float8 and is rounded to cents here; NaN (no usable model) becomes NULL.
+INSERT_SQL = """
+INSERT INTO insights_customerscore (
+    shop_id, run_id, customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, segment,
+    p_alive, expected_purchases_90d, expected_order_value, clv_12m, lifecycle_stage, churn_risk)
+SELECT %(shop_id)s, %(run_id)s, customer_id, recency_days, frequency, round(monetary::numeric, 2),
+       r_score, f_score, m_score, (%(segments)s::text[])[segment_code],
+       NULLIF(p_alive, 'NaN'), NULLIF(expected_purchases_90d, 'NaN'),
+       round(NULLIF(expected_order_value, 'NaN')::numeric, 2), round(NULLIF(clv, 'NaN')::numeric, 2),
+       (%(stages)s::text[])[lifecycle_code], churn_risk
+FROM insights_score_stage
+"""
+
+
+def _codes(values: pd.Series, labels: list[str] | tuple[str, ...]) -> np.ndarray:
+    """1-based positions of values in labels (PostgreSQL arrays start at 1)."""
+    codes = pd.Categorical(values, categories=labels).codes
+    if (codes < 0).any():
+        raise ValueError(f"unknown labels: {sorted(set(values[codes < 0]))}")
+    return codes + 1
+
+
+def binary_copy_payload(frame: pd.DataFrame, segments: list[str]) -> bytes:
+    """PostgreSQL binary COPY data for STAGE_COLUMNS: each tuple is a field count followed by
+    (length, value) per field, all fixed width, so one structured array holds them all."""
+    columns = {
+        **{name: frame[name] for name, *_ in STAGE_COLUMNS if name in frame},
+        "segment_code": _codes(frame["segment"], segments),
+        "lifecycle_code": _codes(frame["lifecycle_stage"], STAGES),
+    }
+    layout = [("field_count", ">i2")]
+    for name, _, numpy_type in STAGE_COLUMNS:
+        layout += [(f"{name}__length", ">i4"), (name, numpy_type)]
+    rows = np.empty(len(frame), dtype=layout)
+    rows["field_count"] = len(STAGE_COLUMNS)
+    for name, _, numpy_type in STAGE_COLUMNS:
+        rows[f"{name}__length"] = np.dtype(numpy_type).itemsize
+        rows[name] = np.asarray(columns[name])
+    return BINARY_COPY_HEADER + rows.tobytes() + BINARY_COPY_TRAILER
+
+
+def customer_scores_write(*, shop_id: int, run_id: int, frame: pd.DataFrame, segments: list[str]) -> int:
+    """Insert one CustomerScore per row of `frame` (scores_frame columns) for the run;
+    returns the rows written. Run inside the shop's scope and the run's transaction."""
+    payload = binary_copy_payload(frame, segments)
+    stage_columns = ", ".join(f"{name} {pg_type}" for name, pg_type, _ in STAGE_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS insights_score_stage")
+        cursor.execute(f"CREATE TEMP TABLE insights_score_stage ({stage_columns}) ON COMMIT DROP")
+        cursor.copy_expert("COPY insights_score_stage FROM STDIN WITH (FORMAT binary)", io.BytesIO(payload))
+        cursor.execute(
+            INSERT_SQL, {"shop_id": shop_id, "run_id": run_id, "segments": list(segments), "stages": list(STAGES)}
+        )
+        written = cursor.rowcount
+        cursor.execute("DROP TABLE insights_score_stage")
+    return written

@@ -1,0 +1,27 @@
+"""Celery adapters: JSON scalars in, shop scope around, one service call. Both are routed to
+the scoring queue by name (CELERY_TASK_ROUTES "insights.scoring*")."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from crm.models import Shop
+from crm.tenancy.tasks import with_shop_scope
+
+
+@shared_task(name="insights.scoring_run")
+@with_shop_scope
+def scoring_run_task(shop_id: int, run_id: int) -> str:
+    """Safe to run twice: the service claims the run only while it is queued."""
+    from insights.services import scoring_run_process
+
+    run = scoring_run_process(shop=Shop.objects.get(pk=shop_id), run_id=run_id)
+    return "skipped" if run is None else run.status
+
+
+@shared_task(name="insights.scoring_dispatch")
+def scoring_dispatch_task() -> int:
+    """Beat entry point (every 15 minutes): queue tonight's run for each shop past 03:00
+    local time that has none yet; returns how many runs were queued."""
+    from insights.services import scoring_nightly_dispatch
+
+    return len(scoring_nightly_dispatch(now=timezone.now()))
