@@ -1,22 +1,27 @@
-"""`ilike` lookup: case-insensitive LIKE that PostgreSQL's trigram GIN indexes can serve
-(Django's `icontains` wraps both sides in UPPER(), which they cannot). The value is a
-LIKE pattern built by the caller with `like_escape`."""
+"""`prefix` lookup: `starts_with(column, value)`.
 
-from django.db.models import CharField, Lookup
+Under row-level security PostgreSQL uses an index only for LEAKPROOF operators (a
+policy's rows must be filtered before any non-leakproof function sees them). LIKE, ILIKE
+and so Django's `startswith`/`contains` are not leakproof; `starts_with` is, and its
+planner support turns it into a range scan on a `text_pattern_ops` btree index."""
+
+from django.db.models import CharField, Lookup, TextField
 
 
-class ILike(Lookup):
-    lookup_name = "ilike"
+class Prefix(Lookup):
+    lookup_name = "prefix"
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
+        return f"starts_with({lhs}, {rhs})", [*lhs_params, *rhs_params]
 
 
 def like_escape(value: str) -> str:
+    """Escape LIKE wildcards in a literal (for the few LIKE scans that need no index)."""
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def register() -> None:
-    CharField.register_lookup(ILike)
+    CharField.register_lookup(Prefix)
+    TextField.register_lookup(Prefix)

@@ -6,9 +6,9 @@ Data and constraints only; writes go through customers/services/ and customers/i
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower, Reverse, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -71,6 +71,17 @@ class Customer(ShopOwnedModel):
     first_order_at = models.DateTimeField(_("first order"), null=True, blank=True, editable=False)
     last_order_at = models.DateTimeField(_("last order"), null=True, blank=True, editable=False)
 
+    # Search keys computed by the database. Searches are prefix matches (`starts_with`) on
+    # btree pattern indexes because, under row-level security, PostgreSQL only uses an
+    # index for LEAKPROOF operators: LIKE/ILIKE (and so pg_trgm) are not, starts_with is.
+    name_key = models.GeneratedField(expression=Lower("name"), output_field=models.TextField(), db_persist=True)
+    given_name_key = models.GeneratedField(
+        expression=Lower(Substr("name", 2)), output_field=models.TextField(), db_persist=True
+    )
+    phone_reversed = models.GeneratedField(
+        expression=Reverse("phone"), output_field=models.TextField(), db_persist=True
+    )
+
     class Meta:
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
@@ -90,10 +101,32 @@ class Customer(ShopOwnedModel):
             models.Index(fields=["shop", "last_order_at", "id"], name="customer_shop_last_order_idx"),
             models.Index(fields=["shop", "total_spent", "id"], name="customer_shop_spent_idx"),
             models.Index(fields=["shop", "merged_into"], name="customer_shop_merged_idx"),
-            # Partial matches on name/phone/email (LIKE '%x%'); btree_gin lets shop_id lead.
-            GinIndex(fields=["shop", "name"], opclasses=["int8_ops", "gin_trgm_ops"], name="customer_name_trgm"),
-            GinIndex(fields=["shop", "phone"], opclasses=["int8_ops", "gin_trgm_ops"], name="customer_phone_trgm"),
-            GinIndex(fields=["shop", "email"], opclasses=["int8_ops", "gin_trgm_ops"], name="customer_email_trgm"),
+            # Prefix searches (see the search keys above): name, given name (the name
+            # without its first character: the surname, for Chinese names), phone, the
+            # phone's last digits (reversed), email.
+            models.Index(
+                fields=["shop", "name_key"], opclasses=["int8_ops", "text_pattern_ops"], name="customer_name_prefix_idx"
+            ),
+            models.Index(
+                fields=["shop", "given_name_key"],
+                opclasses=["int8_ops", "text_pattern_ops"],
+                name="customer_given_prefix_idx",
+            ),
+            models.Index(
+                fields=["shop", "phone"],
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+                name="customer_phone_prefix_idx",
+            ),
+            models.Index(
+                fields=["shop", "phone_reversed"],
+                opclasses=["int8_ops", "text_pattern_ops"],
+                name="customer_phone_suffix_idx",
+            ),
+            models.Index(
+                fields=["shop", "email"],
+                opclasses=["int8_ops", "varchar_pattern_ops"],
+                name="customer_email_prefix_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+import phonenumbers
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from crm.models import Shop
 from customers.filters import CUSTOMER_FILTERS
-from customers.lookups import like_escape
 from customers.models import Customer, CustomerChannelId, CustomerTag
 
 DEFAULT_PAGE_SIZE = 50
@@ -56,31 +56,35 @@ class Page:
     next_cursor: str | None
 
 
-def customer_search_q(query: str) -> Q:
-    """Email if it has an @; digits -> partial phone; else name (contains from 3
-    characters, prefix below: 1-2 character patterns have no trigram to use); any query
-    also matches a storefront id exactly."""
+def customer_search_q(query: str, *, shop: Shop) -> Q:
+    """Prefix matches only, each served by a btree index under row-level security (see
+    customers/lookups.py): an email prefix if the query has an @; digits match the
+    phone's start (with or without the country code) or its last digits; text matches
+    the start of the name or of the given name (the name after its first character)
+    or of the email. Any query also matches a storefront id exactly."""
     query = query.strip()[:100]
     if not query:
         return Q()
+    lowered = query.lower()
     if "@" in query:
-        match = Q(email__contains=query.lower())
+        match = Q(email__prefix=lowered)
     elif _PHONE_QUERY.match(query):
-        match = Q(phone__contains=re.sub(r"\D", "", query))
-    elif len(query) >= 3:
-        match = Q(name__ilike=f"%{like_escape(query)}%")
+        digits = re.sub(r"\D", "", query)
+        country = phonenumbers.country_code_for_region(shop.phone_region)
+        match = Q(phone_reversed__prefix=digits[::-1]) | Q(phone__prefix=f"+{digits}")
+        match |= Q(phone__prefix=f"+{country}{digits}")
     else:
-        match = Q(name__ilike=f"{like_escape(query)}%")
-    by_external_id = list(
-        CustomerChannelId.objects.filter(external_id=query).values_list("customer_id", flat=True)[:20]
-    )
+        match = Q(name_key__prefix=lowered) | Q(given_name_key__prefix=lowered) | Q(email__prefix=lowered)
+    external = CustomerChannelId.objects.filter(external_id=query)
+    by_external_id = list(external.values_list("customer_id", flat=True)[:20])
     return match | Q(pk__in=by_external_id) if by_external_id else match
 
 
 def customer_queryset(*, shop: Shop, params: Mapping[str, str]) -> QuerySet:
     """Live customers matching `q` and the filters in `params` (raises FilterInvalid)."""
     query = CUSTOMER_FILTERS.parse(params, shop.tzinfo, ignore=NON_FILTER_PARAMS)
-    return Customer.objects.filter(merged_into__isnull=True).filter(query, customer_search_q(params.get("q", "")))
+    search = customer_search_q(params.get("q", ""), shop=shop)
+    return Customer.objects.filter(merged_into__isnull=True).filter(query, search)
 
 
 def customer_list(*, shop: Shop, params: Mapping[str, str], cursor: str | None, size: int, ordering: str) -> Page:

@@ -1,0 +1,468 @@
+"""Benchmark (c): customer search and the customers list endpoint on one shop with
+1,000,000 customers ("full"; "small" has 20,000).
+
+- Load: customers (names, phones, emails, regions from bench/datagen.py, order stats drawn
+  from its repeat-purchase model), a storefront id each and tags on 10% are COPYed into a
+  staging table and inserted in one statement (COPY FROM cannot target RLS tables). The
+  app's code paths are used for reads only.
+- Search: `customer_list(q=...)` in-process for name (3+ characters: contains; 2: prefix),
+  partial and full phone, email and storefront id; p50/p95 against a floor, the bare SQL
+  predicate on the same rows.
+- List endpoint: gunicorn on 127.0.0.1 and an open-loop load generator (asyncio, pinned
+  to one core, latency counted from each request's scheduled time so a stall cannot hide)
+  at 500 requests/s, half first pages and half deep pages (cursors anywhere in the
+  million); p50/p95/p99 and achieved rate. The deep/first ratio is also measured
+  sequentially, and the bare keyset SQL is the floor.
+
+Writes bench/results/customer_list.json. `python -m bench.workload_customer_list small`.
+"""
+
+import asyncio
+import base64
+import io
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from bench.common import bench_shop_empty, django_setup, peak_rss_mb, timed
+
+SIZES = {"small": 20_000, "full": 1_000_000}
+SLUG = "bench-customers"
+RESULTS = Path(__file__).resolve().parent / "results" / "customer_list.json"
+ROOT = Path(__file__).resolve().parent.parent
+RATE = 500
+LOAD_SECONDS = {"small": 6, "full": 30}
+SEARCH_SAMPLES = {"small": 40, "full": 200}
+PAGE_SAMPLES = {"small": 100, "full": 300}
+COPY_CHUNK = 100_000
+TAGS = (("VIP", "#dc2626"), ("老客户", "#16a34a"), ("投诉过", "#f59e0b"), ("新客", "#2563eb"), ("沉睡", "#6b7280"))
+GOALS = {"search_p95_ms": 50, "list_p99_ms": 30, "rate": 500, "deep_over_first": 1.5}
+
+
+def percentile(values: list[float], q: float) -> float:
+    return round(float(np.percentile(values, q)), 2) if values else float("nan")
+
+
+def summary(values_ms: list[float]) -> dict:
+    return {"n": len(values_ms), "p50": percentile(values_ms, 50), "p95": percentile(values_ms, 95),
+            "p99": percentile(values_ms, 99), "max": round(max(values_ms), 2) if values_ms else None}  # fmt: skip
+
+
+# --- loading ------------------------------------------------------------------------------
+
+
+def _dataset(count: int):
+    from bench.datagen import dataset_generate
+
+    return dataset_generate(customers=count, orders=int(count * 1.6), seed=11)
+
+
+def _customer_stats(data) -> dict:
+    """orders_count, total_spent, first/last order per customer from the dataset's orders."""
+    counts = np.bincount(data.order_customer, minlength=data.customers)
+    amounts = np.round(60 + 120 * data.propensity[data.order_customer], 2)
+    spent = np.bincount(data.order_customer, weights=amounts, minlength=data.customers)
+    last = np.zeros(data.customers, dtype=np.int64)
+    np.maximum.at(last, data.order_customer, data.order_time.astype(np.int64))
+    first = np.full(data.customers, np.iinfo(np.int64).max)
+    np.minimum.at(first, data.order_customer, data.order_time.astype(np.int64))
+    return {"counts": counts, "spent": spent, "first": first, "last": last}
+
+
+def _customer_rows(data, stats: dict, shop_id: int, first_id: int, start: int, stop: int):
+    now = datetime.now(UTC).isoformat()
+    for i in range(start, stop):
+        has_orders = i % 10 != 0  # a tenth never ordered: nulls in last_order_at
+        first_at = datetime.fromtimestamp(int(stats["first"][i]), UTC).isoformat() if has_orders else None
+        last_at = datetime.fromtimestamp(int(stats["last"][i]), UTC).isoformat() if has_orders else None
+        yield (first_id + i, shop_id, data.names[i], "+86" + data.phones[i], data.emails[i], data.provinces[i],
+               data.cities[i], "web", now, int(stats["counts"][i]) if has_orders else 0,
+               f"{stats['spent'][i]:.2f}" if has_orders else "0.00", first_at, last_at)  # fmt: skip
+
+
+CUSTOMER_COLUMNS = ("id, shop_id, name, phone, email, province, city, source_channel, created_at, orders_count, "
+                    "total_spent, first_order_at, last_order_at")  # fmt: skip
+CUSTOMER_DEFAULTS = ("gender, district, attributes, is_automated_targeting_refused, updated_at, refunds_count, "
+                     "refunded_amount", "'unknown', '', '{}'::jsonb, false, now(), 0, 0")  # fmt: skip
+
+
+def _copy(cursor, stage: str, columns: str, rows) -> None:
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join("\\N" if value is None else str(value) for value in row) + "\n")
+    buffer.seek(0)
+    cursor.copy_expert(f"COPY {stage} ({columns}) FROM STDIN", buffer)
+
+
+def _load(shop, count: int) -> dict:
+    from django.db import connection
+
+    from bench.datagen import id_block_allocate
+    from crm.tenancy.context import shop_scope
+
+    data = _dataset(count)
+    stats = _customer_stats(data)
+    with shop_scope(shop.pk), connection.cursor() as cursor:
+        first_id = id_block_allocate(cursor, "customers_customer", count)
+        cursor.execute(f"CREATE TEMP TABLE stage_customer AS SELECT {CUSTOMER_COLUMNS} FROM customers_customer "
+                       "WITH NO DATA")  # fmt: skip
+        for start in range(0, count, COPY_CHUNK):
+            _copy(cursor, "stage_customer", CUSTOMER_COLUMNS,
+                  _customer_rows(data, stats, shop.pk, first_id, start, min(count, start + COPY_CHUNK)))  # fmt: skip
+        defaults_columns, defaults_values = CUSTOMER_DEFAULTS
+        cursor.execute(f"INSERT INTO customers_customer ({CUSTOMER_COLUMNS}, {defaults_columns}) "
+                       f"SELECT {CUSTOMER_COLUMNS}, {defaults_values} FROM stage_customer")  # fmt: skip
+        cursor.execute(
+            "INSERT INTO customers_customerchannelid (shop_id, channel, external_id, customer_id, created_at) "
+            "SELECT shop_id, 'web', 'U11-' || lpad((id - %s)::text, 7, '0'), id, now() FROM stage_customer",
+            [first_id],
+        )
+        _tags_load(cursor, shop.pk, first_id, count)
+        cursor.execute("DROP TABLE stage_customer")
+    return {"first_id": first_id, "data": data}
+
+
+def _tags_load(cursor, shop_id: int, first_id: int, count: int) -> None:
+    now = datetime.now(UTC)
+    for name, color in TAGS:
+        cursor.execute("INSERT INTO customers_tag (shop_id, name, color, created_at) VALUES (%s, %s, %s, %s) "
+                       "ON CONFLICT DO NOTHING", [shop_id, name, color, now])  # fmt: skip
+    cursor.execute(
+        "INSERT INTO customers_customertag (shop_id, customer_id, tag_id, source, created_at) "
+        "SELECT %s, c, t.id, 'bench', now() FROM generate_series(%s, %s, 10) AS c "
+        "JOIN customers_tag t ON t.shop_id = %s AND t.name = ANY(%s)",
+        [shop_id, first_id, first_id + count - 1, shop_id, ["VIP", "老客户"]],
+    )
+
+
+def _analyze() -> None:
+    """Fresh planner statistics (ANALYZE needs the table owner: the migration role)."""
+    import psycopg2
+
+    from crm.env import database_from_url, env_str
+
+    settings = database_from_url(env_str("DATABASE_OWNER_URL"))
+    connection = psycopg2.connect(dbname=settings["NAME"], user=settings["USER"], password=settings["PASSWORD"],
+                                  host=settings["HOST"], port=settings["PORT"] or None)  # fmt: skip
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE customers_customer, customers_customerchannelid, customers_customertag")
+    connection.close()
+
+
+def _shop(count: int, timings: dict):
+    """The bench shop with `count` customers: reused when already loaded by an earlier run
+    of the same size (the data is deterministic), else emptied and loaded."""
+    from crm.models import Shop
+    from crm.services import shop_create, user_get_or_create
+    from crm.tenancy.context import shop_scope
+    from customers.models import Customer
+
+    shop = Shop.objects.filter(slug=SLUG).first()
+    if shop is None:
+        owner, _ = user_get_or_create(email=f"owner@{SLUG}.bench.test", password=None, full_name="Bench")
+        shop = shop_create(slug=SLUG, name=SLUG, owner=owner)
+    with shop_scope(shop.pk):
+        loaded = Customer.objects.count()
+    data = _dataset(count) if loaded == count and os.environ.get("BENCH_RELOAD") != "1" else None
+    if data is None:
+        with timed("empty", timings):
+            bench_shop_empty(shop)
+        with timed("load_copy", timings):
+            data = _load(shop, count)["data"]
+    with timed("analyze", timings):
+        _analyze()
+    return shop, data
+
+
+# --- search -------------------------------------------------------------------------------
+
+
+def _search_queries(data, samples: int, rng: random.Random) -> dict[str, list[str]]:
+    picks = [rng.randrange(data.customers) for _ in range(samples)]
+    long_names = [data.names[i] for i in picks if len(data.names[i]) >= 3]
+    with_email = [data.emails[i] for i in picks if data.emails[i]]
+    return {
+        "name_contains": long_names[:samples],
+        "name_prefix_2": [data.names[i][:2] for i in picks],
+        "phone_partial_6": [data.phones[i][3:9] for i in picks],
+        "phone_full": [data.phones[i] for i in picks],
+        "email": with_email,
+        "external_id": [f"U11-{i:07d}" for i in picks],
+    }
+
+
+def _search_floor_sql(kind: str) -> str:
+    predicate = {
+        "name_contains": "name ILIKE %s",
+        "name_prefix_2": "name ILIKE %s",
+        "phone_partial_6": "phone LIKE %s",
+        "phone_full": "phone LIKE %s",
+        "email": "email LIKE %s",
+    }[kind]
+    return (f"SELECT id FROM customers_customer WHERE shop_id = %s AND merged_into_id IS NULL AND {predicate} "
+            "ORDER BY id DESC LIMIT 51")  # fmt: skip
+
+
+def _floor_pattern(kind: str, query: str) -> str:
+    return f"{query}%" if kind == "name_prefix_2" else f"%{query.lower()}%"
+
+
+def _search(shop, data, samples: int) -> dict:
+    from django.db import connection
+
+    from crm.tenancy.context import shop_scope
+    from customers.selectors import customer_list
+
+    results = {}
+    for kind, queries in _search_queries(data, samples, random.Random(5)).items():
+        app_ms, floor_ms = [], []
+        with shop_scope(shop.pk), connection.cursor() as cursor:
+            for query in queries:
+                start = time.perf_counter()
+                customer_list(shop=shop, params={"q": query}, cursor=None, size=50, ordering="-id")
+                app_ms.append((time.perf_counter() - start) * 1000)
+                start = time.perf_counter()
+                if kind == "external_id":
+                    cursor.execute("SELECT customer_id FROM customers_customerchannelid WHERE shop_id = %s AND "
+                                   "external_id = %s LIMIT 20", [shop.pk, query])  # fmt: skip
+                else:
+                    cursor.execute(_search_floor_sql(kind), [shop.pk, _floor_pattern(kind, query)])
+                cursor.fetchall()
+                floor_ms.append((time.perf_counter() - start) * 1000)
+        ratio = round(percentile(app_ms, 95) / max(percentile(floor_ms, 95), 0.01), 2)
+        results[kind] = {"app": summary(app_ms), "floor": summary(floor_ms), "ratio_p95": ratio}
+        print(f"  search {kind}: p95 {results[kind]['app']['p95']} ms (floor {results[kind]['floor']['p95']})",
+              file=sys.stderr, flush=True)  # fmt: skip
+    every = [value for item in results.values() for value in (item["app"]["p95"],)]
+    return {"by_kind": results, "worst_p95_ms": max(every)}
+
+
+# --- the list endpoint over HTTP ----------------------------------------------------------
+
+
+def _cursor(last_id: int) -> str:
+    raw = json.dumps([None, last_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _list_paths(first_id: int, count: int, rng: random.Random, n: int) -> list[tuple[str, str]]:
+    paths = []
+    for index in range(n):
+        if index % 2 == 0:
+            paths.append(("first", "/api/v1/customers/?page_size=50"))
+        else:
+            position = first_id + rng.randrange(count // 100, count)
+            paths.append(("deep", f"/api/v1/customers/?page_size=50&cursor={_cursor(position)}"))
+    return paths
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_start(port: int) -> subprocess.Popen:
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings.dev", "DEBUG": "0",
+                   "ALLOWED_HOSTS": "127.0.0.1,localhost"}  # fmt: skip
+    command = [str(ROOT / ".venv/bin/gunicorn"), "crm.wsgi:application", "--bind", f"127.0.0.1:{port}",
+               "--workers", "3", "--worker-class", "gthread", "--threads", "4", "--keep-alive", "30",
+               "--log-level", "warning"]  # fmt: skip
+    server = subprocess.Popen(command, cwd=ROOT, env=environment, start_new_session=True)  # noqa: S603 (fixed argv)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return server
+        except OSError:
+            time.sleep(0.1)
+    _server_stop(server)
+    raise RuntimeError("gunicorn did not start")
+
+
+def _server_stop(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+
+
+def _sequential(port: int, key: str, paths: list[tuple[str, str]]) -> dict[str, list[float]]:
+    """One request at a time on one keep-alive connection: service time per kind."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port)
+    timings: dict[str, list[float]] = {}
+    for kind, path in paths:
+        start = time.perf_counter()
+        connection.request("GET", path, headers={"Authorization": f"Bearer {key}"})
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{path}: {response.status} {body[:200]!r}")
+        timings.setdefault(kind, []).append((time.perf_counter() - start) * 1000)
+    connection.close()
+    return timings
+
+
+def _keyset_floor(shop, first_id: int, count: int, samples: int) -> dict:
+    from django.db import connection
+
+    from crm.tenancy.context import shop_scope
+
+    rng, timings = random.Random(9), {"first": [], "deep": []}
+    sql = ("SELECT id, name, phone, email FROM customers_customer WHERE shop_id = %s AND merged_into_id IS NULL "
+           "AND id < %s ORDER BY id DESC LIMIT 51")  # fmt: skip
+    with shop_scope(shop.pk), connection.cursor() as cursor:
+        for index in range(samples):
+            kind = "first" if index % 2 == 0 else "deep"
+            before = first_id + count + 1 if kind == "first" else first_id + rng.randrange(count // 100, count)
+            start = time.perf_counter()
+            cursor.execute(sql, [shop.pk, before])
+            cursor.fetchall()
+            timings[kind].append((time.perf_counter() - start) * 1000)
+    return {kind: summary(values) for kind, values in timings.items()}
+
+
+def _api_key(shop) -> str:
+    from crm.services import api_key_create
+    from crm.tenancy.context import shop_scope
+
+    with shop_scope(shop.pk):
+        _, raw_key = api_key_create(shop=shop, name=f"bench-{time.time_ns()}")
+    return raw_key
+
+
+def _http(shop, first_id: int, count: int, size: str) -> dict:
+    key, port = _api_key(shop), _free_port()
+    server = _server_start(port)
+    try:
+        _sequential(port, key, _list_paths(first_id, count, random.Random(1), 60))  # warm every worker
+        sequential = _sequential(port, key, _list_paths(first_id, count, random.Random(2), PAGE_SAMPLES[size] * 2))
+        search = _sequential(port, key, [("search", f"/api/v1/customers/?q={q}") for q in ("王", "138", "user11x1")])
+        load = _loadgen_run(port, key, _list_paths(first_id, count, random.Random(3), RATE * LOAD_SECONDS[size]))
+    finally:
+        _server_stop(server)
+    first, deep = summary(sequential["first"]), summary(sequential["deep"])
+    return {
+        "sequential": {"first": first, "deep": deep, "deep_over_first_p50": round(deep["p50"] / first["p50"], 2),
+                       "deep_over_first_p95": round(deep["p95"] / first["p95"], 2)},
+        "search_smoke_ms": summary(search["search"]),
+        "load": load,
+    }  # fmt: skip
+
+
+def _loadgen_run(port: int, key: str, paths: list[tuple[str, str]]) -> dict:
+    """Run the open-loop generator in its own process pinned to the last CPU."""
+    spec = json.dumps({"port": port, "key": key, "rate": RATE, "paths": paths})
+    done = subprocess.run([sys.executable, "-m", "bench.workload_customer_list", "--loadgen"], input=spec,
+                          capture_output=True, text=True, cwd=ROOT, timeout=600, check=True)  # fmt: skip
+    return json.loads(done.stdout)
+
+
+# --- the load generator (child process) -------------------------------------------------
+
+
+async def _one_request(pool: asyncio.Queue, port: int, request: bytes) -> int:
+    reader, writer = pool.get_nowait() if not pool.empty() else await asyncio.open_connection("127.0.0.1", port)
+    writer.write(request)
+    status_line = await reader.readline()
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+    await reader.readexactly(length)
+    pool.put_nowait((reader, writer))
+    return int(status_line.split()[1])
+
+
+async def _open_loop(port: int, key: str, rate: int, paths: list) -> dict:
+    pool: asyncio.Queue = asyncio.Queue()
+    latencies: dict[str, list[float]] = {"first": [], "deep": []}
+    errors = []
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.5
+
+    async def fire(index: int, kind: str, path: str) -> None:
+        scheduled = start + index / rate
+        await asyncio.sleep(max(0.0, scheduled - loop.time()))
+        request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\n\r\n".encode()
+        status = await _one_request(pool, port, request)
+        if status != 200:
+            errors.append(status)
+        latencies[kind].append((loop.time() - scheduled) * 1000)
+
+    await asyncio.gather(*(fire(index, kind, path) for index, (kind, path) in enumerate(paths)))
+    elapsed = loop.time() - start
+    every = latencies["first"] + latencies["deep"]
+    return {"target_rate": rate, "achieved_rate": round(len(every) / elapsed, 1), "requests": len(every),
+            "errors": len(errors), "all": summary(every), "first": summary(latencies["first"]),
+            "deep": summary(latencies["deep"]), "connections": pool.qsize()}  # fmt: skip
+
+
+def _loadgen_main() -> None:
+    cpus = sorted(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpus[-1]})  # one core for the generator (PITFALLS 41)
+    spec = json.loads(sys.stdin.read())
+    result = asyncio.run(_open_loop(spec["port"], spec["key"], spec["rate"], spec["paths"]))
+    result["generator_cpu"] = cpus[-1]
+    print(json.dumps(result))
+
+
+# --- entry point ----------------------------------------------------------------------------
+
+
+def run(size: str) -> dict:
+    django_setup()
+    count = SIZES[size]
+    timings: dict = {}
+    shop, data = _shop(count, timings)
+    from crm.tenancy.context import shop_scope
+    from customers.models import Customer
+
+    with shop_scope(shop.pk):
+        first_id = Customer.objects.order_by("pk").values_list("pk", flat=True).first()
+    with timed("search", timings):
+        search = _search(shop, data, SEARCH_SAMPLES[size])
+    floor = _keyset_floor(shop, first_id, count, PAGE_SAMPLES[size] * 2)
+    with timed("http", timings):
+        http = _http(shop, first_id, count, size)
+    load = http["load"]
+    result = {
+        "workload": "customer_list",
+        "size": size,
+        "customers": count,
+        "cpus": os.cpu_count(),
+        "goals": GOALS,
+        "search": search,
+        "list_endpoint": http,
+        "list_floor_sql": floor,
+        "list_p99_over_floor_p99": round(load["all"]["p99"] / max(floor["first"]["p99"], 0.01), 1),
+        "verdict": {
+            "search_p95_ms": search["worst_p95_ms"],
+            "list_p99_ms_at_rate": load["all"]["p99"],
+            "achieved_rate": load["achieved_rate"],
+            "deep_over_first_p50": http["sequential"]["deep_over_first_p50"],
+        },
+        "timings_s": timings,
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "finished_at": datetime.now(UTC).isoformat(),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    return result
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--loadgen"]:
+        _loadgen_main()
+    else:
+        print(json.dumps(run(sys.argv[1] if len(sys.argv) > 1 else "small")["verdict"], indent=2))
