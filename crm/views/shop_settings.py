@@ -5,6 +5,7 @@ the session or a flash message, and sent with `Cache-Control: no-store`."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -40,7 +41,8 @@ class SettingsPageMixin:
             "staff_add_form": forms.get("staff_add_form") or StaffAddForm(),
             "api_key_form": forms.get("api_key_form") or ApiKeyCreateForm(),
             "memberships": Membership.objects.select_related("user").order_by("user__email"),
-            "api_keys": ApiKey.objects.order_by("revoked_at", "-created_at"),
+            # Active keys (no revocation time) first, newest first within each group.
+            "api_keys": ApiKey.objects.order_by(F("revoked_at").asc(nulls_first=True), "-created_at"),
             "role_choices": Role.choices,
         }
         return render(self.request, SETTINGS_TEMPLATE, context, status=status)

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import ApiKey, AuditEvent, Membership, Role
-from crm.services import api_key_create
+from crm.services import api_key_create, api_key_revoke
 from crm.tenancy.context import shop_scope
 from tests.conftest import PASSWORD, make_user
 
@@ -248,3 +248,13 @@ def test_times_are_shown_in_the_shop_timezone(owner, shop):
     body = client_for(owner).get(url("shop-settings", shop)).content.decode()
     assert in_shanghai in body
     assert in_utc not in body
+
+
+def test_active_keys_are_listed_before_revoked_ones(owner, shop):
+    old_key, _ = key_of(shop, "old")
+    key_of(shop, "current")
+    with shop_scope(shop.pk):
+        api_key_revoke(api_key=old_key)
+    key_of(shop, "newest")
+    response = client_for(owner).get(url("shop-settings", shop))
+    assert [api_key.name for api_key in response.context["api_keys"]] == ["newest", "current", "old"]
