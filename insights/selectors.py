@@ -17,11 +17,11 @@ from django.db.models import QuerySet
 
 from crm.models import Shop
 from crm.tenancy.access import get_for_shop
+from insights.labels import DIMENSION_LABELS, NO_SEGMENT, segment_label
 from insights.models import ACTIVE_RUN_STATUSES, CustomerScore, RunStatus, ScoringRun, ShopScoringState
 from insights.services.progress import run_progress_get
 
 MOVEMENT_CACHE_SECONDS = 7 * 24 * 3600
-NO_SEGMENT = "none"
 HISTORY_LIMIT = 30
 
 
@@ -154,21 +154,29 @@ def customer_score_history(*, customer, limit: int = HISTORY_LIMIT) -> list[Cust
 
 
 def customer_scores_for_page(*, customer) -> dict[str, Any]:
-    """What the customer 360 page shows: the score in the shop's current run (or None),
-    the segment history, and the current run's cut points that explain the R/F/M scores."""
-    shop = customer.shop
-    run = current_run_get(shop=shop)
+    """What the customer 360 page shows (templates/insights/_customer_scores.html, included
+    with this dict as `insights`): the score in the shop's current run (or None), the
+    segment history and the current run's cut points that explain the R/F/M scores."""
+    state = ShopScoringState.objects.filter(shop_id=customer.shop_id).select_related("current_run").first()
+    run = state.current_run if state is not None else None
     history = customer_score_history(customer=customer)
     current = next((score for score in history if run is not None and score.run_id == run.pk), None)
     return {
         "run": run,
         "score": current,
-        "segment_name": segment_names(run).get(current.segment, current.segment) if current else "",
+        "segment_label": segment_label(current.segment, segment_names(run).get(current.segment, "")) if current else "",
         "history": [
-            {"score": score, "segment_name": segment_names(score.run).get(score.segment, score.segment)}
+            {
+                "score": score,
+                "segment_label": segment_label(score.segment, segment_names(score.run).get(score.segment, "")),
+            }
             for score in history
         ],
-        "explanation": score_explanation(run=run, score=current) if current else [],
+        "explanation": [
+            {**row, "label": DIMENSION_LABELS[row["dimension"]]} for row in score_explanation(run=run, score=current)
+        ]
+        if current
+        else [],
     }
 
 

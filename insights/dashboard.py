@@ -1,0 +1,157 @@
+"""What the insights dashboard shows, assembled from the current run's stored statistics
+(read-only; every label translatable)."""
+
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import Role, Shop, role_at_least
+from customers.models import Customer
+from insights.labels import DIMENSION_LABELS, segment_label
+from insights.models import LifecycleStage, RunStatus, ScoringRun
+from insights.selectors import (
+    active_run_get,
+    current_run_get,
+    cutpoint_table,
+    previous_run_get,
+    run_progress,
+    scoring_run_list,
+    segment_movement,
+    segment_summary,
+)
+
+
+def _shade(count: int, largest: int) -> float:
+    return round(0.08 + 0.82 * count / largest, 2) if largest and count else 0.0
+
+
+def _rf_grid(run: ScoringRun) -> list[dict[str, Any]]:
+    """Rows R = 5..1, columns F = 1..5, each cell with its customers and shading."""
+    grid = run.stats.get("rf_grid") or [[0] * 5 for _ in range(5)]
+    largest = max(max(row) for row in grid)
+    return [
+        {
+            "r": r,
+            "cells": [
+                {"f": f, "count": grid[r - 1][f - 1], "alpha": _shade(grid[r - 1][f - 1], largest)} for f in range(1, 6)
+            ],
+        }
+        for r in range(5, 0, -1)
+    ]
+
+
+def _movement(shop: Shop, run: ScoringRun) -> dict[str, Any] | None:
+    previous = previous_run_get(shop=shop, run=run)
+    if previous is None:
+        return None
+    movement = segment_movement(shop=shop, from_run=previous, to_run=run)
+    largest = max((count for row in movement["matrix"] for count in row), default=0)
+    segments = movement["segments"]
+    rows = [
+        {
+            "label": segment_label(segment["key"], segment["name"]),
+            "cells": [
+                {"count": count, "alpha": _shade(count, largest), "is_same": index == column}
+                for column, count in enumerate(row)
+            ],
+        }
+        for index, (segment, row) in enumerate(zip(segments, movement["matrix"], strict=True))
+    ]
+    columns = [segment_label(segment["key"], segment["name"]) for segment in segments]
+    return {"previous": previous, "columns": columns, "rows": rows, "moved": movement["moved"]}
+
+
+def _customer_url(shop: Shop, customer_id: int) -> str | None:
+    try:
+        return reverse("customers:detail", kwargs={"shop_slug": shop.slug, "customer_id": customer_id})
+    except NoReverseMatch:
+        return None
+
+
+def _at_risk(shop: Shop, run: ScoringRun) -> list[dict[str, Any]]:
+    top = run.stats.get("at_risk_top", [])
+    names = dict(Customer.objects.filter(pk__in=[row["customer_id"] for row in top]).values_list("pk", "name"))
+    stages = dict(LifecycleStage.choices)
+    names_by_segment = {rule["key"]: rule["name"] for rule in run.segment_map}
+    return [
+        {
+            **row,
+            "name": names.get(row["customer_id"], ""),
+            "url": _customer_url(shop, row["customer_id"]),
+            "segment_label": segment_label(row["segment"], names_by_segment.get(row["segment"], "")),
+            "stage_label": stages.get(row["lifecycle_stage"], row["lifecycle_stage"]),
+        }
+        for row in top
+        if row["customer_id"] in names
+    ]
+
+
+def _charts(run: ScoringRun, segments: list[dict[str, Any]]) -> dict[str, Any]:
+    """Data for the vendored Chart.js charts, passed to the page with json_script."""
+    histogram = run.stats.get("clv_histogram", [])
+    return {
+        "segments": {
+            "labels": [row["label"] for row in segments],
+            "customers": [row["customers"] for row in segments],
+            "revenue": [float(row["revenue"]) for row in segments],
+            "customers_label": str(_("Customers")),
+            "revenue_label": str(_("Revenue")),
+        },
+        "clv": {
+            "labels": [
+                f"{bucket['lower']:,.0f}–{bucket['upper']:,.0f}"
+                if bucket["upper"] is not None
+                else f"≥ {bucket['lower']:,.0f}"
+                for bucket in histogram
+            ],
+            "customers": [bucket["customers"] for bucket in histogram],
+            "label": str(_("Customers")),
+        },
+    }
+
+
+def _run_view(shop: Shop, run: ScoringRun) -> dict[str, Any]:
+    segments = [
+        {
+            **row,
+            "label": segment_label(row["key"], row["name"]),
+            "customer_pct": 100 * row["customer_share"],
+            "revenue_pct": 100 * row["revenue_share"],
+        }
+        for row in segment_summary(run=run)
+    ]
+    stages = dict(LifecycleStage.choices)
+    kpis = run.stats.get("kpis", {})
+    repeat_rate = kpis.get("repeat_rate")
+    return {
+        "kpis": {**kpis, "repeat_rate_pct": None if repeat_rate is None else 100 * repeat_rate},
+        "segments": segments,
+        "rf_grid": _rf_grid(run),
+        "movement": _movement(shop, run),
+        "at_risk": _at_risk(shop, run),
+        "cutpoints": [{**row, "label": DIMENSION_LABELS[row["dimension"]]} for row in cutpoint_table(run=run)],
+        "lifecycle": [
+            {"stage": stage, "label": label, "customers": run.stats.get("lifecycle", {}).get(stage, 0)}
+            for stage, label in stages.items()
+        ],
+        "charts": _charts(run, segments),
+    }
+
+
+def dashboard_context(*, shop: Shop, membership) -> dict[str, Any]:
+    run = current_run_get(shop=shop)
+    active = active_run_get(shop=shop)
+    recent_runs = list(scoring_run_list(shop=shop)[:8])
+    latest = recent_runs[0] if recent_runs else None
+    context: dict[str, Any] = {
+        "run": run,
+        "active_run": active,
+        "progress": run_progress(run=active) if active else None,
+        "failed_run": latest if latest is not None and latest.status == RunStatus.FAILED else None,
+        "can_manage": role_at_least(membership.role, Role.MANAGER),
+        "recent_runs": recent_runs,
+    }
+    if run is not None:
+        context.update(_run_view(shop, run))
+    return context

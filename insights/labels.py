@@ -1,0 +1,36 @@
+"""Translated labels for segment keys and RFM dimensions (the stored map keeps the default
+English names; staff see them in their language)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from customers.scoring.rfm import DEFAULT_SEGMENT_MAP
+
+NO_SEGMENT = "none"
+
+SEGMENT_LABELS = {
+    "champions": _("Champions"),
+    "loyal": _("Loyal"),
+    "potential_loyalist": _("Potential Loyalist"),
+    "new_customers": _("New Customers"),
+    "promising": _("Promising"),
+    "need_attention": _("Need Attention"),
+    "about_to_sleep": _("About to Sleep"),
+    "cannot_lose_them": _("Cannot Lose Them"),
+    "at_risk": _("At Risk"),
+    "hibernating": _("Hibernating"),
+    "lost": _("Lost"),
+    NO_SEGMENT: _("Not scored"),
+}
+DIMENSION_LABELS = {
+    "recency_days": _("Recency (days since last order)"),
+    "frequency": _("Frequency (orders)"),
+    "monetary": _("Monetary (net spend)"),
+}
+_DEFAULT_NAMES = {rule["key"]: rule["name"] for rule in DEFAULT_SEGMENT_MAP}
+
+
+def segment_label(key: str, name: str = "") -> str:
+    """The translated name of a default segment; a shop's own names are shown as written."""
+    if key in SEGMENT_LABELS and (not name or _DEFAULT_NAMES.get(key, name) == name):
+        return str(SEGMENT_LABELS[key])
+    return name or key
