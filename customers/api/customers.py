@@ -1,6 +1,7 @@
 """Customer list/search/filters (cursor pages), create (through identity resolution),
 detail, update, the 360 overview and the filtered CSV export."""
 
+from datetime import UTC
 from urllib.parse import urlencode
 
 from drf_spectacular.types import OpenApiTypes
@@ -61,7 +62,9 @@ def _ordering(raw: str | None) -> str:
     return raw
 
 
-_DATETIME = serializers.DateTimeField()
+def _datetime(value):
+    """What DRF's DateTimeField renders (TIME_ZONE is UTC), at a fraction of its cost."""
+    return None if value is None else value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _money_and_times(row: dict) -> dict:
@@ -69,7 +72,7 @@ def _money_and_times(row: dict) -> dict:
     for name in ("total_spent", "refunded_amount"):
         row[name] = str(row[name])
     for name in ("first_order_at", "last_order_at", "erased_at", "created_at"):
-        row[name] = _DATETIME.to_representation(row[name]) if row[name] is not None else None
+        row[name] = _datetime(row[name])
     return row
 
 

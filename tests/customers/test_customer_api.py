@@ -286,3 +286,9 @@ def test_staff_session_can_use_the_api(shop, owner, customer):
 def test_staff_of_no_shop_gets_404(shop, customer):
     client, root = staff_api(make_user("stranger@x.example"), shop)
     assert client.get(f"{root}customers/{customer.pk}/").status_code == 404
+
+
+def test_list_rows_render_like_the_detail(api, customer):
+    row = api.get("/api/v1/customers/").json()["results"][0]
+    detail = api.get(f"/api/v1/customers/{customer.pk}/").json()
+    assert {name: row[name] for name in row if name != "tags"} == {name: detail[name] for name in row if name != "tags"}
