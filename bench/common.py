@@ -72,3 +72,62 @@ def timed(label: str, into: dict):
     yield
     into[label] = round(time.perf_counter() - start, 3)
     print(f"  {label}: {into[label]:.2f}s", file=sys.stderr, flush=True)
+
+
+def tables_vacuum(tables: list[str]) -> None:
+    """VACUUM ANALYZE after emptying a bench shop, so every measured run starts from the
+    same table state. VACUUM needs the table owner: the one place the bench uses the
+    owner role (a raw connection, bench/ only)."""
+    import psycopg2
+
+    connection = psycopg2.connect(os.environ["DATABASE_OWNER_URL"])
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute(f'VACUUM ANALYZE "{table}"')
+    finally:
+        connection.close()
+
+
+def machine() -> dict:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgres = cursor.fetchone()[0]
+    return {
+        "cpus": os.cpu_count(),
+        "load_average_at_start": [round(value, 2) for value in os.getloadavg()],
+        "python": sys.version.split()[0],
+        "postgres": postgres,
+    }
+
+
+@contextmanager
+def gunicorn_server(*, port: int, workers: int = 2):
+    """A real gunicorn on 127.0.0.1 (dev settings, DEBUG off) for HTTP workloads."""
+    import subprocess
+    import urllib.request
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings.dev", "DEBUG": "0"}
+    process = subprocess.Popen(  # noqa: S603 (fixed arguments)
+        [str(root / ".venv" / "bin" / "gunicorn"), "crm.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--timeout", "300", "--log-level", "warning"],
+        cwd=root, env=environment,
+    )  # fmt: skip
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1).read()  # noqa: S310 (local)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("gunicorn did not start")
+        yield f"127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -7,7 +7,6 @@ the parsed JSON (no DRF serializer per object). `order_clean` returns either a
 submitted value (it may be personal data and lands in import reports).
 """
 
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -76,7 +75,6 @@ class CleanOrder:
     recipient_phone: str
     customer: dict
     lines: list[CleanLine]
-    content_hash: str = ""
 
 
 @dataclass(slots=True)
@@ -135,7 +133,6 @@ def order_clean(raw, ctx: CleanContext) -> tuple[CleanOrder | None, dict[str, li
     _check_totals(order, errors)
     if errors:
         return None, errors
-    order.content_hash = _fingerprint(order)
     return order, {}
 
 
@@ -368,31 +365,3 @@ def _check_totals(order: CleanOrder, errors: _Errors) -> None:
         errors.add("subtotal", _("Must not be negative."))
     elif order.total != expected:
         errors.add("total", _("Does not equal subtotal − discount + shipping (%(expected)s).") % {"expected": expected})
-
-
-def _fingerprint(order: CleanOrder) -> str:
-    """Everything stored on the order and its lines, so an identical replay is a no-op."""
-    times = [
-        value.astimezone(UTC).isoformat() if value else ""
-        for value in (order.placed_at, order.paid_at, order.shipped_at, order.delivered_at)
-    ]
-    parts = [
-        order.external_id,
-        order.channel,
-        order.status,
-        *times,
-        order.currency,
-        str(order.subtotal),
-        str(order.discount),
-        str(order.shipping),
-        str(order.total),
-        order.coupon_code,
-        order.shipping_province,
-        order.shipping_city,
-        order.shipping_address,
-        order.recipient_name,
-        order.recipient_phone,
-    ]
-    for line in order.lines:
-        parts.extend((line.sku, line.name, line.category, str(line.quantity), str(line.unit_price)))
-    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()

@@ -10,7 +10,6 @@ the customers touched. An invalid item is reported and nothing of it is written;
 identical replay writes nothing at all.
 """
 
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,30 +20,34 @@ from crm.models import Shop
 from crm.tenancy.context import require_shop_id
 from customers.identity import customer_stats_refresh, customers_resolve_bulk
 from orders.models import ChangeSource, Order, OrderStatus
+from orders.services.copy_text import (
+    LINE_TEXT_COLUMNS,
+    ORDER_TEXT_COLUMNS,
+    content_hash,
+    copy_text,
+    line_text,
+    order_text,
+)
 from orders.validation import CleanContext, CleanOrder, order_clean
 
 MAX_BATCH = 1000
 
-_ORDER_COLUMNS = (
-    "external_id", "customer_id", "channel", "status", "placed_at", "paid_at", "shipped_at", "delivered_at",
-    "currency", "subtotal", "discount", "shipping", "total", "coupon_code", "shipping_province", "shipping_city",
-    "shipping_address", "recipient_name", "recipient_phone", "content_hash",
-)  # fmt: skip
-_LINE_COLUMNS = ("order_id", "position", "sku", "name", "category", "quantity", "unit_price", "line_total")
+_STAGE_COLUMNS = (*ORDER_TEXT_COLUMNS, "customer_id", "content_hash")
+_LINE_COLUMNS = ("order_id", *LINE_TEXT_COLUMNS)
 _STAGE_DDL = (
-    "CREATE TEMP TABLE IF NOT EXISTS orders_ingest_stage (external_id text, customer_id bigint, channel text, "
-    "status text, placed_at timestamptz, paid_at timestamptz, shipped_at timestamptz, delivered_at timestamptz, "
-    "currency text, subtotal numeric, discount numeric, shipping numeric, total numeric, coupon_code text, "
-    "shipping_province text, shipping_city text, shipping_address text, recipient_name text, "
-    "recipient_phone text, content_hash text); "
+    "CREATE TEMP TABLE IF NOT EXISTS orders_ingest_stage (external_id text, channel text, status text, "
+    "placed_at timestamptz, paid_at timestamptz, shipped_at timestamptz, delivered_at timestamptz, currency text, "
+    "subtotal numeric, discount numeric, shipping numeric, total numeric, coupon_code text, shipping_province text, "
+    "shipping_city text, shipping_address text, recipient_name text, recipient_phone text, customer_id bigint, "
+    "content_hash text); "
     "CREATE TEMP TABLE IF NOT EXISTS orders_ingest_line_stage (order_id bigint, position int, sku text, name text, "
     "category text, quantity int, unit_price numeric, line_total numeric); "
     "TRUNCATE orders_ingest_stage, orders_ingest_line_stage"
 )
-_UPDATABLE = [column for column in _ORDER_COLUMNS if column != "external_id"]
+_UPDATABLE = [column for column in _STAGE_COLUMNS if column != "external_id"]
 _UPSERT_SQL = (
-    f"INSERT INTO orders_order (shop_id, {', '.join(_ORDER_COLUMNS)}, created_at, updated_at) "
-    f"SELECT %(shop_id)s, {', '.join(_ORDER_COLUMNS)}, %(now)s, %(now)s FROM orders_ingest_stage "
+    f"INSERT INTO orders_order (shop_id, {', '.join(_STAGE_COLUMNS)}, created_at, updated_at) "
+    f"SELECT %(shop_id)s, {', '.join(_STAGE_COLUMNS)}, %(now)s, %(now)s FROM orders_ingest_stage "
     "ON CONFLICT (shop_id, external_id) DO UPDATE SET "
     + ", ".join(f"{column} = EXCLUDED.{column}" for column in _UPDATABLE)
     + ", updated_at = EXCLUDED.updated_at "
@@ -130,12 +133,17 @@ def _write(shop: Shop, orders: list[CleanOrder], source: str) -> list[tuple[str,
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(_STAGE_DDL)
-        copy_rows(cursor, "orders_ingest_stage", _ORDER_COLUMNS, _order_rows(orders, customer_ids))
+        texts = [(order_text(order), [line_text(*line) for line in enumerate(order.lines)]) for order in orders]
+        copy_text(cursor, "orders_ingest_stage", _STAGE_COLUMNS, "".join(
+            f"{text}\t{customer_id}\t{content_hash(text, lines)}\n"
+            for (text, lines), customer_id in zip(texts, customer_ids, strict=True)
+        ))  # fmt: skip
         existing = _existing_orders(cursor, shop.pk)
         cursor.execute(_UPSERT_SQL, {"shop_id": shop.pk, "now": now})
         written = {external_id: (order_id, inserted) for external_id, order_id, inserted in cursor.fetchall()}
         changed = [(order, *written[order.external_id]) for order in orders if order.external_id in written]
-        _lines_replace(cursor, shop.pk, changed)
+        changed_lines = [texts[index][1] for index, order in enumerate(orders) if order.external_id in written]
+        _lines_replace(cursor, shop.pk, changed, changed_lines)
         _history_append(cursor, shop.pk, changed, existing, source, now)
     touched = {cid for order, cid in zip(orders, customer_ids, strict=True) if order.external_id in written}
     touched |= {existing[order.external_id].customer_id for order, _, _ in changed if order.external_id in existing}
@@ -153,16 +161,6 @@ def _outcome(order: CleanOrder, written: dict, existing: dict) -> tuple[str, int
     return "unchanged", Order.objects.values_list("pk", flat=True).get(external_id=order.external_id)
 
 
-def _order_rows(orders: list[CleanOrder], customer_ids: list[int]):
-    for order, customer_id in zip(orders, customer_ids, strict=True):
-        yield (
-            order.external_id, customer_id, order.channel, order.status, order.placed_at, order.paid_at,
-            order.shipped_at, order.delivered_at, order.currency, order.subtotal, order.discount, order.shipping,
-            order.total, order.coupon_code, order.shipping_province, order.shipping_city, order.shipping_address,
-            order.recipient_name, order.recipient_phone, order.content_hash,
-        )  # fmt: skip
-
-
 def _existing_orders(cursor, shop_id: int) -> dict[str, _Existing]:
     # Row locks now, so the status read here is the one the upsert replaces.
     cursor.execute(
@@ -174,16 +172,17 @@ def _existing_orders(cursor, shop_id: int) -> dict[str, _Existing]:
     return {external_id: _Existing(*rest) for external_id, *rest in cursor.fetchall()}
 
 
-def _lines_replace(cursor, shop_id: int, changed: list) -> None:
+def _lines_replace(cursor, shop_id: int, changed: list, changed_lines: list[list[str]]) -> None:
     updated_ids = [order_id for _, order_id, inserted in changed if not inserted]
     if updated_ids:
         cursor.execute("DELETE FROM orders_orderline WHERE shop_id = %s AND order_id = ANY(%s)", [shop_id, updated_ids])
-    rows = (
-        (order_id, position, line.sku, line.name, line.category, line.quantity, line.unit_price, line.line_total)
-        for order, order_id, _ in changed
-        for position, line in enumerate(order.lines)
+    text = "".join(
+        f"{order_id}\t{line}\n"
+        for (_, order_id, _), lines in zip(changed, changed_lines, strict=True)
+        for line in lines
     )
-    if copy_rows(cursor, "orders_ingest_line_stage", _LINE_COLUMNS, rows):
+    if text:
+        copy_text(cursor, "orders_ingest_line_stage", _LINE_COLUMNS, text)
         cursor.execute(
             f"INSERT INTO orders_orderline (shop_id, {', '.join(_LINE_COLUMNS)}) "
             f"SELECT %s, {', '.join(_LINE_COLUMNS)} FROM orders_ingest_line_stage",
@@ -215,29 +214,3 @@ def _status_reached_at(order: CleanOrder) -> datetime:
     """A new order's history starts when the storefront says the status was reached."""
     time_field = _STATUS_TIME.get(order.status)
     return (getattr(order, time_field) if time_field else None) or order.placed_at
-
-
-def copy_rows(cursor, table: str, columns: tuple, rows) -> int:
-    """COPY rows (tuples of str/int/Decimal/datetime/None) into a temp table; returns the count."""
-    buffer = io.StringIO()
-    count = 0
-    for row in rows:
-        buffer.write("\t".join(_copy_value(value) for value in row))
-        buffer.write("\n")
-        count += 1
-    if count:
-        buffer.seek(0)
-        cursor.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
-    return count
-
-
-def _copy_value(value) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-            return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-        return value
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)

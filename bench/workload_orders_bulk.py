@@ -1,0 +1,141 @@
+"""(a) Bulk order ingest through `POST /api/v1/orders/bulk/` over real HTTP.
+
+200,000 orders (2-3 lines each) for 50,000 customers, 1,000 per request, sent by two
+client threads to a 2-worker gunicorn on 127.0.0.1 — the upsert path with identity
+resolution, customer stats and status history, as a storefront would call it. Then the
+same requests again (the idempotent replay: every order unchanged). The floor: the same
+rows (customers, channel ids, orders, lines, status history) loaded with COPY in one
+transaction into the same tables (COPY into temp tables + INSERT ... SELECT, because
+PostgreSQL refuses COPY FROM into tables with row-level security), ids pre-assigned.
+Request bodies and COPY text are prepared before timing. Client, server and PostgreSQL
+share the machine's cores (PITFALLS 41): the figure is for the whole box.
+"""
+
+import http.client
+import json
+import os
+import threading
+import time
+
+from django.db import connection
+
+from bench.common import bench_shop, bench_shop_empty, gunicorn_server, machine, peak_rss_mb, tables_vacuum, timed
+from bench.datagen import copy_buffers, copy_load, dataset_generate, id_block_allocate, order_payloads
+
+SIZES = {"small": (3_000, 750), "full": (200_000, 50_000)}
+BATCH = 1_000
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "2"))
+PORT = 8719
+GOAL_RATE = 15_000
+GOAL_RATIO = 5.0
+TABLES = ["customers_customer", "customers_customerchannelid", "orders_order", "orders_orderline",
+          "orders_orderstatuschange"]  # fmt: skip
+
+
+def _bodies(data) -> list[bytes]:
+    return [
+        json.dumps({"orders": list(order_payloads(data, start, min(start + BATCH, data.orders)))},
+                   ensure_ascii=False).encode()
+        for start in range(0, data.orders, BATCH)
+    ]  # fmt: skip
+
+
+def _send_all(address: str, api_key: str, bodies: list[bytes]) -> dict:
+    """POST every body with CLIENTS keep-alive connections; returns result counts."""
+    host, port = address.split(":")
+    pending = list(reversed(range(len(bodies))))
+    lock = threading.Lock()
+    totals = {"created": 0, "updated": 0, "unchanged": 0, "errors": 0, "http_errors": 0}
+
+    def worker():
+        client = http.client.HTTPConnection(host, int(port), timeout=300)
+        headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+        while True:
+            with lock:
+                if not pending:
+                    break
+                index = pending.pop()
+            client.request("POST", "/api/v1/orders/bulk/", body=bodies[index], headers=headers)
+            response = client.getresponse()
+            payload = response.read()
+            with lock:
+                if response.status != 200:
+                    totals["http_errors"] += 1
+                    print(response.status, payload[:300], flush=True)
+                    continue
+                body = json.loads(payload)
+                for name in ("created", "updated", "unchanged", "errors"):
+                    totals[name] += body[name]
+        client.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return totals
+
+
+def _floor(shop, data) -> float:
+    from crm.tenancy.context import shop_scope
+
+    with shop_scope(shop.pk), connection.cursor() as cursor:
+        first_customer = id_block_allocate(cursor, "customers_customer", data.customers)
+        first_order = id_block_allocate(cursor, "orders_order", data.orders)
+    buffers = copy_buffers(data, first_customer_id=first_customer, first_order_id=first_order, shop_id=shop.pk)
+    started = time.perf_counter()
+    with shop_scope(shop.pk), connection.cursor() as cursor:
+        copy_load(cursor, buffers)
+    return time.perf_counter() - started
+
+
+def _api_key(shop) -> str:
+    from crm.models import ApiKey
+    from crm.services import api_key_create
+    from crm.tenancy.context import shop_scope
+
+    with shop_scope(shop.pk):
+        ApiKey.objects.filter(name="bench").delete()
+        return api_key_create(shop=shop, name="bench")[1]
+
+
+def run(size: str) -> dict:
+    orders, customers = SIZES[size]
+    timings: dict = {}
+    shop = bench_shop("bench-orders-bulk")
+    info = machine()
+    with timed("generate", timings):
+        data = dataset_generate(customers=customers, orders=orders, lines=(2, 3), seed=11)
+        bodies = _bodies(data)
+    tables_vacuum(TABLES)
+    floor_seconds = _floor(shop, data)
+    timings["copy_floor"] = round(floor_seconds, 3)
+    bench_shop_empty(shop)
+    tables_vacuum(TABLES)
+    api_key = _api_key(shop)
+    with gunicorn_server(port=PORT, workers=CLIENTS) as address:
+        with timed("http_ingest", timings):
+            first = _send_all(address, api_key, bodies)
+        with timed("http_replay", timings):
+            replay = _send_all(address, api_key, bodies)
+    rate = orders / timings["http_ingest"]
+    floor_rate = orders / floor_seconds
+    ratio = timings["http_ingest"] / floor_seconds
+    return {
+        "summary": f"{rate:,.0f} orders/s via HTTP bulk ({orders:,} orders, {customers:,} customers); "
+        f"replay {orders / timings['http_replay']:,.0f} orders/s",
+        "floor": f"{floor_rate:,.0f} orders/s (COPY, same rows, same tables)",
+        "ratio_to_floor": round(ratio, 2),
+        "goal": f">= {GOAL_RATE:,} orders/s and <= {GOAL_RATIO}x COPY",
+        "goal_met": rate >= GOAL_RATE and ratio <= GOAL_RATIO,
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "orders_per_second": round(rate),
+        "replay_orders_per_second": round(orders / timings["http_replay"]),
+        "floor_orders_per_second": round(floor_rate),
+        "lines": int(data.line_start[-1]),
+        "results_first_pass": first,
+        "results_replay": replay,
+        "timings_seconds": timings,
+        "setup": f"gunicorn 2 workers, {CLIENTS} client threads, {BATCH} orders per request, real HTTP on 127.0.0.1",
+        "machine": info,
+    }
