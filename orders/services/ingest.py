@@ -10,10 +10,11 @@ the customers touched. An invalid item is reported and nothing of it is written;
 identical replay writes nothing at all.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from crm.models import Shop
@@ -31,6 +32,9 @@ from orders.services.copy_text import (
 from orders.validation import CleanContext, CleanOrder, order_clean
 
 MAX_BATCH = 1000
+WRITE_ATTEMPTS = 3
+RETRYABLE_PGCODES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
+logger = logging.getLogger(__name__)
 
 _STAGE_COLUMNS = (*ORDER_TEXT_COLUMNS, "customer_id", "content_hash")
 _LINE_COLUMNS = ("order_id", *LINE_TEXT_COLUMNS)
@@ -47,7 +51,8 @@ _STAGE_DDL = (
 _UPDATABLE = [column for column in _STAGE_COLUMNS if column != "external_id"]
 _UPSERT_SQL = (
     f"INSERT INTO orders_order (shop_id, {', '.join(_STAGE_COLUMNS)}, created_at, updated_at) "
-    f"SELECT %(shop_id)s, {', '.join(_STAGE_COLUMNS)}, %(now)s, %(now)s FROM orders_ingest_stage "
+    # Sorted, so concurrent batches take their row locks in one global order (no deadlock).
+    f"SELECT %(shop_id)s, {', '.join(_STAGE_COLUMNS)}, %(now)s, %(now)s FROM orders_ingest_stage ORDER BY external_id "
     "ON CONFLICT (shop_id, external_id) DO UPDATE SET "
     + ", ".join(f"{column} = EXCLUDED.{column}" for column in _UPDATABLE)
     + ", updated_at = EXCLUDED.updated_at "
@@ -82,7 +87,7 @@ def orders_ingest_bulk(*, shop: Shop, items: list, source: str = ChangeSource.AP
     results: list[dict | None] = [None] * len(items)
     valid = _validate(items, CleanContext.for_shop(shop), results)
     if valid:
-        outcomes = _write(shop, [order for _, order in valid], source)
+        outcomes = _write_retrying(shop, [order for _, order in valid], source)
         for (index, order), (result, order_id) in zip(valid, outcomes, strict=True):
             results[index] = {"index": index, "external_id": order.external_id, "result": result, "id": order_id}
     return results
@@ -125,6 +130,21 @@ def error_result(index: int, external_id, errors: dict[str, list[str]]) -> dict:
     }
 
 
+def _write_retrying(shop: Shop, orders: list[CleanOrder], source: str) -> list[tuple[str, int]]:
+    """Concurrent batches for overlapping customers can still deadlock in PostgreSQL's
+    eyes (customer rows are locked in item order by identity resolution); the loser's
+    savepoint is rolled back, releasing its locks, and the batch is tried again."""
+    attempt = 1
+    while True:
+        try:
+            return _write(shop, orders, source)
+        except OperationalError as error:
+            if getattr(error.__cause__, "pgcode", None) not in RETRYABLE_PGCODES or attempt == WRITE_ATTEMPTS:
+                raise
+            logger.warning("orders.ingest_retry", extra={"shop_id": shop.pk, "attempt": attempt})
+            attempt += 1
+
+
 @transaction.atomic
 def _write(shop: Shop, orders: list[CleanOrder], source: str) -> list[tuple[str, int]]:
     """Upsert valid orders; returns (result, order id) per order, in order."""
@@ -162,11 +182,11 @@ def _outcome(order: CleanOrder, written: dict, existing: dict) -> tuple[str, int
 
 
 def _existing_orders(cursor, shop_id: int) -> dict[str, _Existing]:
-    # Row locks now, so the status read here is the one the upsert replaces.
+    # No row locks here: the upsert takes them, in external_id order. A concurrent change
+    # between this read and the upsert can only make a history row's from_status stale.
     cursor.execute(
         "SELECT o.external_id, o.id, o.status, o.customer_id FROM orders_order o "
-        "JOIN orders_ingest_stage s ON o.external_id = s.external_id WHERE o.shop_id = %s "
-        "ORDER BY o.id FOR UPDATE OF o",
+        "JOIN orders_ingest_stage s ON o.external_id = s.external_id WHERE o.shop_id = %s",
         [shop_id],
     )
     return {external_id: _Existing(*rest) for external_id, *rest in cursor.fetchall()}

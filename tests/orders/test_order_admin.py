@@ -31,8 +31,8 @@ def test_manager_sees_only_own_orders_and_changes_status_through_the_service(cli
     for page in ("refund", "importjob"):
         assert client.get(f"/admin/orders/{page}/").status_code == 200, page
 
-    response = client.post("/admin/orders/order/", {"action": "mark_shipped", "_selected_action": [own_order.pk,
-                                                                                                   foreign_order.pk]})  # fmt: skip
+    selected = [own_order.pk, foreign_order.pk]
+    response = client.post("/admin/orders/order/", {"action": "mark_shipped", "_selected_action": selected})
 
     assert response.status_code == 302
     with shop_scope(shop.pk):
