@@ -22,6 +22,7 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("login/", views.ShopLoginView.as_view(), name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("account/", include(views.account_urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("healthz", health.healthz, name="healthz"),

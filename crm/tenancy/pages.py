@@ -7,6 +7,7 @@ is rendered inside `shop_scope`, so lazy querysets in templates stay scoped too.
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 from django.views import View
 
 from crm.models import Role
@@ -30,6 +31,8 @@ class ShopPageView(LoginRequiredMixin, View):
             acting_as(Actor(user_id=request.user.pk)),
             database_lookup_setting("app.user_id", str(request.user.pk)),
             shop_scope(self.shop.pk),
+            # Forms parse and templates show times in the shop's timezone.
+            timezone.override(self.shop.tzinfo),
         ):
             response = super().dispatch(request, *args, **kwargs)
             if hasattr(response, "render") and not response.is_rendered:

@@ -1,12 +1,9 @@
 """Changing one's own password (how a one-time password from an owner is replaced)."""
 
-import pytest
 from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
-
-pytestmark = pytest.mark.urls("tests.shell.account_urls")
 
 
 def test_user_replaces_their_password_and_other_sessions_end(owner, shop):
