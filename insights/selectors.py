@@ -77,7 +77,11 @@ def segment_summary(*, run: ScoringRun) -> list[dict[str, Any]]:
     customers_total = sum(segment["customers"] for segment in segments.values()) or 1
     revenue_total = sum(segment["monetary"] for segment in segments.values()) or 1
     rows = []
-    for key, segment in segments.items():
+    # In map order: jsonb does not keep the stored dict's key order.
+    for key in dict.fromkeys(rule["key"] for rule in run.segment_map):
+        segment = segments.get(key)
+        if segment is None:
+            continue
         clv_customers = segment["clv_customers"]
         rows.append(
             {
@@ -235,7 +239,7 @@ _RANGE_LOOKUPS = {
 def segment_customers(*, run: ScoringRun, segment: str | None, filters: Mapping[str, Any]) -> QuerySet[CustomerScore]:
     """The run's scores (with their customers), optionally of one segment, filtered by the
     validated values of CustomerScoreFilterSerializer (allow-listed fields only)."""
-    scores = CustomerScore.objects.filter(run=run).select_related("customer")
+    scores = CustomerScore.objects.filter(run=run).select_related("customer", "run")
     if segment is not None:
         scores = scores.filter(segment=segment)
     return _score_filters_apply(scores, filters)

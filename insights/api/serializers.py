@@ -24,6 +24,11 @@ class ProgressSerializer(serializers.Serializer):
 
 
 class RunSerializer(serializers.ModelSerializer):
+    # Plain strings (values listed in help texts) keep the schema free of enum-name clashes.
+    trigger = serializers.CharField(read_only=True, help_text="nightly, staff or command")
+    status = serializers.CharField(read_only=True, help_text="queued, running, succeeded or failed")
+    bgnbd_status = serializers.CharField(read_only=True, help_text="ok, insufficient_data or not_run")
+    gamma_gamma_status = serializers.CharField(read_only=True, help_text="ok, insufficient_data or not_run")
     progress = serializers.SerializerMethodField()
 
     class Meta:

@@ -160,6 +160,7 @@ class RunListApi(_InsightsApi):
         parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
         responses=s.RunPageSerializer,
         summary="Scoring runs, newest first",
+        operation_id="insights_runs_list",
     )
     def get(self, request, **kwargs):
         paginator = CappedPageNumberPagination()
