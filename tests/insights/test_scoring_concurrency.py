@@ -1,0 +1,120 @@
+"""Committed-data tests: concurrent run requests and claims with real threads, and a full run
+through a real Celery worker process."""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from crm.tenancy.context import shop_scope
+from insights.models import CustomerScore, RunStatus, ScoringRun
+from insights.selectors import current_run_get
+from insights.services import RunAlreadyActive, scoring_run_process, scoring_run_request
+from insights.tasks import scoring_run_task
+from tests.conftest import make_shop
+from tests.insights.conftest import AS_OF, shop_with_history
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def in_threads(count: int, work) -> list:
+    """Run work() in `count` threads released together; returns each result or exception."""
+    barrier, results = threading.Barrier(count), [None] * count
+
+    def target(index: int) -> None:
+        barrier.wait()
+        try:
+            results[index] = work()
+        except RunAlreadyActive as error:
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=target, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_requests_queue_exactly_one_run():
+    shop = make_shop("race-insights", "race@insights.example")
+
+    def request():
+        with shop_scope(shop.pk):
+            return scoring_run_request(shop=shop, as_of=AS_OF, enqueue=False)
+
+    for _round in range(3):
+        results = in_threads(4, request)
+        runs = [result for result in results if isinstance(result, ScoringRun)]
+        refused = [result for result in results if isinstance(result, RunAlreadyActive)]
+        assert (len(runs), len(refused)) == (1, 3), results
+        assert all(error.run.pk == runs[0].pk for error in refused)
+        with shop_scope(shop.pk):
+            ScoringRun.objects.filter(pk=runs[0].pk).update(status=RunStatus.FAILED)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_claiming_the_same_run_process_it_once():
+    shop = make_shop("claim-insights", "claim@insights.example")
+    with shop_scope(shop.pk):
+        shop_with_history(shop, customers=60)
+        run = scoring_run_request(shop=shop, as_of=AS_OF, enqueue=False)
+
+    def process():
+        with shop_scope(shop.pk):
+            return scoring_run_process(shop=shop, run_id=run.pk)
+
+    results = in_threads(2, process)
+    assert sorted(result is None for result in results) == [False, True]
+    with shop_scope(shop.pk):
+        run.refresh_from_db()
+        assert run.status == RunStatus.SUCCEEDED
+        assert CustomerScore.objects.filter(run=run).count() == 60
+
+
+def _worker(queue: str) -> subprocess.Popen:
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings.test", "CELERY_TASK_DEFAULT_QUEUE": queue}
+    command = [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool", "solo", "-Q", queue]
+    command += ["--loglevel", "WARNING", "--without-heartbeat", "--without-mingle", "--without-gossip"]
+    return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_runs_the_scoring_task_and_the_snapshot_becomes_current():
+    shop, other = make_shop("worker-insights", "w@insights.example"), make_shop("worker-other", "o@insights.example")
+    with shop_scope(shop.pk):
+        shop_with_history(shop, customers=120)
+        run = scoring_run_request(shop=shop, as_of=AS_OF, enqueue=False)
+    queue = f"test-insights-{os.getpid()}"
+    worker = _worker(queue)
+    try:
+        # Routed by name to the scoring queue in production; here to this test's own queue.
+        scoring_run_task.apply_async((shop.pk, run.pk), queue=queue)
+        scoring_run_task.apply_async((shop.pk, run.pk), queue=queue)  # a duplicate delivery does nothing
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            assert worker.poll() is None, worker.stdout.read().decode()
+            with shop_scope(shop.pk):
+                run.refresh_from_db()
+            if not run.is_active:
+                break
+            time.sleep(0.3)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    with shop_scope(shop.pk):
+        assert current_run_get(shop=shop) == run
+        assert CustomerScore.objects.filter(run=run).count() == 120
+        assert ScoringRun.objects.count() == 1
+    with shop_scope(other.pk):
+        assert not ScoringRun.objects.exists() and not CustomerScore.objects.exists()
