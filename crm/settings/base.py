@@ -136,6 +136,12 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "PREPROCESSING_HOOKS": ["crm.tenancy.schema.one_path_per_endpoint"],
+    # One schema name per choice set shared by several fields.
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerChannelEnum": "customers.models.Channel",
+        "OrderChannelEnum": "orders.models.OrderChannel",
+        "OrderStatusEnum": "orders.models.OrderStatus",
+    },
 }
 
 LOGIN_LOCKOUT_FAILURES = int(env_str("LOGIN_LOCKOUT_FAILURES", "5"))
