@@ -103,30 +103,39 @@ class Customer(ShopOwnedModel):
             models.Index(fields=["shop", "merged_into"], name="customer_shop_merged_idx"),
             # Prefix searches (see the search keys above): name, given name (the name
             # without its first character: the surname, for Chinese names), phone, the
-            # phone's last digits (reversed), email.
+            # phone's last digits (reversed), email. INCLUDE id: a search collects the
+            # matching ids with index-only scans.
             models.Index(
-                fields=["shop", "name_key"], opclasses=["int8_ops", "text_pattern_ops"], name="customer_name_prefix_idx"
+                fields=["shop", "name_key"],
+                opclasses=["int8_ops", "text_pattern_ops"],
+                include=["id"],
+                name="customer_name_prefix_idx",
             ),
             models.Index(
                 fields=["shop", "given_name_key"],
                 opclasses=["int8_ops", "text_pattern_ops"],
+                include=["id"],
                 name="customer_given_prefix_idx",
             ),
             models.Index(
                 fields=["shop", "phone"],
                 opclasses=["int8_ops", "varchar_pattern_ops"],
+                include=["id"],
                 name="customer_phone_prefix_idx",
             ),
             models.Index(
                 fields=["shop", "phone_reversed"],
                 opclasses=["int8_ops", "text_pattern_ops"],
+                include=["id"],
                 name="customer_phone_suffix_idx",
             ),
             models.Index(
                 fields=["shop", "email"],
                 opclasses=["int8_ops", "varchar_pattern_ops"],
+                include=["id"],
                 name="customer_email_prefix_idx",
             ),
+            models.Index(fields=["shop", "orders_count", "id"], name="customer_shop_orders_count_idx"),
         ]
 
     def __str__(self) -> str:

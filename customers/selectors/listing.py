@@ -7,19 +7,18 @@ straight off an index that starts with shop_id, so page 10,000 costs what page 1
 import base64
 import binascii
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
-import phonenumbers
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from crm.models import Shop
 from customers.filters import CUSTOMER_FILTERS
-from customers.models import Customer, CustomerChannelId, CustomerTag
+from customers.models import Customer, CustomerTag
+from customers.selectors.search import MAX_ID, customer_search_q
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -29,7 +28,6 @@ LIST_FIELDS = (
     "erased_at", "created_at",
 )  # fmt: skip
 NON_FILTER_PARAMS = frozenset({"q", "cursor", "page_size", "ordering", "format"})
-_PHONE_QUERY = re.compile(r"^\+?[\d\s\-()]{3,}$")
 
 
 class CursorInvalid(ValueError):
@@ -39,14 +37,15 @@ class CursorInvalid(ValueError):
 @dataclass(frozen=True)
 class Ordering:
     field: str  # "id" or a column, sorted descending, ties broken by -id
+    above_all: object = None  # a value above every stored one: the first page's bound
     nullable: bool = False
 
 
 ORDERINGS = {
-    "-id": Ordering("id"),
-    "-last_order_at": Ordering("last_order_at", nullable=True),
-    "-total_spent": Ordering("total_spent"),
-    "-orders_count": Ordering("orders_count"),
+    "-id": Ordering("id", MAX_ID),
+    "-last_order_at": Ordering("last_order_at", datetime(9999, 12, 31, tzinfo=UTC), nullable=True),
+    "-total_spent": Ordering("total_spent", Decimal("1e13")),
+    "-orders_count": Ordering("orders_count", 2**31),
 }
 
 
@@ -56,73 +55,56 @@ class Page:
     next_cursor: str | None
 
 
-def customer_search_q(query: str, *, shop: Shop) -> Q:
-    """Prefix matches only, each served by a btree index under row-level security (see
-    customers/lookups.py): an email prefix if the query has an @; digits match the
-    phone's start (with or without the country code) or its last digits; text matches
-    the start of the name or of the given name (the name after its first character)
-    or of the email. Any query also matches a storefront id exactly."""
-    query = query.strip()[:100]
-    if not query:
-        return Q()
-    lowered = query.lower()
-    if "@" in query:
-        match = Q(email__prefix=lowered)
-    elif _PHONE_QUERY.match(query):
-        digits = re.sub(r"\D", "", query)
-        country = phonenumbers.country_code_for_region(shop.phone_region)
-        match = Q(phone_reversed__prefix=digits[::-1]) | Q(phone__prefix=f"+{digits}")
-        match |= Q(phone__prefix=f"+{country}{digits}")
-    else:
-        match = Q(name_key__prefix=lowered) | Q(given_name_key__prefix=lowered) | Q(email__prefix=lowered)
-    external = CustomerChannelId.objects.filter(external_id=query)
-    by_external_id = list(external.values_list("customer_id", flat=True)[:20])
-    return match | Q(pk__in=by_external_id) if by_external_id else match
-
-
-def customer_queryset(*, shop: Shop, params: Mapping[str, str]) -> QuerySet:
-    """Live customers matching `q` and the filters in `params` (raises FilterInvalid)."""
+def customer_queryset(*, shop: Shop, params: Mapping[str, str], search_page: tuple | None = None) -> QuerySet:
+    """Live customers matching `q` and the filters in `params` (raises FilterInvalid).
+    `search_page` (before_id, limit) narrows the search to one -id page up front."""
     query = CUSTOMER_FILTERS.parse(params, shop.tzinfo, ignore=NON_FILTER_PARAMS)
-    search = customer_search_q(params.get("q", ""), shop=shop)
+    before_id, limit = search_page or (None, None)
+    search = customer_search_q(params.get("q", ""), shop=shop, before_id=before_id, limit=limit)
     return Customer.objects.filter(merged_into__isnull=True).filter(query, search)
 
 
 def customer_list(*, shop: Shop, params: Mapping[str, str], cursor: str | None, size: int, ordering: str) -> Page:
-    queryset = customer_queryset(shop=shop, params=params).values(*LIST_FIELDS)
     order = ORDERINGS[ordering]
     position = _cursor_decode(cursor, order) if cursor else None
-    rows = _keyset_rows(queryset, order, position, size + 1)
+    filtered = any(value for key, value in params.items() if key not in NON_FILTER_PARAMS)
+    # A plain search page ordered by -id can take just the page's ids from the search.
+    search_page = (position[1] if position else None, size + 1) if ordering == "-id" and not filtered else None
+    queryset = customer_queryset(shop=shop, params=params, search_page=search_page).values(*LIST_FIELDS)
+    rows = _keyset_rows(shop.pk, queryset, order, position, size + 1)
     more = len(rows) > size
     rows = rows[:size]
     _attach_tags(rows)
     return Page(rows=rows, next_cursor=_cursor_encode(rows[-1], order) if more and rows else None)
 
 
-def _after(order: Ordering, value, last_id: int) -> Q:
+def _before(shop_id: int, columns: tuple[str, ...], values: tuple) -> Q:
+    """(shop_id, *columns) < (shop_id, *values) as one row comparison.
+
+    Only the composite index that starts with shop_id can serve it, so PostgreSQL starts
+    a backward index scan at the cursor (or at the top of this shop) instead of walking
+    the primary key through other shops' newer rows; the column names come from
+    ORDERINGS, the values are parameters."""
     table = Customer._meta.db_table
-    sql = f'("{table}"."{order.field}", "{table}"."id") < (%s, %s)'
-    # A row comparison is what lets PostgreSQL start the index scan at the cursor; the
-    # column names come from ORDERINGS, the values are parameters.
-    return Q(RawSQL(sql, (value, last_id), output_field=BooleanField()))  # noqa: S611
+    names = ", ".join(f'"{table}"."{column}"' for column in ("shop_id", *columns))
+    sql = f"({names}) < ({', '.join(['%s'] * (len(values) + 1))})"
+    return Q(RawSQL(sql, (shop_id, *values), output_field=BooleanField()))  # noqa: S611
 
 
-def _keyset_rows(queryset: QuerySet, order: Ordering, position: tuple | None, limit: int) -> list[dict]:
+def _keyset_rows(shop_id: int, queryset: QuerySet, order: Ordering, position: tuple | None, limit: int) -> list:
     if order.field == "id":
-        if position is not None:
-            queryset = queryset.filter(pk__lt=position[1])
-        return list(queryset.order_by("-pk")[:limit])
+        last_id = position[1] if position else MAX_ID
+        return list(queryset.filter(_before(shop_id, ("id",), (last_id,))).order_by("-pk")[:limit])
     rows: list[dict] = []
     in_null_part = position is not None and position[0] is None
     if not in_null_part:
-        part = queryset.filter(**{f"{order.field}__isnull": False}) if order.nullable else queryset
-        if position is not None:
-            part = part.filter(_after(order, *position))
+        value, last_id = position or (order.above_all, MAX_ID)
+        part = queryset.filter(_before(shop_id, (order.field, "id"), (value, last_id)))
         rows = list(part.order_by(f"-{order.field}", "-pk")[:limit])
     if order.nullable and len(rows) < limit:
         # Customers with no value (e.g. no orders yet) come last, newest first.
-        nulls = queryset.filter(**{f"{order.field}__isnull": True})
-        if in_null_part:
-            nulls = nulls.filter(pk__lt=position[1])
+        last_id = position[1] if in_null_part else MAX_ID
+        nulls = queryset.filter(_before(shop_id, ("id",), (last_id,)), **{f"{order.field}__isnull": True})
         rows += list(nulls.order_by("-pk")[: limit - len(rows)])
     return rows
 
