@@ -15,12 +15,18 @@ import http.client
 import json
 import os
 import threading
-import time
 
-from django.db import connection
-
-from bench.common import bench_shop, bench_shop_empty, gunicorn_server, machine, peak_rss_mb, tables_vacuum, timed
-from bench.datagen import copy_buffers, copy_load, dataset_generate, id_block_allocate, order_payloads
+from bench.common import (
+    bench_shop,
+    bench_shop_empty,
+    copy_floor_seconds,
+    gunicorn_server,
+    machine,
+    peak_rss_mb,
+    tables_vacuum,
+    timed,
+)
+from bench.datagen import dataset_generate, order_payloads
 
 SIZES = {"small": (3_000, 750), "full": (200_000, 50_000)}
 BATCH = 1_000
@@ -76,19 +82,6 @@ def _send_all(address: str, api_key: str, bodies: list[bytes]) -> dict:
     return totals
 
 
-def _floor(shop, data) -> float:
-    from crm.tenancy.context import shop_scope
-
-    with shop_scope(shop.pk), connection.cursor() as cursor:
-        first_customer = id_block_allocate(cursor, "customers_customer", data.customers)
-        first_order = id_block_allocate(cursor, "orders_order", data.orders)
-    buffers = copy_buffers(data, first_customer_id=first_customer, first_order_id=first_order, shop_id=shop.pk)
-    started = time.perf_counter()
-    with shop_scope(shop.pk), connection.cursor() as cursor:
-        copy_load(cursor, buffers)
-    return time.perf_counter() - started
-
-
 def _api_key(shop) -> str:
     from crm.models import ApiKey
     from crm.services import api_key_create
@@ -108,7 +101,7 @@ def run(size: str) -> dict:
         data = dataset_generate(customers=customers, orders=orders, lines=(2, 3), seed=11)
         bodies = _bodies(data)
     tables_vacuum(TABLES)
-    floor_seconds = _floor(shop, data)
+    floor_seconds = copy_floor_seconds(shop, data)
     timings["copy_floor"] = round(floor_seconds, 3)
     bench_shop_empty(shop)
     tables_vacuum(TABLES)

@@ -15,10 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from django.db import connection
-
-from bench.common import bench_shop, bench_shop_empty, machine, peak_rss_mb, tables_vacuum
-from bench.datagen import copy_buffers, copy_load, csv_write, dataset_generate, id_block_allocate
+from bench.common import bench_shop, bench_shop_empty, copy_floor_seconds, machine, peak_rss_mb, tables_vacuum
+from bench.datagen import csv_write, dataset_generate
 
 SIZES = {"small": (2_000, 8_000), "full": (250_000, 1_000_000)}
 SHOP = "bench-orders-csv"
@@ -30,21 +28,6 @@ TMP = Path(os.environ.get("BENCH_TMP", Path(__file__).resolve().parent.parent / 
 def _dataset(rows: int):
     orders = rows * 2 // 5
     return dataset_generate(customers=max(orders // 4, 1), orders=orders, lines=(1, 4), seed=23)
-
-
-def _floor(shop, data) -> float:
-    from crm.tenancy.context import shop_scope
-
-    bench_shop_empty(shop)
-    tables_vacuum(TABLES)
-    with shop_scope(shop.pk), connection.cursor() as cursor:
-        first_customer = id_block_allocate(cursor, "customers_customer", data.customers)
-        first_order = id_block_allocate(cursor, "orders_order", data.orders)
-    buffers = copy_buffers(data, first_customer_id=first_customer, first_order_id=first_order, shop_id=shop.pk)
-    started = time.perf_counter()
-    with shop_scope(shop.pk), connection.cursor() as cursor:
-        copy_load(cursor, buffers)
-    return time.perf_counter() - started
 
 
 def _child_import(path: Path) -> dict:
@@ -66,7 +49,9 @@ def run(size: str) -> dict:
         bench_shop_empty(shop)
         tables_vacuum(TABLES)
         measured = _child_import(path)
-        floor_seconds = _floor(shop, data)
+        bench_shop_empty(shop)
+        tables_vacuum(TABLES)
+        floor_seconds = copy_floor_seconds(shop, data)
         bench_shop_empty(shop)
         path.unlink()
         runs.append({"rows": rows, "orders": data.orders, "floor_seconds": round(floor_seconds, 2), **measured,

@@ -7,20 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from crm.admin_base import ReadOnlyShopOwnedAdmin
+from customers.admin import ReadOnlyInline
 from orders.models import ImportJob, Order, OrderLine, OrderStatus, OrderStatusChange, Refund
 from orders.services import OrderStateError, order_status_change
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class LineInline(ReadOnlyInline):
