@@ -286,9 +286,13 @@ def _copy_text(rows) -> io.StringIO:
     return buffer
 
 
-def copy_buffers(data: Dataset, *, first_customer_id: int, first_order_id: int, shop_id: int) -> dict:
-    """COPY text for customers, channel ids, orders, lines and status history, with ids
-    pre-assigned from the given starts (allocate them from the tables' sequences)."""
+def copy_buffers(
+    data: Dataset, *, first_customer_id: int, first_order_id: int, shop_id: int, chunk: int = 10_000
+) -> list[dict]:
+    """COPY text, ids pre-assigned from the given starts (allocate them from the tables'
+    sequences): first the customers and their channel ids, then the orders with their
+    lines and status history in chunks of `chunk` orders — one dict per transaction, as
+    a bulk loader would commit them."""
     now = datetime.now(UTC).isoformat()
     customers = (
         (first_customer_id + i, shop_id, data.names[i], "+86" + data.phones[i], data.emails[i], data.provinces[i],
@@ -297,8 +301,19 @@ def copy_buffers(data: Dataset, *, first_customer_id: int, first_order_id: int, 
     )  # fmt: skip
     channel_ids = ((shop_id, "web", data.customer_external_ids[i], first_customer_id + i, now)
                    for i in range(data.customers))  # fmt: skip
+    people = {"customers_customer": _copy_text(customers), "customers_customerchannelid": _copy_text(channel_ids)}
+    return [people] + [
+        _order_buffers(
+            data, range(start, min(start + chunk, data.orders)), first_customer_id, first_order_id, shop_id, now
+        )
+        for start in range(0, data.orders, chunk)
+    ]
+
+
+def _order_buffers(data: Dataset, indexes: range, first_customer_id: int, first_order_id: int, shop_id: int,
+                   now: str) -> dict:  # fmt: skip
     orders, lines, history = [], [], []
-    for index in range(data.orders):
+    for index in indexes:
         order_lines, subtotal, discount, shipping, total = _order_amounts(data, index)
         order_id, status = first_order_id + index, str(data.order_status[index])
         placed = datetime.fromtimestamp(int(data.order_time[index]), UTC).isoformat()
@@ -310,8 +325,6 @@ def copy_buffers(data: Dataset, *, first_customer_id: int, first_order_id: int, 
         lines.extend((shop_id, order_id, position, *line) for position, line in enumerate(order_lines))
         history.append((shop_id, order_id, "", status, "import", placed))
     return {
-        "customers_customer": _copy_text(customers),
-        "customers_customerchannelid": _copy_text(channel_ids),
         "orders_order": _copy_text(orders),
         "orders_orderline": _copy_text(lines),
         "orders_orderstatuschange": _copy_text(history),
@@ -350,9 +363,10 @@ def id_block_allocate(cursor, table: str, count: int) -> int:
 
 
 def copy_load(cursor, buffers: dict) -> dict[str, int]:
-    """COPY each buffer into a temp table shaped like its target, then INSERT ... SELECT
-    into the target (PostgreSQL refuses COPY FROM into tables with row-level security,
-    so this is the fastest way in). Run inside the shop's scope; returns rows per table."""
+    """COPY each buffer (one dict of `copy_buffers`) into a temp table shaped like its
+    target, then INSERT ... SELECT into the target (PostgreSQL refuses COPY FROM into
+    tables with row-level security, so this is the fastest way in). Run inside the shop's
+    scope; returns rows per table."""
     counts = {}
     for table, buffer in buffers.items():
         columns = COPY_COLUMNS[table]
