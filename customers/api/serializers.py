@@ -48,8 +48,9 @@ class CustomerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_tags(self, customer: Customer) -> list[dict]:
-        rows = customer.customer_tags.select_related("tag").order_by("tag__name")
-        return TagBriefSerializer([row.tag for row in rows], many=True).data
+        # .all() so a prefetch (customer lists) is used; sorted here for the same reason.
+        tags = sorted((row.tag for row in customer.customer_tags.all()), key=lambda tag: tag.name)
+        return TagBriefSerializer(tags, many=True).data
 
 
 class CustomerListItemSerializer(serializers.Serializer):

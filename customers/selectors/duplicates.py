@@ -15,9 +15,9 @@ then the signals are checked here.
 
 import re
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 
-from customers.models import Customer
+from customers.models import Customer, CustomerTag
 
 MAX_CANDIDATES = 20
 MAX_SCANNED = 500
@@ -62,6 +62,9 @@ def customer_duplicate_candidates(*, customer: Customer) -> list[tuple[Customer,
     if query is None:
         return []
     others = Customer.objects.filter(query, merged_into__isnull=True).exclude(pk=customer.pk)
+    others = others.prefetch_related(
+        "channel_ids", Prefetch("customer_tags", CustomerTag.objects.select_related("tag"))
+    )
     matches = []
     for other in others.order_by("-pk")[:MAX_SCANNED]:
         reasons = _reasons(customer, other)

@@ -292,3 +292,14 @@ def test_list_rows_render_like_the_detail(api, customer):
     row = api.get("/api/v1/customers/").json()["results"][0]
     detail = api.get(f"/api/v1/customers/{customer.pk}/").json()
     assert {name: row[name] for name in row if name != "tags"} == {name: detail[name] for name in row if name != "tags"}
+
+
+def test_tag_list_and_duplicates_query_counts(api, shop, customer, django_assert_max_num_queries):
+    with shop_scope(shop.pk):
+        TagFactory.create_batch(20, shop=shop)
+        CustomerFactory.create_batch(10, shop=shop, name=customer.name, city=customer.city)
+    with django_assert_max_num_queries(14):  # 12 of the API base + count + page
+        assert len(api.get("/api/v1/tags/").json()["results"]) == 20
+    # 12 of the API base + customer + candidates + their channel ids + their tags
+    with django_assert_max_num_queries(16):
+        assert len(api.get(f"/api/v1/customers/{customer.pk}/duplicates/").json()) == 10
