@@ -502,6 +502,7 @@ def run(size: str) -> dict:
     django_setup()
     count = SIZES[size]
     timings: dict = {}
+    load_before = os.getloadavg()
     shop, data = _shop(size, timings)
     from crm.tenancy.context import shop_scope
     from customers.models import Customer
@@ -533,6 +534,8 @@ def run(size: str) -> dict:
             "deep_over_first_p50": http["sequential"]["deep_over_first_p50"],
         },
         "timings_s": timings,
+        # This box is shared: the 1-minute load average at start and end says how much.
+        "load_average_1m": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "finished_at": datetime.now(UTC).isoformat(),
     }
