@@ -16,6 +16,15 @@ from crm.tenancy.models import ShopOwnedModel
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
+def _shop_without_index():
+    """ShopOwnedModel's `shop`, minus its single-column index. Every table here has
+    shop-first composite indexes, and with the lone shop_id index present PostgreSQL
+    plans the (shop_id, id) foreign-key checks of a shop its statistics think is small
+    (any new shop) as "scan all of the shop's rows, filter on id": checks that get slower
+    with every row the shop gains inside one bulk transaction."""
+    return models.ForeignKey("crm.Shop", on_delete=models.CASCADE, editable=False, related_name="+", db_index=False)
+
+
 class OrderChannel(models.TextChoices):
     WEB = "web", _("Web store")
     APP = "app", _("App")
@@ -50,6 +59,8 @@ class Order(ShopOwnedModel):
     (API retry, re-imported CSV) writes nothing. Recipient fields are personal data and
     are blanked by `order_personal_data_erase`; amounts and region stay for analytics.
     """
+
+    shop = _shop_without_index()
 
     external_id = models.CharField(_("order id"), max_length=128)
     # On this and the other in-shop foreign keys: no single-column constraint or index.
@@ -95,6 +106,7 @@ class Order(ShopOwnedModel):
 
 
 class OrderLine(ShopOwnedModel):
+    shop = _shop_without_index()
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, related_name="lines", db_constraint=False, db_index=False
     )
@@ -117,6 +129,8 @@ class OrderLine(ShopOwnedModel):
 class OrderStatusChange(ShopOwnedModel):
     """Append-only: one row per status an order entered."""
 
+    shop = _shop_without_index()
+
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, related_name="status_changes", db_constraint=False, db_index=False
     )
@@ -134,6 +148,7 @@ class OrderStatusChange(ShopOwnedModel):
 
 
 class Refund(ShopOwnedModel):
+    shop = _shop_without_index()
     order = models.ForeignKey(
         Order, on_delete=models.PROTECT, related_name="refunds", db_constraint=False, db_index=False
     )
@@ -151,6 +166,8 @@ class Refund(ShopOwnedModel):
 
 class RefundLine(ShopOwnedModel):
     """A snapshot of what was refunded (order lines are replaced on re-ingest, so no FK)."""
+
+    shop = _shop_without_index()
 
     refund = models.ForeignKey(
         Refund, on_delete=models.CASCADE, related_name="lines", db_constraint=False, db_index=False
@@ -174,6 +191,8 @@ class ImportStatus(models.TextChoices):
 class ImportJob(ShopOwnedModel):
     """One uploaded order CSV and what became of it. Live progress while running is in
     the cache (orders/services/imports.py) because the task runs in one transaction."""
+
+    shop = _shop_without_index()
 
     status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
     file_name = models.CharField(_("file"), max_length=255)
