@@ -55,14 +55,13 @@ def _money(cents: np.ndarray) -> pd.Series:
     return pd.Series(cents // 100).astype(str) + "." + pd.Series(cents % 100).astype(str).str.zfill(2)
 
 
-def _orders_frame(data: Dataset, amounts: np.ndarray, span: slice, shop_id: int) -> pd.DataFrame:
+def _orders_frame(data: Dataset, amounts: np.ndarray, span: slice, shop_id: int, customer_ids) -> pd.DataFrame:
     index = np.arange(span.start, span.stop)
     placed = pd.to_datetime(data.order_time[span], unit="s", utc=True).strftime("%Y-%m-%d %H:%M:%S+00")
     return pd.DataFrame({
         "shop_id": shop_id,
         "external_id": [data.order_external_id(i) for i in index],
-        # The customer's phone: the insert looks its id up, so no id block is reserved.
-        "customer_phone": ["+86" + data.phones[i] for i in data.order_customer[span]],
+        "customer_id": customer_ids[data.order_customer[span]],
         "channel": data.order_channel[span],
         "status": data.order_status[span],
         "placed_at": placed,
@@ -73,36 +72,37 @@ def _orders_frame(data: Dataset, amounts: np.ndarray, span: slice, shop_id: int)
     })  # fmt: skip
 
 
-CUSTOMER_STAGE = "shop_id bigint, name text, phone text, email text, province text, city text, source_channel text, "
-CUSTOMER_STAGE += "created_at timestamptz"
+CUSTOMER_STAGE = (
+    "shop_id bigint, name text, phone text, email text, province text, city text, source_channel text, "
+    "created_at timestamptz"
+)
 CUSTOMER_INSERT = f"""
 INSERT INTO customers_customer (shop_id, name, phone, email, province, city, source_channel, created_at,
     {", ".join(_DEFAULTS["customers_customer"])})
 SELECT shop_id, name, phone, email, province, city, source_channel, created_at,
     {", ".join(_DEFAULTS["customers_customer"].values())}
 FROM bench_scoring_stage
+RETURNING phone, id
 """
 ORDER_STAGE = (
-    "shop_id bigint, external_id text, customer_phone text, channel text, status text, placed_at timestamptz, "
+    "shop_id bigint, external_id text, customer_id bigint, channel text, status text, placed_at timestamptz, "
+    "subtotal numeric, discount numeric, shipping numeric, total numeric"
 )
-ORDER_STAGE += "subtotal numeric, discount numeric, shipping numeric, total numeric"
 ORDER_INSERT = """
 INSERT INTO orders_order (shop_id, external_id, customer_id, channel, status, placed_at, currency, subtotal, discount,
     shipping, total, coupon_code, shipping_province, shipping_city, shipping_address, recipient_name, recipient_phone,
     content_hash, created_at, updated_at)
-SELECT stage.shop_id, stage.external_id, customer.id, stage.channel, stage.status, stage.placed_at, 'CNY',
-    stage.subtotal, stage.discount, stage.shipping, stage.total, '', '', '', '', '', '', '', now(), now()
-FROM bench_scoring_stage AS stage
-JOIN customers_customer AS customer ON customer.shop_id = stage.shop_id AND customer.phone = stage.customer_phone
+SELECT shop_id, external_id, customer_id, channel, status, placed_at, 'CNY', subtotal, discount, shipping, total,
+    '', '', '', '', '', '', '', now(), now()
+FROM bench_scoring_stage
 """
 
 
-def _stage_insert(cursor, stage_columns: str, frame: pd.DataFrame, insert_sql: str) -> int:
+def _stage_insert(cursor, stage_columns: str, frame: pd.DataFrame, insert_sql: str) -> None:
     cursor.execute("DROP TABLE IF EXISTS bench_scoring_stage")
     cursor.execute(f"CREATE TEMP TABLE bench_scoring_stage ({stage_columns})")
     cursor.copy_expert("COPY bench_scoring_stage FROM STDIN", _copy_buffer(frame))
     cursor.execute(insert_sql)
-    return cursor.rowcount
 
 
 def shop_load(shop, *, customers: int, orders: int, seed: int) -> dict:
@@ -112,10 +112,15 @@ def shop_load(shop, *, customers: int, orders: int, seed: int) -> dict:
     amounts = _order_totals_cents(data)
     now = datetime.now(UTC).isoformat()
     with shop_scope(shop.pk), connection.cursor() as cursor:
-        _stage_insert(cursor, CUSTOMER_STAGE, _customers_frame(data, shop.pk, now), CUSTOMER_INSERT)
+        customers_frame = _customers_frame(data, shop.pk, now)
+        _stage_insert(cursor, CUSTOMER_STAGE, customers_frame, CUSTOMER_INSERT)
+        # Orders carry the ids the database gave the customers (matched by their unique phones).
+        ids_by_phone = pd.Series(dict(cursor.fetchall()))
+        customer_ids = ids_by_phone.reindex(customers_frame["phone"]).to_numpy(dtype=np.int64)
         for start in range(0, data.orders, CHUNK_ORDERS):
             span = slice(start, min(start + CHUNK_ORDERS, data.orders))
-            _stage_insert(cursor, ORDER_STAGE, _orders_frame(data, amounts, span, shop.pk), ORDER_INSERT)
+            frame = _orders_frame(data, amounts, span, shop.pk, customer_ids)
+            _stage_insert(cursor, ORDER_STAGE, frame, ORDER_INSERT)
             if data.orders > CHUNK_ORDERS:
                 print(f"    {shop.slug}: {span.stop:,} orders", file=sys.stderr, flush=True)
         cursor.execute("DROP TABLE bench_scoring_stage")

@@ -11,6 +11,7 @@ from crm.tenancy.context import shop_scope
 from insights.models import CustomerScore, RunStatus, RunTrigger, ScoringRun, SegmentMapConfig
 from insights.selectors import current_run_get
 from insights.services import RunAlreadyActive, scoring_run_process, scoring_run_request
+from insights.services.summary import customer_summary_fetch
 from tests.customers.factories import CustomerFactory
 from tests.insights.conftest import AS_OF, local, order_add, refund_add, shop_with_history
 
@@ -153,3 +154,18 @@ def test_scoring_shop_a_changes_nothing_of_shop_b(shop, other_shop):
         assert current_run_get(shop=other_shop) == other_run
         assert sorted(CustomerScore.objects.values_list("pk", "segment", "clv_12m")) == other_rows
         assert ScoringRun.objects.count() == 1
+
+
+def test_the_summary_counts_one_purchase_per_day_and_keeps_the_first_day_out_of_repeat_spend(in_shop):
+    buyer = CustomerFactory(shop=in_shop)
+    first, second, third = (AS_OF - timedelta(days=days) for days in (120, 100, 20))
+    for day, amount in ((first, 10), (first, 20), (second, 40), (third, 5), (third, 5)):
+        order_add(in_shop, buyer, local(in_shop, day), amount)
+    row = customer_summary_fetch(shop=in_shop, as_of=AS_OF).iloc[0]
+    assert (row.frequency, row.monetary, row.repeat_purchases, row.recency_days) == (5, 80, 2, 20)
+    assert row.mean_repeat_value == pytest.approx((80 - 30) / 2)
+    assert (row.recency_weeks, row.age_weeks) == (pytest.approx(100 / 7), pytest.approx(120 / 7))
+    assert row.revenue_30d == 10
+    # 91 days before the as-of day only the first two purchase days had happened.
+    assert (row.cal_repeat_purchases, row.holdout_purchase_days) == (1, 1)
+    assert (row.cal_recency_weeks, row.cal_age_weeks) == (pytest.approx(20 / 7), pytest.approx((120 - 91) / 7))
