@@ -5,7 +5,6 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-from crm.celery import Queue
 from crm.models import Shop
 from crm.tenancy.tasks import with_shop_scope
 
@@ -14,7 +13,6 @@ logger = logging.getLogger(__name__)
 
 @shared_task(
     name="orders.import_run",
-    queue=Queue.DEFAULT,
     autoretry_for=(OperationalError,),
     retry_backoff=True,
     max_retries=3,
