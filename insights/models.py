@@ -108,9 +108,11 @@ class ScoringRun(ShopOwnedModel):
 class CustomerScore(ShopOwnedModel):
     """One customer's scores in one run (written set-based by the run, never edited)."""
 
-    # Only the composite (shop_id, x_id) keys of TenantTable exist in the database: each
-    # single-column twin would cost a second foreign-key check per row of a million-row
-    # write-back. The indexes below start with shop and cover both columns.
+    # No foreign-key constraint in the database for these two (migration 0004 drops the
+    # composite ones TenantTable adds): a run writes a million rows in one statement, and
+    # checking each row's keys at commit cost longer than the whole computation. The rows
+    # are derived under row-level security from the shop's own orders (whose composite key
+    # guarantees the customer is the shop's) and written only by scoring_run_execute.
     run = models.ForeignKey(
         ScoringRun, on_delete=models.CASCADE, related_name="scores", db_constraint=False, db_index=False
     )
@@ -137,10 +139,9 @@ class CustomerScore(ShopOwnedModel):
         constraints = [
             models.UniqueConstraint(fields=["shop", "run", "customer"], name="customer_score_run_customer_uniq")
         ]
-        indexes = [
-            models.Index(fields=["shop", "run", "segment"], name="customer_score_segment_idx"),
-            models.Index(fields=["shop", "customer", "run"], name="customer_score_customer_idx"),
-        ]
+        # A customer's history probes the unique (shop, run, customer) index once per kept run,
+        # so no (shop, customer) index is maintained on every write.
+        indexes = [models.Index(fields=["shop", "run", "segment"], name="customer_score_segment_idx")]
 
 
 class ShopScoringState(ShopOwnedModel):

@@ -149,12 +149,18 @@ def segment_movement(*, shop: Shop, from_run: ScoringRun, to_run: ScoringRun) ->
 
 
 def customer_score_history(*, customer, limit: int = HISTORY_LIMIT) -> list[CustomerScore]:
-    """The customer's scores in succeeded runs, newest first."""
-    return list(
-        CustomerScore.objects.filter(customer=customer, run__status=RunStatus.SUCCEEDED)
-        .select_related("run")
-        .order_by("-run__as_of", "-run_id")[:limit]
-    )
+    """The customer's scores in the newest succeeded runs that keep their rows, newest first
+    (one probe of the (shop, run, customer) index per run)."""
+    runs = {
+        run.pk: run
+        for run in ScoringRun.objects.filter(status=RunStatus.SUCCEEDED, scores_pruned_at__isnull=True).order_by(
+            "-as_of", "-pk"
+        )[:limit]
+    }
+    scores = list(CustomerScore.objects.filter(run_id__in=list(runs), customer=customer))
+    for score in scores:
+        score.run = runs[score.run_id]
+    return sorted(scores, key=lambda score: (score.run.as_of, score.run_id), reverse=True)
 
 
 def customer_scores_for_page(*, customer) -> dict[str, Any]:

@@ -8,7 +8,7 @@ steps in order (timing each and reporting progress between them) and stores the 
     value = value_assign(summary, fits)           P(alive), expected purchases, CLV
     lifecycle = lifecycle_stage_assign(summary, value)
     quality = fit_quality_check(summary, holdout_days)
-    stats = run_stats(summary, scores, rules)
+    stats = run_stats(summary, frame, rules, targetable)
 """
 
 from __future__ import annotations
@@ -189,17 +189,23 @@ def _kpis(summary: pd.DataFrame, frame: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def run_stats(summary: pd.DataFrame, frame: pd.DataFrame, rules: Sequence[SegmentRule]) -> dict[str, Any]:
+def run_stats(
+    summary: pd.DataFrame, frame: pd.DataFrame, rules: Sequence[SegmentRule], targetable: pd.Series
+) -> dict[str, Any]:
     """What the dashboard shows for a run. `frame` holds the scores, segment, value and
-    lifecycle columns, index-aligned with the summary."""
+    lifecycle columns, index-aligned with the summary. The KPIs are shop-wide facts over every
+    customer; everything that singles customers out (segments, grid, stages, CLV histogram,
+    the at-risk list) counts only the `targetable` ones (who have not refused automated
+    targeting)."""
+    targeted = frame[targetable]
     return {
-        "kpis": _kpis(summary, frame),
-        "segments": _segment_stats(frame, rules),
-        "rf_grid": _rf_grid(frame),
-        "lifecycle": {stage: int(count) for stage, count in frame["lifecycle_stage"].value_counts().items()},
-        "churn_risk_customers": int(frame["churn_risk"].sum()),
-        "at_risk_top": _at_risk_top(frame),
-        "clv_histogram": clv_histogram(frame["clv"]),
+        "kpis": {**_kpis(summary, frame), "customers_excluded": int((~targetable).sum())},
+        "segments": _segment_stats(targeted, rules),
+        "rf_grid": _rf_grid(targeted),
+        "lifecycle": {stage: int(count) for stage, count in targeted["lifecycle_stage"].value_counts().items()},
+        "churn_risk_customers": int(targeted["churn_risk"].sum()),
+        "at_risk_top": _at_risk_top(targeted),
+        "clv_histogram": clv_histogram(targeted["clv"]),
     }
 
 

@@ -38,7 +38,7 @@ from insights.scoring.pipeline import (
 )
 from insights.services.progress import run_progress_report
 from insights.services.segment_map import segment_rules_for_run
-from insights.services.summary import HOLDOUT_DAYS, customer_summary_fetch
+from insights.services.summary import HOLDOUT_DAYS, customer_summary_fetch, targeting_refused_ids
 from insights.services.writeback import customer_scores_write
 from insights.tasks import scoring_run_task
 
@@ -170,10 +170,11 @@ def scoring_run_execute(*, shop: Shop, run: ScoringRun) -> ScoringRun:
     with stage("quality"):
         quality = fit_quality_check(summary, HOLDOUT_DAYS)
     frame = scores_frame(summary, rfm, value, lifecycle)
+    targetable = ~summary["customer_id"].isin(targeting_refused_ids(shop=shop))
     segments = list(dict.fromkeys(rule.key for rule in rules))
     with stage("write"):
-        written = customer_scores_write(shop_id=shop.pk, run_id=run.pk, frame=frame, segments=segments)
-        stats = run_stats(summary, frame, rules)
+        written = customer_scores_write(shop_id=shop.pk, run_id=run.pk, frame=frame[targetable], segments=segments)
+        stats = run_stats(summary, frame, rules, targetable)
     run.status, run.finished_at, run.progress = RunStatus.SUCCEEDED, timezone.now(), 100
     run.customers_scored = written
     run.rfm_cutpoints = rfm.cutpoints.as_dict()

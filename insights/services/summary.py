@@ -127,3 +127,13 @@ def customer_summary_fetch(*, shop: Shop, as_of: date, holdout_days: int = HOLDO
         cursor.copy_expert(b"COPY (" + query + b" ORDER BY customer_id) TO STDOUT WITH (FORMAT csv, HEADER)", buffer)
     buffer.seek(0)
     return pd.read_csv(buffer, dtype=SUMMARY_DTYPES)
+
+
+def targeting_refused_ids(*, shop: Shop) -> list[int]:
+    """Customers who refused automated targeting (PIPL art. 24): the run scores them into the
+    shop-wide model and KPIs but stores no scores or segment for them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM customers_customer WHERE shop_id = %s AND is_automated_targeting_refused", [shop.pk]
+        )
+        return [row[0] for row in cursor.fetchall()]

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from crm.tenancy.context import shop_scope
+from customers.models import Customer
 from insights.models import CustomerScore, RunStatus, RunTrigger, ScoringRun, SegmentMapConfig
 from insights.selectors import current_run_get
 from insights.services import RunAlreadyActive, scoring_run_process, scoring_run_request
@@ -169,3 +170,13 @@ def test_the_summary_counts_one_purchase_per_day_and_keeps_the_first_day_out_of_
     # 91 days before the as-of day only the first two purchase days had happened.
     assert (row.cal_repeat_purchases, row.holdout_purchase_days) == (1, 1)
     assert (row.cal_recency_weeks, row.cal_age_weeks) == (pytest.approx(20 / 7), pytest.approx((120 - 91) / 7))
+
+
+def test_customers_who_refused_automated_targeting_get_no_scores_or_segment(in_shop, history):
+    refused = history[0]
+    Customer.objects.filter(pk=refused.pk).update(is_automated_targeting_refused=True)
+    run = run_now(in_shop)
+    assert refused.pk not in scores(run)
+    assert run.customers_scored == len(history) - 1 == sum(run.segment_counts.values())
+    assert run.stats["kpis"]["customers"] == len(history) and run.stats["kpis"]["customers_excluded"] == 1
+    assert all(row["customer_id"] != refused.pk for row in run.stats["at_risk_top"])
