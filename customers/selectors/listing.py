@@ -79,16 +79,17 @@ def customer_list(*, shop: Shop, params: Mapping[str, str], cursor: str | None, 
 
 
 def _before(shop_id: int, columns: tuple[str, ...], values: tuple) -> Q:
-    """(shop_id, *columns) < (shop_id, *values) as one row comparison.
-
-    Only the composite index that starts with shop_id can serve it, so PostgreSQL starts
-    a backward index scan at the cursor (or at the top of this shop) instead of walking
-    the primary key through other shops' newer rows; the column names come from
-    ORDERINGS, the values are parameters."""
+    """Rows of this shop before (values) in (columns) order, as two conditions: the plain
+    bound on the first column is where PostgreSQL starts the backward index scan, and the
+    row comparison (shop_id, *columns) < (shop_id, *values) both breaks ties and, as only
+    the composite index that starts with shop_id can serve it, keeps the planner off the
+    primary key (which would walk through other shops' newer rows). Column names come
+    from ORDERINGS; values are parameters."""
     table = Customer._meta.db_table
     names = ", ".join(f'"{table}"."{column}"' for column in ("shop_id", *columns))
     sql = f"({names}) < ({', '.join(['%s'] * (len(values) + 1))})"
-    return Q(RawSQL(sql, (shop_id, *values), output_field=BooleanField()))  # noqa: S611
+    bound = Q(**{f"{columns[0]}__lte": values[0]})
+    return bound & Q(RawSQL(sql, (shop_id, *values), output_field=BooleanField()))  # noqa: S611
 
 
 def _keyset_rows(shop_id: int, queryset: QuerySet, order: Ordering, position: tuple | None, limit: int) -> list:
