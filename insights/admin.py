@@ -5,8 +5,8 @@ from django import forms
 from django.contrib import admin
 
 from crm.admin_base import ReadOnlyShopOwnedAdmin, ShopOwnedAdmin
-from customers.scoring.rfm import segment_map_validate
 from insights.models import ScoringRun, SegmentMapConfig
+from insights.scoring.rfm import segment_map_validate
 from insights.services import segment_map_update
 
 

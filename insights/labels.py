@@ -3,7 +3,7 @@ English names; staff see them in their language)."""
 
 from django.utils.translation import gettext_lazy as _
 
-from customers.scoring.rfm import DEFAULT_SEGMENT_MAP
+from insights.scoring.rfm import DEFAULT_SEGMENT_MAP
 
 NO_SEGMENT = "none"
 

@@ -19,6 +19,7 @@ from crm.models import Shop
 from crm.tenancy.access import get_for_shop
 from insights.labels import DIMENSION_LABELS, NO_SEGMENT, segment_label
 from insights.models import ACTIVE_RUN_STATUSES, CustomerScore, RunStatus, ScoringRun, ShopScoringState
+from insights.scoring.rfm import transition_order
 from insights.services.progress import run_progress_get
 
 MOVEMENT_CACHE_SECONDS = 7 * 24 * 3600
@@ -131,9 +132,7 @@ def segment_movement(*, shop: Shop, from_run: ScoringRun, to_run: ScoringRun) ->
     "none" is a customer scored in only one of the runs. Both runs need their rows kept."""
     counts = _movement_counts(shop=shop, from_run=from_run, to_run=to_run)
     names = {**segment_names(from_run), **segment_names(to_run)}
-    seen = {segment for row in counts for segment in row[:2]}
-    order = [key for key in names if key in seen or key in segment_names(to_run)]
-    order += sorted(seen - set(order) - {NO_SEGMENT}) + [NO_SEGMENT]
+    order = transition_order(list(segment_names(to_run)), {segment for row in counts for segment in row[:2]})
     position = {key: index for index, key in enumerate(order)}
     matrix = [[0] * len(order) for _ in order]
     for before, after, count in counts:

@@ -3,8 +3,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from customers.scoring.rfm import DEFAULT_SEGMENT_MAP
 from insights.models import CustomerScore, LifecycleStage, ScoringRun
+from insights.scoring.rfm import DEFAULT_SEGMENT_MAP
 from insights.selectors import run_progress
 
 MONEY = {"max_digits": 14, "decimal_places": 2}

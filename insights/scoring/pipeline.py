@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from customers.scoring.clv import (
+from insights.scoring.clv import (
     BgNbdFit,
     GammaGammaFit,
     bgnbd_fit,
@@ -28,8 +28,8 @@ from customers.scoring.clv import (
     clv_compute,
     gamma_gamma_fit,
 )
-from customers.scoring.lifecycle import ACTIVE, NEW, lifecycle_assign, mean_purchase_gap_days
-from customers.scoring.rfm import (
+from insights.scoring.lifecycle import ACTIVE, NEW, lifecycle_assign, mean_purchase_gap_days
+from insights.scoring.rfm import (
     RfmCutpoints,
     SegmentRule,
     rfm_cutpoints_compute,

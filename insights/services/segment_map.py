@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from crm.audit import audit_event_record
 from crm.models import Shop
-from customers.scoring.rfm import DEFAULT_SEGMENT_MAP, SegmentRule, segment_map_validate
 from insights.models import SegmentMapConfig
+from insights.scoring.rfm import DEFAULT_SEGMENT_MAP, SegmentRule, segment_map_validate
 
 
 def segment_map_default() -> list[dict[str, Any]]:

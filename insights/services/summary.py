@@ -14,7 +14,7 @@ import pandas as pd
 from django.db import connection
 
 from crm.models import Shop
-from customers.scoring.rfm import QUALIFYING_ORDER_STATUSES
+from insights.scoring.rfm import QUALIFYING_ORDER_STATUSES
 
 # A quarter: long enough to count repeat purchases, short enough to leave a calibration history.
 HOLDOUT_DAYS = 91

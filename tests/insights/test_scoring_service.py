@@ -12,7 +12,7 @@ from customers.models import Customer
 from insights.models import CustomerScore, RunStatus, RunTrigger, ScoringRun, SegmentMapConfig
 from insights.selectors import current_run_get
 from insights.services import RunAlreadyActive, scoring_run_process, scoring_run_request
-from insights.services.summary import customer_summary_fetch
+from insights.services.summary import SUMMARY_SQL, customer_summary_fetch
 from tests.customers.factories import CustomerFactory
 from tests.insights.conftest import AS_OF, local, order_add, refund_add, shop_with_history
 
@@ -180,3 +180,11 @@ def test_customers_who_refused_automated_targeting_get_no_scores_or_segment(in_s
     assert run.customers_scored == len(history) - 1 == sum(run.segment_counts.values())
     assert run.stats["kpis"]["customers"] == len(history) and run.stats["kpis"]["customers_excluded"] == 1
     assert all(row["customer_id"] != refused.pk for row in run.stats["at_risk_top"])
+
+
+def test_the_summary_sql_takes_named_parameters_and_only_qualifying_statuses():
+    for parameter in ("%(shop_id)s", "%(as_of_end)s", "%(tz)s", "%(as_of_day)s", "%(calibration_end)s"):
+        assert parameter in SUMMARY_SQL
+    assert "'paid', 'shipped', 'delivered', 'completed', 'partially_refunded'" in SUMMARY_SQL
+    assert all(excluded not in SUMMARY_SQL for excluded in ("'cancelled'", "'pending'", "'refunded'"))
+    assert "refund.created_at <= %(as_of_end)s" in SUMMARY_SQL and "placed.placed_at <= %(as_of_end)s" in SUMMARY_SQL

@@ -5,7 +5,7 @@ the Pareto/NBD Model", Marketing Science 24(2). Gamma-Gamma: Fader, Hardie & Lee
 and CLV: Using Iso-Value Curves for Customer Base Analysis", JMR 42(4), and Fader & Hardie's
 note "The Gamma-Gamma Model of Monetary Value" (2013).
 
-Pure functions over the per-customer summary of RFM_SUMMARY_SQL (columns repeat_purchases,
+Pure functions over the per-customer summary of SUMMARY_SQL (insights/services/summary.py) (columns repeat_purchases,
 recency_weeks, age_weeks, mean_repeat_value); time unit weeks, one purchase per customer per
 day. Both fits run on distinct rows with weights (customer counts), so their cost follows the
 number of distinct histories, not the number of customers. Money comes back as float model
@@ -21,8 +21,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import optimize, special
-
-from customers.scoring.rfm import QUALIFYING_ORDERS_CTE
 
 OK = "ok"
 INSUFFICIENT_DATA = "insufficient_data"
@@ -47,19 +45,6 @@ ROUGH_STOP = {"ftol": 1e-10, "gtol": 1e-6}
 PRECISE_STOP = {"ftol": 1e-14, "gtol": 1e-9}
 
 BGNBD_COLUMNS = ("repeat_purchases", "recency_weeks", "age_weeks")
-
-# Purchase days per customer in the holdout window (calibration_end, as_of], for
-# bgnbd_holdout_check. Parameters: %(shop_id)s, %(as_of)s, %(tz)s as in RFM_SUMMARY_SQL, and
-# %(calibration_end)s, the as-of bound of the calibration summary.
-HOLDOUT_PURCHASE_DAYS_SQL = (
-    QUALIFYING_ORDERS_CTE
-    + """
-SELECT customer_id, COUNT(DISTINCT purchase_day) AS holdout_purchase_days
-FROM qualifying_orders
-WHERE placed_at > %(calibration_end)s
-GROUP BY customer_id
-"""
-)
 
 
 @dataclass(frozen=True)
@@ -468,7 +453,7 @@ def bgnbd_holdout_check(
     """Predicted vs actual total purchases in a holdout period after the calibration date.
 
     holdout_repeat_purchases maps customer_id -> purchase days in the holdout (missing = 0),
-    e.g. from HOLDOUT_PURCHASE_DAYS_SQL; customers first seen in the holdout do not count.
+    e.g. SUMMARY_SQL's holdout_purchase_days; customers first seen in the holdout do not count.
     """
     actual = holdout_repeat_purchases.reindex(calibration_summary["customer_id"]).fillna(0).to_numpy(dtype="float64")
     predicted = bgnbd_expected_purchases(fit, holdout_weeks, *(calibration_summary[column] for column in BGNBD_COLUMNS))

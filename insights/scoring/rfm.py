@@ -1,7 +1,8 @@
 """RFM scoring: quintile cut points, 1-5 scores, segments and segment movement between runs.
 
 Pure functions over a per-customer summary (one row per customer with at least one
-qualifying order, as produced by RFM_SUMMARY_SQL); no ORM, no clock, no I/O.
+qualifying order, as produced by insights/services/summary.py SUMMARY_SQL); no ORM, no
+clock, no I/O.
 docs/insights.md explains every rule here to staff and operators.
 """
 
@@ -19,71 +20,6 @@ import pandas as pd
 # Fully refunded orders ("refunded") are left out on purpose: imported orders often carry the
 # status without refund rows, and counting them at full value would invent spend.
 QUALIFYING_ORDER_STATUSES = ("paid", "shipped", "delivered", "completed", "partially_refunded")
-
-# Parameters: %(shop_id)s, %(as_of)s (timestamptz, the end of the as-of day in the shop's
-# timezone, inclusive) and %(tz)s (the shop's IANA timezone, e.g. 'Asia/Shanghai').
-QUALIFYING_ORDERS_CTE = f"""
-WITH refund_totals AS (
-    SELECT refund.order_id, SUM(refund.amount) AS refunded
-    FROM orders_refund AS refund
-    WHERE refund.shop_id = %(shop_id)s AND refund.created_at <= %(as_of)s
-    GROUP BY refund.order_id
-),
-qualifying_orders AS (
-    SELECT placed.customer_id,
-           placed.placed_at,
-           (placed.placed_at AT TIME ZONE %(tz)s)::date AS purchase_day,
-           placed.total - COALESCE(refund_totals.refunded, 0) AS net_total
-    FROM orders_order AS placed
-    LEFT JOIN refund_totals ON refund_totals.order_id = placed.id
-    WHERE placed.shop_id = %(shop_id)s
-      AND placed.customer_id IS NOT NULL
-      AND placed.placed_at <= %(as_of)s
-      AND placed.status IN ({", ".join(f"'{status}'" for status in QUALIFYING_ORDER_STATUSES)})
-      AND placed.total - COALESCE(refund_totals.refunded, 0) > 0
-)"""
-
-# One row per customer with the RFM inputs (recency_days, frequency, monetary) and the
-# BG/NBD + Gamma-Gamma inputs (repeat_purchases, recency_weeks, age_weeks, mean_repeat_value).
-# Purchases are grouped per customer per day in the shop's timezone: the models count one
-# purchase per day and the first purchase day is not a repeat.
-RFM_SUMMARY_SQL = (
-    QUALIFYING_ORDERS_CTE
-    + """,
-customer_days AS (
-    SELECT customer_id, purchase_day, COUNT(*) AS order_count, SUM(net_total) AS day_value
-    FROM qualifying_orders
-    GROUP BY customer_id, purchase_day
-),
-customer_totals AS (
-    SELECT customer_id,
-           SUM(order_count) AS frequency,
-           SUM(day_value) AS monetary,
-           COUNT(*) AS purchase_days,
-           MIN(purchase_day) AS first_day,
-           MAX(purchase_day) AS last_day
-    FROM customer_days
-    GROUP BY customer_id
-),
-as_of_day AS (
-    SELECT (%(as_of)s::timestamptz AT TIME ZONE %(tz)s)::date AS day
-)
-SELECT totals.customer_id,
-       as_of_day.day - totals.last_day AS recency_days,
-       totals.frequency::bigint AS frequency,
-       totals.monetary,
-       totals.purchase_days - 1 AS repeat_purchases,
-       (totals.last_day - totals.first_day)::float8 / 7 AS recency_weeks,
-       (as_of_day.day - totals.first_day)::float8 / 7 AS age_weeks,
-       CASE WHEN totals.purchase_days > 1
-            THEN (totals.monetary - first_days.day_value) / (totals.purchase_days - 1)
-            ELSE 0 END AS mean_repeat_value
-FROM customer_totals AS totals
-CROSS JOIN as_of_day
-JOIN customer_days AS first_days
-  ON first_days.customer_id = totals.customer_id AND first_days.purchase_day = totals.first_day
-"""
-)
 
 DIMENSIONS = ("recency_days", "frequency", "monetary")
 SCORE_COLUMNS = {"recency_days": "r_score", "frequency": "f_score", "monetary": "m_score"}
@@ -372,12 +308,18 @@ def segment_transition_matrix(
     movement = pd.concat({"from": previous, "to": current}, axis=1, join="outer")
     from_codes, from_keys = pd.factorize(movement["from"])
     to_codes, to_keys = pd.factorize(movement["to"])
-    order = list(dict.fromkeys(segment_keys))
-    order += sorted((set(from_keys) | set(to_keys)) - set(order) - {NO_SEGMENT}) + [NO_SEGMENT]
+    order = transition_order(segment_keys, set(from_keys) | set(to_keys))
     position = {key: index for index, key in enumerate(order)}
     rows, columns = _positions(from_codes, from_keys, position), _positions(to_codes, to_keys, position)
     counts = np.bincount(rows * len(order) + columns, minlength=len(order) ** 2).reshape(len(order), len(order))
     return pd.DataFrame(counts, index=pd.Index(order, name="from"), columns=pd.Index(order, name="to"))
+
+
+def transition_order(segment_keys: Sequence[str], seen: set[str]) -> list[str]:
+    """Rows and columns of a transition matrix: segment_keys in order, then any other key seen
+    (sorted), then "none"."""
+    order = list(dict.fromkeys(segment_keys))
+    return order + sorted(set(seen) - set(order) - {NO_SEGMENT}) + [NO_SEGMENT]
 
 
 def _positions(codes: np.ndarray, keys: Any, position: Mapping[str, int]) -> np.ndarray:

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from scipy import special
 
-from customers.scoring import clv
-from customers.scoring.clv import (
+from insights.scoring import clv
+from insights.scoring.clv import (
     INSUFFICIENT_DATA,
     OK,
     BgNbdFit,

@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from customers.scoring.lifecycle import (
+from insights.scoring.lifecycle import (
     ACTIVE,
     AT_RISK,
     CHURNED,

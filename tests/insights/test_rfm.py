@@ -7,11 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from customers.scoring.rfm import (
+from insights.scoring.rfm import (
     DEFAULT_SEGMENT_MAP,
     DEFAULT_SEGMENT_RULES,
     NO_SEGMENT,
-    RFM_SUMMARY_SQL,
     SegmentRule,
     rfm_cutpoints_compute,
     rfm_scores_compute,
@@ -293,16 +292,3 @@ def test_transition_matrix_of_the_first_run_is_all_new_arrivals():
 def test_transition_matrix_refuses_a_customer_listed_twice():
     with pytest.raises(ValueError, match="previous segments list a customer more than once"):
         segment_transition_matrix(pd.Series(["loyal", "lost"], index=[1, 1]), pd.Series({1: "loyal"}))
-
-
-# Summary SQL ----------------------------------------------------------------------------------
-
-
-def test_summary_sql_takes_named_parameters_and_only_qualifying_orders():
-    for parameter in ("%(shop_id)s", "%(as_of)s", "%(tz)s"):
-        assert parameter in RFM_SUMMARY_SQL
-    assert "'paid', 'shipped', 'delivered', 'completed', 'partially_refunded'" in RFM_SUMMARY_SQL
-    for excluded in ("'cancelled'", "'pending'", "'refunded'"):
-        assert excluded not in RFM_SUMMARY_SQL
-    assert "refund.created_at <= %(as_of)s" in RFM_SUMMARY_SQL
-    assert "placed.placed_at <= %(as_of)s" in RFM_SUMMARY_SQL
