@@ -28,6 +28,8 @@ from crm.audit import audit_event_record
 from crm.models import Shop
 from insights.models import ACTIVE_RUN_STATUSES, CustomerScore, RunStatus, RunTrigger, ScoringRun, ShopScoringState
 from insights.scoring.pipeline import (
+    ModelFits,
+    RfmResult,
     fit_quality_check,
     lifecycle_stage_assign,
     models_fit,
@@ -175,8 +177,17 @@ def scoring_run_execute(*, shop: Shop, run: ScoringRun) -> ScoringRun:
     with stage("write"):
         written = customer_scores_write(shop_id=shop.pk, run_id=run.pk, frame=frame[targetable], segments=segments)
         stats = run_stats(summary, frame, rules, targetable)
+    _run_results_store(run, rules=rules, rfm=rfm, fits=fits, stats=stats)
+    run.customers_scored, run.fit_quality, run.timings = written, quality, stage.timings
+    run.save()
+    _current_run_set(shop=shop, run=run)
+    scoring_history_prune(shop=shop)
+    run_progress_report(shop_id=shop.pk, run_id=run.pk, stage="done")
+    return run
+
+
+def _run_results_store(run: ScoringRun, *, rules, rfm: RfmResult, fits: ModelFits, stats: dict) -> None:
     run.status, run.finished_at, run.progress = RunStatus.SUCCEEDED, timezone.now(), 100
-    run.customers_scored = written
     run.rfm_cutpoints = rfm.cutpoints.as_dict()
     run.segment_map = [rule.as_dict() for rule in rules]
     run.segment_counts = {key: segment["customers"] for key, segment in stats["segments"].items()}
@@ -185,12 +196,6 @@ def scoring_run_execute(*, shop: Shop, run: ScoringRun) -> ScoringRun:
     gamma_gamma = fits.gamma_gamma
     run.gamma_gamma_status, run.gamma_gamma_reason = gamma_gamma.status, gamma_gamma.reason
     run.gamma_gamma_params = gamma_gamma.as_dict()
-    run.fit_quality, run.timings = quality, stage.timings
-    run.save()
-    _current_run_set(shop=shop, run=run)
-    scoring_history_prune(shop=shop)
-    run_progress_report(shop_id=shop.pk, run_id=run.pk, stage="done")
-    return run
 
 
 def _current_run_set(*, shop: Shop, run: ScoringRun) -> None:
