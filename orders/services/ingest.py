@@ -59,6 +59,10 @@ _UPSERT_SQL = (
     "WHERE orders_order.content_hash <> EXCLUDED.content_hash OR orders_order.customer_id <> EXCLUDED.customer_id "
     "RETURNING external_id, id, (xmax = 0) AS inserted"
 )
+# `shop_id = (SELECT %s::bigint)` rather than `= %s` in the lookups below: PostgreSQL then
+# plans with an average shop instead of the shop's own statistics, which call a shop that
+# grew since the last ANALYZE (any new shop; any shop inside a long import transaction)
+# "about one row" and scan all of its rows per batch instead of probing the index.
 _STATUS_TIME = {OrderStatus.PAID: "paid_at", OrderStatus.SHIPPED: "shipped_at", OrderStatus.DELIVERED: "delivered_at"}
 
 
@@ -186,7 +190,7 @@ def _existing_orders(cursor, shop_id: int) -> dict[str, _Existing]:
     # between this read and the upsert can only make a history row's from_status stale.
     cursor.execute(
         "SELECT o.external_id, o.id, o.status, o.customer_id FROM orders_order o "
-        "JOIN orders_ingest_stage s ON o.external_id = s.external_id WHERE o.shop_id = %s",
+        "JOIN orders_ingest_stage s ON o.external_id = s.external_id WHERE o.shop_id = (SELECT %s::bigint)",
         [shop_id],
     )
     return {external_id: _Existing(*rest) for external_id, *rest in cursor.fetchall()}
@@ -195,7 +199,10 @@ def _existing_orders(cursor, shop_id: int) -> dict[str, _Existing]:
 def _lines_replace(cursor, shop_id: int, changed: list, changed_lines: list[list[str]]) -> None:
     updated_ids = [order_id for _, order_id, inserted in changed if not inserted]
     if updated_ids:
-        cursor.execute("DELETE FROM orders_orderline WHERE shop_id = %s AND order_id = ANY(%s)", [shop_id, updated_ids])
+        cursor.execute(
+            "DELETE FROM orders_orderline WHERE shop_id = (SELECT %s::bigint) AND order_id = ANY(%s)",
+            [shop_id, updated_ids],
+        )
     text = "".join(
         f"{order_id}\t{line}\n"
         for (_, order_id, _), lines in zip(changed, changed_lines, strict=True)
