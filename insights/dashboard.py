@@ -87,6 +87,27 @@ def _at_risk(shop: Shop, run: ScoringRun) -> list[dict[str, Any]]:
     ]
 
 
+def _number(value) -> str:
+    """A cut point as written: up to three decimals, no trailing zeros (53.2, 1, 564.922)."""
+    return f"{float(value):.3f}".rstrip("0").rstrip(".")
+
+
+def _range_text(above, up_to) -> str:
+    if above is None:
+        return f"≤ {_number(up_to)}"
+    if up_to is None:
+        return f"> {_number(above)}"
+    if float(above) >= float(up_to):
+        return ""  # two equal cut points: no value falls in between (ties share a score)
+    return f"> {_number(above)} {_('and')} ≤ {_number(up_to)}"
+
+
+def _cutpoint_view(row: dict[str, Any]) -> dict[str, Any]:
+    ranges = [{**item, "text": _range_text(item["above"], item["up_to"])} for item in row["ranges"]]
+    all_equal = None if row["all_equal"] is None else _number(row["all_equal"])
+    return {**row, "label": DIMENSION_LABELS[row["dimension"]], "ranges": ranges, "all_equal": all_equal}
+
+
 def _charts(run: ScoringRun, segments: list[dict[str, Any]]) -> dict[str, Any]:
     """Data for the vendored Chart.js charts, passed to the page with json_script."""
     histogram = run.stats.get("clv_histogram", [])
@@ -130,7 +151,7 @@ def _run_view(shop: Shop, run: ScoringRun) -> dict[str, Any]:
         "rf_grid": _rf_grid(run),
         "movement": _movement(shop, run),
         "at_risk": _at_risk(shop, run),
-        "cutpoints": [{**row, "label": DIMENSION_LABELS[row["dimension"]]} for row in cutpoint_table(run=run)],
+        "cutpoints": [_cutpoint_view(row) for row in cutpoint_table(run=run)],
         "lifecycle": [
             {"stage": stage, "label": label, "customers": run.stats.get("lifecycle", {}).get(stage, 0)}
             for stage, label in stages.items()
