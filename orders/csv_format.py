@@ -76,21 +76,7 @@ def order_payload(rows: list[tuple[int, dict[str, str]]], default_channel: str) 
     """Build one order payload from its rows ((line number, {column: value}), in file
     order). Returns (payload, errors, line numbers of the line rows); errors name the
     field like the API does, for cells the rows disagree on."""
-    order_values: dict[str, str] = {}
-    first_line: dict[str, int] = {}
-    errors: dict[str, list[str]] = {}
-    for line_number, values in rows:
-        for column in ORDER_COLUMNS:
-            value = values[column]
-            if not value:
-                continue
-            if column not in order_values:
-                order_values[column], first_line[column] = value, line_number
-            elif order_values[column] != value and column not in errors:
-                errors[_payload_field(column)] = [
-                    _("Rows of this order disagree on %(column)s (lines %(first)d and %(line)d).")
-                    % {"column": column, "first": first_line[column], "line": line_number}
-                ]
+    order_values, errors = _order_level_values(rows)
     line_rows = [(line_number, values) for line_number, values in rows if any(values[c] for c in LINE_COLUMNS)]
     payload = {
         "external_id": rows[0][1]["order_id"],
@@ -114,6 +100,26 @@ def order_payload(rows: list[tuple[int, dict[str, str]]], default_channel: str) 
         **{column: order_values.get(column) for column in _ORDER_FIELDS},
     }
     return payload, errors, [line_number for line_number, _values in line_rows]
+
+
+def _order_level_values(rows: list[tuple[int, dict[str, str]]]) -> tuple[dict[str, str], dict]:
+    """The first non-blank value of each order-level column; rows that disagree are errors."""
+    order_values: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    errors: dict[str, list[str]] = {}
+    for line_number, values in rows:
+        for column in ORDER_COLUMNS:
+            value = values[column]
+            if not value:
+                continue
+            if column not in order_values:
+                order_values[column], first_line[column] = value, line_number
+            elif order_values[column] != value and _payload_field(column) not in errors:
+                errors[_payload_field(column)] = [
+                    _("Rows of this order disagree on %(column)s (lines %(first)d and %(line)d).")
+                    % {"column": column, "first": first_line[column], "line": line_number}
+                ]
+    return order_values, errors
 
 
 _ORDER_FIELDS = ("placed_at", "total", "currency", "status", "subtotal", "discount", "shipping", "coupon_code",
