@@ -89,8 +89,11 @@ def floor_seconds(shop) -> float:
 def _children(slug_groups: list[list[str]]) -> list[dict]:
     """One child process per group, all at once; each scores its shops one after another."""
     command = [sys.executable, "-m", "bench.workload_scoring"]
+    # As the Procfile's worker: one BLAS thread per process. Threaded BLAS spinning next to
+    # PostgreSQL on a small box made each optimizer step cost milliseconds.
+    environment = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
     processes = [
-        subprocess.Popen([*command, *slugs], stdout=subprocess.PIPE, text=True)  # noqa: S603 (own module)
+        subprocess.Popen([*command, *slugs], stdout=subprocess.PIPE, text=True, env=environment)  # noqa: S603
         for slugs in slug_groups
     ]
     results = []
