@@ -113,10 +113,11 @@ class CustomerScore(ShopOwnedModel):
     shop = models.ForeignKey("crm.Shop", on_delete=models.CASCADE, editable=False, related_name="+", db_index=False)
 
     # No foreign-key constraint in the database for these two (migration 0004 drops the
-    # composite ones TenantTable adds, 0006 its (shop_id, id) key nobody points at): a run writes a million rows in one statement, and
-    # checking each row's keys at commit cost longer than the whole computation. The rows
-    # are derived under row-level security from the shop's own orders (whose composite key
-    # guarantees the customer is the shop's) and written only by scoring_run_execute.
+    # composite ones TenantTable adds; 0006 its (shop_id, id) key, which nothing points at):
+    # a run writes a million rows in one statement, and checking each row's keys at commit
+    # took longer than the whole computation. The rows are derived under row-level security
+    # from the shop's own orders (whose composite key ties each customer to the shop) and
+    # written only by scoring_run_execute.
     run = models.ForeignKey(
         ScoringRun, on_delete=models.CASCADE, related_name="scores", db_constraint=False, db_index=False
     )

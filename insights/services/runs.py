@@ -38,7 +38,7 @@ from insights.scoring.pipeline import (
     scores_frame,
     value_assign,
 )
-from insights.services.progress import run_progress_report
+from insights.services.progress import run_progress_get, run_progress_report
 from insights.services.segment_map import segment_rules_for_run
 from insights.services.summary import HOLDOUT_DAYS, customer_summary_fetch, targeting_refused_ids
 from insights.services.writeback import customer_scores_write
@@ -132,8 +132,13 @@ def scoring_run_process(*, shop: Shop, run_id: int) -> ScoringRun | None:
             scoring_run_execute(shop=shop, run=run)
     except RUN_ERRORS as error:
         logger.warning("insights.scoring_run.failed", extra={"shop_id": shop.pk, "run_id": run.pk})
+        reached = run_progress_get(shop_id=shop.pk, run_id=run.pk)
         ScoringRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.FAILED, finished_at=timezone.now(), error=f"{type(error).__name__}: {error}"[:2000]
+            status=RunStatus.FAILED,
+            finished_at=timezone.now(),
+            progress=reached["percent"] if reached else 0,
+            progress_message=reached["stage"] if reached else "",
+            error=f"{type(error).__name__}: {error}"[:2000],
         )
         run.refresh_from_db()
     return run
@@ -187,7 +192,7 @@ def scoring_run_execute(*, shop: Shop, run: ScoringRun) -> ScoringRun:
 
 
 def _run_results_store(run: ScoringRun, *, rules, rfm: RfmResult, fits: ModelFits, stats: dict) -> None:
-    run.status, run.finished_at, run.progress = RunStatus.SUCCEEDED, timezone.now(), 100
+    run.status, run.finished_at, run.progress, run.progress_message = RunStatus.SUCCEEDED, timezone.now(), 100, "done"
     run.rfm_cutpoints = rfm.cutpoints.as_dict()
     run.segment_map = [rule.as_dict() for rule in rules]
     run.segment_counts = {key: segment["customers"] for key, segment in stats["segments"].items()}

@@ -101,6 +101,7 @@ def test_a_failed_run_leaves_the_previous_snapshot_current(in_shop, history):
     SegmentMapConfig.objects.create(shop=in_shop, rules=[{"key": "everyone", "name": "All", "r": [1, 4], "fm": [1, 5]}])
     second = run_now(in_shop)
     assert second.status == RunStatus.FAILED and "no rule covers R=5" in second.error
+    assert second.progress_message == "claimed"  # it failed before aggregating anything
     assert second.finished_at is not None
     assert current_run_get(shop=in_shop) == first
     assert not CustomerScore.objects.filter(run=second).exists()
