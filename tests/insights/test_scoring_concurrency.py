@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+import psycopg2
 import pytest
 from django.db import connection
 
@@ -118,3 +119,60 @@ def test_a_real_worker_runs_the_scoring_task_and_the_snapshot_becomes_current():
         assert ScoringRun.objects.count() == 1
     with shop_scope(other.pk):
         assert not ScoringRun.objects.exists() and not CustomerScore.objects.exists()
+
+
+def _lock_scoring_state(shop) -> "psycopg2.extensions.connection":
+    """Another session holding the shop's ShopScoringState row: a run that reaches "make
+    current" waits there, after writing all its scores and before committing them."""
+    settings = connection.settings_dict
+    holder = psycopg2.connect(
+        dbname=settings["NAME"], user=settings["USER"], password=settings["PASSWORD"],
+        host=settings["HOST"] or None, port=settings["PORT"] or None,
+    )  # fmt: skip
+    with holder.cursor() as cursor:
+        cursor.execute("SELECT set_config('app.shop_id', %s, true)", [str(shop.pk)])
+        cursor.execute("SELECT id FROM insights_shopscoringstate WHERE shop_id = %s FOR UPDATE", [shop.pk])
+        assert cursor.fetchone() is not None
+    return holder
+
+
+def _run_waits_on_the_state_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND query LIKE '%%insights_shopscoringstate%%' AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_run_leaves_the_previous_snapshot_current():
+    shop = make_shop("killed-insights", "k@insights.example")
+    with shop_scope(shop.pk):
+        shop_with_history(shop, customers=80)
+        first = scoring_run_process(shop=shop, run_id=scoring_run_request(shop=shop, as_of=AS_OF, enqueue=False).pk)
+    with shop_scope(shop.pk):
+        second = scoring_run_request(shop=shop, as_of=AS_OF, enqueue=False)
+    holder = _lock_scoring_state(shop)
+    queue = f"test-insights-kill-{os.getpid()}"
+    worker = _worker(queue)
+    try:
+        scoring_run_task.apply_async((shop.pk, second.pk), queue=queue)
+        deadline = time.monotonic() + 120
+        while not _run_waits_on_the_state_lock():
+            assert time.monotonic() < deadline and worker.poll() is None
+            time.sleep(0.2)
+        worker.kill()  # SIGKILL: no cleanup, as when a machine dies or the OOM killer strikes
+        worker.wait(timeout=30)
+    finally:
+        holder.rollback()
+        holder.close()
+        if worker.poll() is None:
+            worker.kill()
+    with shop_scope(shop.pk):
+        second.refresh_from_db()
+        assert second.status == RunStatus.QUEUED  # the broker redelivers it (acks_late)
+        assert not CustomerScore.objects.filter(run=second).exists()
+        assert current_run_get(shop=shop) == first
+        assert CustomerScore.objects.filter(run=first).count() == 80
