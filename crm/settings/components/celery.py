@@ -17,7 +17,6 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "default")
 # Heavy scoring and outbound messaging get their own queues (crm.celery.Queue); every
 # other task runs on the default queue.
 CELERY_TASK_ROUTES = {
-    "customers.scoring*": {"queue": "scoring"},
     "insights.scoring*": {"queue": "scoring"},
     "campaigns.*": {"queue": "messaging"},
 }
