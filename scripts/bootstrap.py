@@ -30,6 +30,9 @@ OWNER, APP = "shopcrm_owner", "shopcrm_app"
 LOCAL_REDIS_PORT = 63799
 # SHOPCRM_LOCAL_SERVICES=1 skips the servers on localhost and uses project-local ones.
 FORCE_LOCAL = os.environ.get("SHOPCRM_LOCAL_SERVICES") == "1"
+# SHOPCRM_TEST_SLOT=N gives one of several suites run at once on this machine its own test
+# database (shopcrm_test_N) and Redis database (crm/settings/test.py applies the same rule).
+TEST_SLOT = os.environ.get("SHOPCRM_TEST_SLOT", "")
 
 
 def log(message: str) -> None:
@@ -128,7 +131,9 @@ def postgres_urls(fresh_test_db: bool, previous: dict[str, str]) -> dict[str, st
     ensure_database(admin_dsn, "shopcrm", fresh=False, allow_truncate=False)
     # Test runs flush tables between transactional tests, which needs TRUNCATE: granted
     # to the app role in the test database only.
-    ensure_database(admin_dsn, "shopcrm_test", fresh=fresh_test_db, allow_truncate=True)
+    ensure_database(admin_dsn, "shopcrm_test", fresh=fresh_test_db and not TEST_SLOT, allow_truncate=True)
+    if TEST_SLOT:
+        ensure_database(admin_dsn, f"shopcrm_test_{TEST_SLOT}", fresh=fresh_test_db, allow_truncate=True)
 
     def url(role: str, database: str) -> str:
         if params["host"].startswith("/"):  # a Unix socket directory
