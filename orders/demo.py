@@ -1,8 +1,17 @@
 """Demo orders for `manage.py seed_demo`: realistic Chinese customers and their orders,
-from the benchmark generator, written through the same ingest as the API."""
+from the benchmark generator, written through the same ingest as the API.
 
-from datetime import date
+The generator spreads every customer's orders over the whole two years, so everyone looks
+like a customer who still buys and the shop has no history of customers leaving; BG/NBD
+cannot fit that. The demo keeps each customer's order count and re-dates the orders as a
+customer life: a first order some time in the two years, then, for repeat buyers, either a
+steady rhythm up to today or one that stopped months ago.
+"""
+
+from datetime import UTC, date, datetime
 from decimal import Decimal
+
+import numpy as np
 
 from crm.models import Shop
 from crm.tenancy.context import require_shop_id
@@ -10,6 +19,9 @@ from orders.models import ChangeSource, Order
 from orders.services import MAX_BATCH, orders_ingest_bulk, refund_create
 
 ORDERS_PER_CUSTOMER = 4
+HISTORY_DAYS = 730
+CHURNED_SHARE = 0.4  # of repeat buyers: their last order is 2 months to 2 years ago
+SECONDS_PER_DAY = 86_400
 
 
 def demo_orders_seed(*, shop: Shop, customers: int = 300, seed: int = 7, end: date | None = None) -> int:
@@ -22,6 +34,7 @@ def demo_orders_seed(*, shop: Shop, customers: int = 300, seed: int = 7, end: da
         return 0
     data = dataset_generate(customers=customers, orders=customers * ORDERS_PER_CUSTOMER, seed=seed,
                             end=end or date.today())  # fmt: skip
+    data.order_time = _customer_lives(data.order_customer, data.order_time, end or date.today(), seed)
     payloads = list(order_payloads(data))
     # Refunded orders are seeded as completed, then refunded for real (refund rows, history).
     refunded = {payload["external_id"] for payload in payloads if payload["status"] == "refunded"}
@@ -34,6 +47,27 @@ def demo_orders_seed(*, shop: Shop, customers: int = 300, seed: int = 7, end: da
         created += sum(result["result"] == "created" for result in results)
     _refunds_seed(shop, refunded)
     return created
+
+
+def _customer_lives(order_customer: np.ndarray, order_time: np.ndarray, end: date, seed: int) -> np.ndarray:
+    """New order times (epoch seconds, each order keeping its time of day): per customer a
+    first-order day up to HISTORY_DAYS before `end`; a repeat buyer's other orders fall at
+    random after it, up to `end` for a steady buyer, up to a last day at least 60 days ago
+    for one who churned."""
+    rng = np.random.default_rng(seed)
+    last_midnight = datetime(end.year, end.month, end.day, tzinfo=UTC).timestamp()
+    by_customer = np.argsort(order_customer, kind="stable")
+    days_ago = np.empty(len(order_customer))
+    for orders in np.split(by_customer, np.flatnonzero(np.diff(order_customer[by_customer])) + 1):
+        if len(orders) == 1:
+            days_ago[orders] = rng.uniform(0, HISTORY_DAYS)
+            continue
+        first = rng.uniform(120, HISTORY_DAYS)
+        stopped = rng.uniform(60, first * 0.7) if rng.random() < CHURNED_SHARE else 0.0
+        days_ago[orders] = np.concatenate([[first], rng.uniform(stopped, first, len(orders) - 1)])
+    time_of_day = order_time % SECONDS_PER_DAY
+    # Whole days, at least one: no order later today than now.
+    return (last_midnight - np.maximum(np.ceil(days_ago), 1) * SECONDS_PER_DAY + time_of_day).astype(np.int64)
 
 
 def _refunds_seed(shop: Shop, external_ids: set[str]) -> None:

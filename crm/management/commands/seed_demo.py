@@ -1,4 +1,5 @@
-"""A demo shop with one staff member of each role and realistic Chinese customer data.
+"""A demo shop with one staff member of each role, realistic Chinese customer data and a
+first scoring run (so the insights dashboard is filled on first login).
 Idempotent: running it again changes nothing."""
 
 from django.core.management.base import BaseCommand
@@ -36,7 +37,9 @@ class Command(BaseCommand):
 
     def _seed_shop_data(self, shop: Shop) -> None:
         from customers.demo import demo_customer_extras_seed
+        from insights.demo import demo_scoring_seed
         from orders.demo import demo_orders_seed
 
         demo_orders_seed(shop=shop)
         demo_customer_extras_seed(shop=shop)
+        demo_scoring_seed(shop=shop)
