@@ -5,8 +5,8 @@ Invariants of `ShopScopedApi`:
   staff session must name the shop in the URL (`/api/v1/s/<shop_slug>/...`) and hold a
   membership with at least `required_role`. Another shop's slug is a 404.
 - The handler runs inside `shop_scope(shop.id)`: ORM scoping and row-level security both
-  apply. An exception leaves the scope with its savepoint rolled back, so a failed
-  request writes nothing.
+  apply. An exception rolls back the request's transaction, so a failed request writes
+  nothing.
 - Subclasses may not replace the shop resolution (`initial`, `get_permissions`, ...) —
   see `__init_subclass__`.
 """
@@ -69,7 +69,9 @@ class ShopScopedApi(APIView):
         self.shop, actor = self._resolve_shop(request, kwargs.get("shop_slug"))
         self._scope = ExitStack()
         self._scope.enter_context(acting_as(actor))
-        self._scope.enter_context(shop_scope(self.shop.pk))
+        # The request is one transaction (ATOMIC_REQUESTS) and an error response rolls all
+        # of it back (DRF's set_rollback), so the scope needs no savepoint of its own.
+        self._scope.enter_context(shop_scope(self.shop.pk, savepoint=False))
         if isinstance(request.auth, ApiKey):
             self._touch_api_key(request.auth)
         self._idempotency_begin(request)

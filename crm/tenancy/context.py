@@ -41,14 +41,16 @@ def _set_database_setting(name: str, value: str) -> None:
 
 
 @contextmanager
-def shop_scope(shop_id: int) -> Iterator[int]:
-    """Act for `shop_id` inside one transaction; nested scopes restore the outer shop."""
+def shop_scope(shop_id: int, *, savepoint: bool = True) -> Iterator[int]:
+    """Act for `shop_id` inside one transaction; nested scopes restore the outer shop.
+    `savepoint=False` (the API, inside its request transaction) saves two round trips: an
+    error then rolls back the whole enclosing transaction instead of the scope alone."""
     if not isinstance(shop_id, int) or isinstance(shop_id, bool) or shop_id <= 0:
         raise ShopScopeError(f"invalid shop id {shop_id!r}")
     previous = _current_shop_id.get()
     token = _current_shop_id.set(shop_id)
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=savepoint):
             _set_database_setting("app.shop_id", str(shop_id))
             yield shop_id
             # Reached only on a clean exit; on an error the savepoint or transaction
