@@ -1,40 +1,17 @@
 """Concurrency claims, with real threads and committed data."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from crm.tenancy.context import shop_scope
 from orders.models import Order, OrderStatusChange, Refund
 from orders.services import RefundInvalid, order_upsert, orders_ingest_bulk, refund_create
+from tests.concurrency import run_in_threads
 from tests.conftest import make_shop
 from tests.orders.payloads import ISSUE_ORDER, order_for_customer
 
 THREADS = 8
-
-
-def run_in_threads(target) -> list:
-    barrier, results, errors = threading.Barrier(THREADS), [None] * THREADS, []
-
-    def worker(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = target(index)
-        except BaseException as error:  # noqa: BLE001 (re-raised in the main thread below)
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(index,)) for index in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    if errors:
-        raise errors[0]
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
@@ -51,7 +28,7 @@ def test_concurrent_refunds_never_exceed_the_order_total():
         except RefundInvalid:
             return False
 
-    outcomes = run_in_threads(refund)
+    outcomes = run_in_threads(refund, THREADS)
 
     assert outcomes.count(True) == 3  # 3 × 30 <= 98 < 4 × 30
     with shop_scope(shop.pk):
@@ -69,7 +46,7 @@ def test_concurrent_bulk_batches_of_the_same_orders_write_each_once():
         with shop_scope(shop.pk):
             return [result["result"] for result in orders_ingest_bulk(shop=shop, items=batch)]
 
-    results = run_in_threads(ingest)
+    results = run_in_threads(ingest, THREADS)
 
     assert sum(outcome.count("created") for outcome in results) == 30
     assert all(set(outcome) <= {"created", "unchanged"} for outcome in results)
