@@ -1,38 +1,37 @@
 """Customer list filters through the shop's current scoring run, for customers' allow-listed
-filter layer (customers/filters.py):
+filter layer (customers/filters.py), so the customers list page, API and CSV export accept:
 
     segment=champions  segment__in=champions,loyal  lifecycle_stage__in=at_risk,churned
     clv__gte=500  clv__lte=2000  p_alive__gte=0.5  p_alive__lte=0.9
 
-Each becomes an EXISTS on the customer's score in the current run (indexed by shop, run,
-customer); with no current run they match nobody. Register them once with
-`customer_score_filters_register(CUSTOMER_FILTERS)` (insights depends on customers, not the
-other way round).
+Each becomes an EXISTS on the customer's score in the current run, which PostgreSQL runs as
+a semi-join on the (shop, run, customer) key; the run id is a subquery of the same
+statement, so a run becoming current between two queries cannot mix snapshots, and with no
+current run the filters match nobody. InsightsConfig.ready registers them, and the filter
+inputs on the list page (`customer_filter_controls`).
 """
 
 from collections.abc import Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 
+from crm.models import Shop
 from customers.filters import FilterField, FilterRegistry
+from insights.labels import segment_label
 from insights.models import CustomerScore, LifecycleStage, ShopScoringState
+from insights.selectors import current_run_get, segment_names
 
 RANGE = ("gte", "lte")
 CHOICE = ("exact", "in")
 
 
-def _current_run_id() -> int | None:
-    return ShopScoringState.objects.values_list("current_run_id", flat=True).first()
-
-
 def _score_q(column: str) -> Callable[[str, object, ZoneInfo], Q]:
     def build(operator: str, value, tz: ZoneInfo) -> Q:
-        run_id = _current_run_id()
-        if run_id is None:
-            return Q(pk__in=[])
         lookup = column if operator == "exact" else f"{column}__{operator}"
-        scores = CustomerScore.objects.filter(run_id=run_id, customer_id=OuterRef("pk"), **{lookup: value})
+        current_run = Subquery(ShopScoringState.objects.values("current_run_id")[:1])
+        scores = CustomerScore.objects.filter(run_id=current_run, customer_id=OuterRef("pk"), **{lookup: value})
         return Q(Exists(scores))
 
     return build
@@ -56,3 +55,11 @@ CUSTOMER_SCORE_FILTERS = (
 def customer_score_filters_register(registry: FilterRegistry) -> None:
     for field in CUSTOMER_SCORE_FILTERS:
         registry.register(field)
+
+
+def customer_filter_controls(shop: Shop) -> dict[str, Any]:
+    """What templates/insights/_customer_filters.html offers: the current run's segments
+    (in map order, translated) and the lifecycle stages; no run, no score filters."""
+    run = current_run_get(shop=shop)
+    segments = [(key, segment_label(key, name)) for key, name in segment_names(run).items()] if run else []
+    return {"run": run, "segments": segments, "stages": LifecycleStage.choices}

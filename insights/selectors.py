@@ -1,6 +1,6 @@
 """Reads for insights: the current run, its summaries, a customer's scores and history, the
-segment movement between two runs, customers of a segment, and the customer filters the
-customers list and API apply through the current run.
+segment movement between two runs and customers of a segment (the customer list filters
+through the current run are in insights/filters.py).
 
 Run inside the shop's scope. Everything a page shows for a whole run comes from the run's
 stored statistics (computed once by the run), so no read aggregates a million score rows,
@@ -162,30 +162,22 @@ def customer_score_history(*, customer, limit: int = HISTORY_LIMIT) -> list[Cust
     return sorted(scores, key=lambda score: (score.run.as_of, score.run_id), reverse=True)
 
 
-def customer_scores_for_page(*, customer) -> dict[str, Any]:
-    """What the customer 360 page shows (templates/insights/_customer_scores.html, included
-    with this dict as `insights`): the score in the shop's current run (or None), the
-    segment history and the current run's cut points that explain the R/F/M scores."""
-    state = ShopScoringState.objects.filter(shop_id=customer.shop_id).select_related("current_run").first()
-    run = state.current_run if state is not None else None
+def customer_scores_for_page(*, shop: Shop, customer) -> dict[str, Any]:
+    """A customer's scores for the 360 page (templates/insights/_customer_scores.html) and the
+    API (CustomerScoresSerializer): the shop's current run, the customer's score in it (or
+    None), the cut points that explain its R/F/M scores, and the segment history, newest
+    first. Each score carries its run and its translated `segment_label`."""
+    run = current_run_get(shop=shop)
     history = customer_score_history(customer=customer)
+    for score in history:
+        score.segment_label = segment_label(score.segment, segment_names(score.run).get(score.segment, ""))
     current = next((score for score in history if run is not None and score.run_id == run.pk), None)
     return {
+        "customer_id": customer.pk,
         "run": run,
-        "score": current,
-        "segment_label": segment_label(current.segment, segment_names(run).get(current.segment, "")) if current else "",
-        "history": [
-            {
-                "score": score,
-                "segment_label": segment_label(score.segment, segment_names(score.run).get(score.segment, "")),
-            }
-            for score in history
-        ],
-        "explanation": [
-            {**row, "label": DIMENSION_LABELS[row["dimension"]]} for row in score_explanation(run=run, score=current)
-        ]
-        if current
-        else [],
+        "current": current,
+        "explanation": score_explanation(run=run, score=current) if current else [],
+        "history": history,
     }
 
 
@@ -193,19 +185,28 @@ DIMENSION_SCORES = (("recency_days", "r_score"), ("frequency", "f_score"), ("mon
 
 
 def score_explanation(*, run: ScoringRun, score: CustomerScore) -> list[dict[str, Any]]:
-    """Per dimension: the customer's value, the run's four thresholds and the score they give
-    (F and M: 1 + thresholds strictly below the value; R the same on days, reversed)."""
+    """Per dimension: the customer's value, the run's four thresholds, the score they give
+    (F and M: 1 + thresholds strictly below the value; R the same on days, reversed) and the
+    bounds of the value's band: `above` < value <= `up_to` (None: open; both None when
+    every customer has the same value)."""
     explanation = []
     for dimension, score_field in DIMENSION_SCORES:
         cutpoints = run.rfm_cutpoints.get(dimension) or {}
+        thresholds = cutpoints.get("thresholds", [])
+        value = getattr(score, dimension)
+        below = sum(threshold < value for threshold in thresholds)
+        is_banded = bool(thresholds) and cutpoints.get("min") != cutpoints.get("max")
         explanation.append(
             {
                 "dimension": dimension,
-                "value": getattr(score, dimension),
+                "label": DIMENSION_LABELS[dimension],
+                "value": value,
                 "score": getattr(score, score_field),
-                "thresholds": cutpoints.get("thresholds", []),
+                "thresholds": thresholds,
                 "min": cutpoints.get("min"),
                 "max": cutpoints.get("max"),
+                "above": thresholds[below - 1] if is_banded and below > 0 else None,
+                "up_to": thresholds[below] if is_banded and below < len(thresholds) else None,
             }
         )
     return explanation
@@ -230,9 +231,8 @@ def cutpoint_table(*, run: ScoringRun) -> list[dict[str, Any]]:
     return rows
 
 
-# Customer filters through the current run ---------------------------------------------------
+# Customers of a segment ---------------------------------------------------------------------
 
-SCORE_FILTER_FIELDS = ("segment", "lifecycle_stage", "clv_min", "clv_max", "p_alive_min", "p_alive_max")
 _RANGE_LOOKUPS = {
     "clv_min": "clv_12m__gte",
     "clv_max": "clv_12m__lte",
@@ -243,33 +243,13 @@ _RANGE_LOOKUPS = {
 
 def segment_customers(*, run: ScoringRun, segment: str | None, filters: Mapping[str, Any]) -> QuerySet[CustomerScore]:
     """The run's scores (with their customers), optionally of one segment, filtered by the
-    validated values of CustomerScoreFilterSerializer (allow-listed fields only)."""
+    validated values of ScoreFilterSerializer (allow-listed fields only)."""
     scores = CustomerScore.objects.filter(run=run).select_related("customer", "run")
     if segment is not None:
         scores = scores.filter(segment=segment)
-    return _score_filters_apply(scores, filters)
-
-
-def _score_filters_apply(scores: QuerySet[CustomerScore], filters: Mapping[str, Any]) -> QuerySet[CustomerScore]:
-    if filters.get("segment"):
-        scores = scores.filter(segment__in=filters["segment"])
     if filters.get("lifecycle_stage"):
         scores = scores.filter(lifecycle_stage__in=filters["lifecycle_stage"])
     for name, lookup in _RANGE_LOOKUPS.items():
         if filters.get(name) is not None:
             scores = scores.filter(**{lookup: filters[name]})
     return scores
-
-
-def customers_filter_by_scores(customers: QuerySet, *, shop: Shop, filters: Mapping[str, Any]) -> QuerySet:
-    """Narrow a Customer queryset to customers whose score in the shop's current run matches
-    `filters` (validated by CustomerScoreFilterSerializer; unknown keys are ignored). With
-    any filter set and no current run, nothing matches."""
-    active = {name: filters[name] for name in SCORE_FILTER_FIELDS if filters.get(name) not in (None, [], "")}
-    if not active:
-        return customers
-    run = current_run_get(shop=shop)
-    if run is None:
-        return customers.none()
-    matching = _score_filters_apply(CustomerScore.objects.filter(run=run), active)
-    return customers.filter(pk__in=matching.values("customer_id"))

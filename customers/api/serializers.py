@@ -1,6 +1,8 @@
 """Serializers of the customer API. Relation fields are shop-scoped: ids named in input
 are checked against the shop in scope by the views (get_for_shop) or services."""
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.models import Channel, ConsentChannel, ConsentPurpose, Customer, CustomerNote, Gender, Tag
@@ -167,7 +169,13 @@ class OverviewSerializer(serializers.Serializer):
     tags = CustomerTagSerializer(many=True)
     notes = NoteSerializer(many=True)
     consent = ConsentStateSerializer(many=True)
-    sections = serializers.DictField(help_text="Added by other apps: tickets, coupons, messages, scores.")
+    sections = serializers.SerializerMethodField(
+        help_text="Added by other apps, by name. `scores`: the body of GET /insights/customers/{id}/scores/."
+    )
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_sections(self, overview: dict) -> dict:
+        return {section.name: section.to_json(data) for section, data in overview["sections"]}
 
 
 class TagAssignSerializer(serializers.Serializer):

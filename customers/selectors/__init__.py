@@ -12,13 +12,14 @@ from customers.selectors.listing import (
     customer_queryset,
     customer_search_q,
 )
-from customers.selectors.overview import customer_overview, overview_section
+from customers.selectors.overview import OverviewSection, customer_overview, overview_section_register
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
     "ORDERINGS",
     "CursorInvalid",
+    "OverviewSection",
     "Page",
     "customer_duplicate_candidates",
     "customer_export_data",
@@ -26,5 +27,5 @@ __all__ = [
     "customer_overview",
     "customer_queryset",
     "customer_search_q",
-    "overview_section",
+    "overview_section_register",
 ]

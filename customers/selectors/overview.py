@@ -1,24 +1,35 @@
 """The customer 360: profile, order stats, tags, notes, consent, channel ids, and
-sections other apps add (tickets, coupons, messages, scores) via `overview_section`."""
+sections other apps add (scores; later tickets, coupons, messages) via
+`overview_section_register`, so customers/ never imports the apps that build on it."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from crm.models import Shop
 from customers.models import ConsentChannel, ConsentPurpose, Customer, CustomerConsent, CustomerNote, CustomerTag
 
 RECENT_NOTES = 20
-_SECTIONS: dict[str, Callable[[Shop, Customer], object]] = {}
 
 
-def overview_section(name: str) -> Callable:
-    """Register `func(shop, customer) -> JSON-ready data` as a 360 section (call it from
-    the contributing app's AppConfig.ready)."""
+@dataclass(frozen=True)
+class OverviewSection:
+    """A part of the 360 another app contributes: `read(shop, customer)` gets its data (in
+    the shop's scope); the page renders `template` with that data as `section`, and the API
+    returns `to_json(data)` under `sections[name]`."""
 
-    def register(func: Callable[[Shop, Customer], object]) -> Callable:
-        _SECTIONS[name] = func
-        return func
+    name: str
+    read: Callable[[Shop, Customer], object]
+    template: str
+    to_json: Callable[[object], object]
 
-    return register
+
+_SECTIONS: dict[str, OverviewSection] = {}
+
+
+def overview_section_register(section: OverviewSection) -> None:
+    """Call from the contributing app's AppConfig.ready."""
+    assert section.name not in _SECTIONS, f"360 section {section.name} registered twice"
+    _SECTIONS[section.name] = section
 
 
 def customer_stats(customer: Customer) -> dict:
@@ -71,5 +82,5 @@ def customer_overview(*, shop: Shop, customer: Customer) -> dict:
         "notes": customer_notes(customer),
         "consent": customer_consent_state(customer),
         "channel_ids": list(customer.channel_ids.order_by("channel", "external_id")),
-        "sections": {name: func(shop, customer) for name, func in _SECTIONS.items()},
+        "sections": [(section, section.read(shop, customer)) for section in _SECTIONS.values()],
     }

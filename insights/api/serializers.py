@@ -101,10 +101,13 @@ class ExplanationSerializer(serializers.Serializer):
     thresholds = serializers.ListField(child=serializers.FloatField())
     min = serializers.FloatField(allow_null=True)
     max = serializers.FloatField(allow_null=True)
+    above = serializers.FloatField(allow_null=True, help_text="The value's band: above < value <= up_to (null: open).")
+    up_to = serializers.FloatField(allow_null=True)
 
 
 class CustomerScoresSerializer(serializers.Serializer):
     customer_id = serializers.IntegerField()
+    run = RunRefSerializer(allow_null=True, help_text="The shop's current run.")
     current = CustomerScoreSerializer(allow_null=True, help_text="The score in the shop's current run, if scored.")
     explanation = ExplanationSerializer(many=True, help_text="The current run's cut points behind each score.")
     history = CustomerScoreSerializer(many=True, help_text="Scores in succeeded runs, newest first.")

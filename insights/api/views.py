@@ -70,15 +70,8 @@ class CustomerScoresApi(_InsightsApi):
         responses=s.CustomerScoresSerializer, summary="A customer's current scores, their cut points and history"
     )
     def get(self, request, customer_id: int, **kwargs):
-        customer = get_for_shop(Customer, pk=customer_id)
-        page = customer_scores_for_page(customer=customer)
-        body = {
-            "customer_id": customer.pk,
-            "current": page["score"],
-            "explanation": page["explanation"],
-            "history": [item["score"] for item in page["history"]],
-        }
-        return Response(s.CustomerScoresSerializer(body).data)
+        scores = customer_scores_for_page(shop=self.shop, customer=get_for_shop(Customer, pk=customer_id))
+        return Response(s.CustomerScoresSerializer(scores).data)
 
 
 class MovementApi(_InsightsApi):

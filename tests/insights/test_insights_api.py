@@ -8,11 +8,7 @@ from django.urls import reverse
 
 from crm.models import Role
 from crm.tenancy.context import shop_scope
-from customers.filters import FilterInvalid, FilterRegistry
-from customers.models import Customer
-from insights.filters import customer_score_filters_register
 from insights.models import CustomerScore, ScoringRun, SegmentMapConfig
-from insights.selectors import customers_filter_by_scores
 from insights.services import scoring_run_request
 from tests.conftest import make_user
 from tests.insights.conftest import AS_OF, shop_with_history
@@ -227,30 +223,3 @@ def test_segment_map_is_for_staff_managers_of_this_shop_only(client, api, shop, 
     assert response.status_code == 404
     with shop_scope(shop.pk):
         assert not SegmentMapConfig.objects.exists()
-
-
-def test_customer_filters_through_the_current_run(shop, scored, other_scored):
-    customers, _, second = scored
-    registry = FilterRegistry()
-    customer_score_filters_register(registry)
-    with shop_scope(shop.pk):
-        expected = set(
-            CustomerScore.objects.filter(run=second, segment__in=["champions", "loyal"], p_alive__gte=0.5).values_list(
-                "customer_id", flat=True
-            )
-        )
-        params = {"segment__in": "champions,loyal", "p_alive__gte": "0.5"}
-        assert (
-            set(Customer.objects.filter(registry.parse(params, shop.tzinfo)).values_list("pk", flat=True)) == expected
-        )
-        filtered = customers_filter_by_scores(
-            Customer.objects.all(), shop=shop, filters={"segment": ["champions", "loyal"], "p_alive_min": 0.5}
-        )
-        assert set(filtered.values_list("pk", flat=True)) == expected
-        at_risk = Customer.objects.filter(
-            registry.parse({"lifecycle_stage": "at_risk", "clv__lte": "1e6"}, shop.tzinfo)
-        )
-        assert set(at_risk.values_list("pk", flat=True)) <= {customer.pk for customer in customers}
-        with pytest.raises(FilterInvalid) as error:
-            registry.parse({"lifecycle_stage": "zombie", "clv__gt": "1"}, shop.tzinfo)
-        assert set(error.value.errors) == {"lifecycle_stage", "clv__gt"}

@@ -130,8 +130,8 @@ def test_the_segment_map_editor_saves_validates_and_resets(staff_client, shop):
 def test_the_customer_partial_explains_the_scores_and_shows_history(shop, two_runs):
     customers, first, second = two_runs
     with shop_scope(shop.pk):
-        context = customer_scores_for_page(customer=customers[0])
-        html = render_to_string("insights/_customer_scores.html", {"insights": context})
-    assert context["score"].run_id == second.pk and len(context["history"]) == 2
+        context = customer_scores_for_page(shop=shop, customer=customers[0])
+        html = render_to_string("insights/_customer_scores.html", {"section": context})
+    assert context["current"].run_id == second.pk and len(context["history"]) == 2
     assert [row["dimension"] for row in context["explanation"]] == ["recency_days", "frequency", "monetary"]
     assert "Why these scores" in html and "Segment history" in html
