@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from customers.models import Channel, ConsentChannel, ConsentPurpose, Customer, CustomerNote, Gender, Tag
+from customers.selectors.overview import overview_sections_json
 
 
 class TagSerializer(serializers.ModelSerializer):
@@ -175,7 +176,7 @@ class OverviewSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_sections(self, overview: dict) -> dict:
-        return {section.name: section.to_json(data) for section, data in overview["sections"]}
+        return overview_sections_json(overview["sections"])
 
 
 class TagAssignSerializer(serializers.Serializer):

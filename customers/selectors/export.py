@@ -2,7 +2,9 @@
 
 from django.forms.models import model_to_dict
 
+from crm.models import Shop
 from customers.models import ConsentEvent, Customer, CustomerConsent, CustomerMerge, CustomerNote, CustomerTag
+from customers.selectors.overview import overview_sections_json, overview_sections_read
 from orders.models import Order
 
 PROFILE_EXPORT_FIELDS = (
@@ -24,7 +26,9 @@ def _row(instance, fields) -> dict:
     return {name: _plain(getattr(instance, name)) for name in fields}
 
 
-def customer_export_data(*, customer: Customer) -> dict:
+def customer_export_data(*, shop: Shop, customer: Customer) -> dict:
+    """Other apps' data about the customer (e.g. their scores, which are profiling) comes
+    from the sections they register for the 360."""
     return {
         "profile": _row(customer, PROFILE_EXPORT_FIELDS),
         "channel_ids": [_row(row, ("channel", "external_id", "created_at")) for row in customer.channel_ids.all()],
@@ -53,6 +57,7 @@ def customer_export_data(*, customer: Customer) -> dict:
             for row in CustomerMerge.objects.filter(survivor=customer)
         ],
         "orders": [_order(order) for order in _orders(customer)],
+        **overview_sections_json(overview_sections_read(shop, customer)),
     }
 
 

@@ -32,6 +32,15 @@ def overview_section_register(section: OverviewSection) -> None:
     _SECTIONS[section.name] = section
 
 
+def overview_sections_json(sections: list[tuple[OverviewSection, object]]) -> dict:
+    """The API's (and the privacy export's) form of the sections `customer_overview` read."""
+    return {section.name: section.to_json(data) for section, data in sections}
+
+
+def overview_sections_read(shop: Shop, customer: Customer) -> list[tuple[OverviewSection, object]]:
+    return [(section, section.read(shop, customer)) for section in _SECTIONS.values()]
+
+
 def customer_stats(customer: Customer) -> dict:
     return {
         "orders_count": customer.orders_count,
@@ -82,5 +91,5 @@ def customer_overview(*, shop: Shop, customer: Customer) -> dict:
         "notes": customer_notes(customer),
         "consent": customer_consent_state(customer),
         "channel_ids": list(customer.channel_ids.order_by("channel", "external_id")),
-        "sections": [(section, section.read(shop, customer)) for section in _SECTIONS.values()],
+        "sections": overview_sections_read(shop, customer),
     }

@@ -26,7 +26,7 @@ from orders.services import order_personal_data_erase
 
 def customer_export(*, shop: Shop, customer: Customer) -> dict:
     assert customer.shop_id == shop.pk
-    data = customer_export_data(customer=customer)
+    data = customer_export_data(shop=shop, customer=customer)
     audit_event_record(action="customer.export", obj=customer)
     return data
 
