@@ -71,9 +71,10 @@ class Customer(ShopOwnedModel):
     first_order_at = models.DateTimeField(_("first order"), null=True, blank=True, editable=False)
     last_order_at = models.DateTimeField(_("last order"), null=True, blank=True, editable=False)
 
-    # Search keys computed by the database. Searches are prefix matches (`starts_with`) on
-    # btree pattern indexes because, under row-level security, PostgreSQL only uses an
-    # index for LEAKPROOF operators: LIKE/ILIKE (and so pg_trgm) are not, starts_with is.
+    # Search keys computed by the database, for prefix matches (`starts_with`) on btree
+    # pattern indexes: under row-level security PostgreSQL only uses an index for LEAKPROOF
+    # operators, and starts_with is one (LIKE is not). Substring search has trigram indexes
+    # and its own function instead (customers/migrations/0006_substring_search.py).
     name_key = models.GeneratedField(expression=Lower("name"), output_field=models.TextField(), db_persist=True)
     given_name_key = models.GeneratedField(
         expression=Lower(Substr("name", 2)), output_field=models.TextField(), db_persist=True

@@ -1,8 +1,12 @@
--- Runs once when the compose Postgres volume is created: the owner role (migrations)
--- and the app role (web + workers; row-level security applies to it).
+-- Runs once when the compose Postgres volume is created: the owner role (migrations),
+-- the app role (web + workers; row-level security applies to it) and the search role
+-- (owns only the customer search function; see docs/customers.md).
 CREATE ROLE shopcrm_owner LOGIN PASSWORD 'change-me-owner' NOSUPERUSER NOBYPASSRLS;
 CREATE ROLE shopcrm_app LOGIN PASSWORD 'change-me-app' NOSUPERUSER NOBYPASSRLS;
-CREATE DATABASE shopcrm OWNER shopcrm_owner ENCODING 'UTF8' TEMPLATE template0;
+CREATE ROLE shopcrm_search NOLOGIN NOSUPERUSER BYPASSRLS;
+GRANT shopcrm_search TO shopcrm_owner;
+-- C.UTF-8: Unicode character classes, so pg_trgm indexes Chinese names.
+CREATE DATABASE shopcrm OWNER shopcrm_owner ENCODING 'UTF8' LOCALE_PROVIDER libc LOCALE 'C.UTF-8' TEMPLATE template0;
 \connect shopcrm
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE EXTENSION IF NOT EXISTS btree_gin;

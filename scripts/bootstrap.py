@@ -27,6 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".data"
 ENV_FILE = DATA / "runtime.env"
 OWNER, APP = "shopcrm_owner", "shopcrm_app"
+# Owns the customer search function only (customers/migrations/0006_search_function.py):
+# cannot log in, bypasses row-level security, may read a few columns of one table.
+SEARCH = "shopcrm_search"
 LOCAL_REDIS_PORT = 63799
 # SHOPCRM_LOCAL_SERVICES=1 skips the servers on localhost and uses project-local ones.
 FORCE_LOCAL = os.environ.get("SHOPCRM_LOCAL_SERVICES") == "1"
@@ -83,6 +86,14 @@ def ensure_role(cursor, name: str, password: str, *, create_db: bool) -> None:
     cursor.execute(sql.SQL(f"{verb} ROLE {{}} {options} PASSWORD %s").format(sql.Identifier(name)), [password])
 
 
+def ensure_search_role(cursor) -> None:
+    cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [SEARCH])
+    verb = "ALTER" if cursor.fetchone() else "CREATE"
+    cursor.execute(f"{verb} ROLE {SEARCH} NOLOGIN NOSUPERUSER BYPASSRLS NOCREATEROLE NOCREATEDB")
+    # Migrations (run as the owner) hand the function to this role.
+    cursor.execute(f"GRANT {SEARCH} TO {OWNER}")
+
+
 def ensure_database(admin_dsn: str, name: str, *, fresh: bool, allow_truncate: bool) -> None:
     admin = psycopg2.connect(admin_dsn)
     admin.autocommit = True
@@ -91,10 +102,13 @@ def ensure_database(admin_dsn: str, name: str, *, fresh: bool, allow_truncate: b
             cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if not cursor.fetchone():
+            # C.UTF-8: code-point order as with C, but Unicode character classes, without
+            # which pg_trgm finds no trigrams in Chinese text (customer search).
             cursor.execute(
-                sql.SQL("CREATE DATABASE {} OWNER {} ENCODING 'UTF8' TEMPLATE template0").format(
-                    sql.Identifier(name), sql.Identifier(OWNER)
-                )
+                sql.SQL(
+                    "CREATE DATABASE {} OWNER {} ENCODING 'UTF8' LOCALE_PROVIDER libc LOCALE 'C.UTF-8' "
+                    "TEMPLATE template0"
+                ).format(sql.Identifier(name), sql.Identifier(OWNER))
             )
     admin.close()
     database = psycopg2.connect(admin_dsn.replace("dbname=postgres", f"dbname={name}"))
@@ -127,6 +141,7 @@ def postgres_urls(fresh_test_db: bool, previous: dict[str, str]) -> dict[str, st
     with admin.cursor() as cursor:
         ensure_role(cursor, OWNER, passwords[OWNER], create_db=False)
         ensure_role(cursor, APP, passwords[APP], create_db=False)
+        ensure_search_role(cursor)
     admin.close()
     ensure_database(admin_dsn, "shopcrm", fresh=False, allow_truncate=False)
     # Test runs flush tables between transactional tests, which needs TRUNCATE: granted

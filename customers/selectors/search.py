@@ -1,18 +1,21 @@
-"""Customer search: prefix matches that PostgreSQL serves from indexes under row-level
-security (see customers/lookups.py for why not LIKE or trigrams).
+"""Customer search.
 
-A query becomes a few (column, prefix) branches: an email prefix if it has an @; for
-digits, the phone's start (national or with the country code) and its last digits (the
-reversed phone's start); for text, the start of the name, of the given name (the name
-after its first character) and of the email. Any query also matches a storefront id
-exactly. Each branch collects ids with an index-only scan (the prefix indexes INCLUDE
-id) and their union is the match set, so the cost follows the number of matches and not
-where they sit in the id order.
+A query of three characters or more matches anywhere: in the phone's digits if it is
+phone-shaped, else in the name or the email (case-insensitive). The candidates come from
+the database function `customer_search_ids` (customers/migrations/0006_substring_search.py):
+under row-level security PostgreSQL cannot use a trigram index for LIKE (not LEAKPROOF),
+so one narrow SECURITY DEFINER function does the indexed match for the shop in scope and
+returns ids, which the caller's query reads under row-level security as usual.
+
+Shorter queries have no trigram to look up; they match the start of the name, of the
+given name (the name after its first character: `秀英` finds `王秀英`) or of the email,
+with leakproof `starts_with` on btree pattern indexes (customers/lookups.py). Any query
+also matches a storefront id exactly.
 """
 
 import re
 
-import phonenumbers
+from django.db import connection
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
@@ -20,59 +23,68 @@ from crm.models import Shop
 
 MAX_ID = 2**63 - 1
 MAX_QUERY_LENGTH = 100
-_PHONE_QUERY = re.compile(r"^\+?[\d\s\-()]{3,}$")
-# Columns a branch may name: the code's own choice, never the request's.
-SEARCH_COLUMNS = frozenset({"name_key", "given_name_key", "phone", "phone_reversed", "email"})
-
-
-def search_branches(query: str, *, shop: Shop) -> list[tuple[str, str]]:
-    lowered = query.lower()
-    if "@" in query:
-        return [("email", lowered)]
-    if _PHONE_QUERY.match(query):
-        digits = re.sub(r"\D", "", query)
-        country = phonenumbers.country_code_for_region(shop.phone_region)
-        return [("phone_reversed", digits[::-1]), ("phone", f"+{digits}"), ("phone", f"+{country}{digits}")]
-    return [("name_key", lowered), ("given_name_key", lowered), ("email", lowered)]
-
-
-def _is_broad(query: str) -> bool:
-    """One character, or fewer than four digits: a large share of the shop matches."""
-    digits = re.sub(r"\D", "", query)
-    return len(query) == 1 or (bool(_PHONE_QUERY.match(query)) and len(digits) < 4)
+TRIGRAM = 3  # the shortest text pg_trgm can look up
+# With no page to stop at (other filters or sort orders), a search with more matches
+# than this is a plain filter on the list's own scan instead of a set of ids.
+MAX_CANDIDATES = 2000
+_PHONE_QUERY = re.compile(r"^\+?[\d\s\-()]+$")
+# Columns a prefix branch may name: the code's own choice, never the request's.
+PREFIX_COLUMNS = ("name_key", "given_name_key", "email")
+_EXTERNAL_ID_SQL = (
+    "SELECT customer_id FROM customers_customerchannelid WHERE shop_id = %s AND external_id = %s AND customer_id < %s"
+)
 
 
 def customer_search_q(query: str, *, shop: Shop, before_id: int | None = None, limit: int | None = None) -> Q:
     """Customers matching `query`. With `limit`, only the `limit` newest matches below
-    `before_id` (for a page ordered by -id with no other filter).
-
-    A broad query is a plain filter instead: the page's index scan meets its matches
-    within a few rows, where collecting every match first would read a large share of
-    the shop."""
+    `before_id` (for a page ordered by -id with no other filter). Must run in the shop's
+    scope: the search function finds nothing without it."""
     query = query.strip()[:MAX_QUERY_LENGTH]
     if not query:
         return Q()
-    branches = search_branches(query, shop=shop)
-    if _is_broad(query):
+    digits = re.sub(r"\D", "", query) if _PHONE_QUERY.match(query) else None
+    text = None if digits is not None else query
+    if len(digits or text) < TRIGRAM:
+        return _prefix_q(query, shop=shop, before=before_id or MAX_ID, limit=limit)
+    return _substring_q(query, text, digits, shop=shop, before=before_id or MAX_ID, limit=limit)
+
+
+def _substring_q(query: str, text: str | None, digits: str | None, *, shop: Shop, before: int, limit: int | None):
+    search = "SELECT id FROM customer_search_ids(%s, %s, %s, %s) AS found(id)"
+    if limit is None:
+        with connection.cursor() as cursor:
+            cursor.execute(search, [text, digits, before, MAX_CANDIDATES + 1])
+            ids = [row[0] for row in cursor.fetchall()]
+        external = Q(pk__in=RawSQL(_EXTERNAL_ID_SQL, [shop.pk, query, before]))  # noqa: S611 (parameters only)
+        if len(ids) <= MAX_CANDIDATES:
+            return Q(pk__in=ids) | external
+        # Most of the shop matches: the list's own scan meets matches at once.
+        contains = Q(phone__contains=digits) if digits else Q(name__icontains=text) | Q(email__icontains=text)
+        return contains | external
+    sql = f"SELECT id FROM ({search} UNION {_EXTERNAL_ID_SQL}) AS matches ORDER BY id DESC LIMIT %s"
+    params = [text, digits, before, limit, shop.pk, query, before, limit]
+    return Q(pk__in=RawSQL(sql, params))  # noqa: S611 (fixed SQL, values as parameters)
+
+
+def _prefix_q(query: str, *, shop: Shop, before: int, limit: int | None) -> Q:
+    """Each branch collects ids with an index-only scan (the prefix indexes INCLUDE id) and
+    their union is the match set, so the cost follows the number of matches and not where
+    they sit in the id order. One character matches a large share of the shop: that is a
+    plain filter on the page's own index scan, which meets its matches within a few rows."""
+    prefix = query.lower()
+    if len(prefix) == 1:
         match = Q()
-        for column, prefix in branches:
+        for column in PREFIX_COLUMNS:
             match |= Q(**{f"{column}__prefix": prefix})
         return match
-    before = before_id or MAX_ID
-    parts, params = [], []
-    for column, prefix in branches:
-        assert column in SEARCH_COLUMNS
-        parts.append(
-            f'SELECT id FROM customers_customer WHERE shop_id = %s AND starts_with("{column}", %s) AND id < %s'
-        )
-        params += [shop.pk, prefix, before]
-    parts.append(
-        "SELECT customer_id FROM customers_customerchannelid WHERE shop_id = %s AND external_id = %s "
-        "AND customer_id < %s"
-    )
+    parts = [
+        f'SELECT id FROM customers_customer WHERE shop_id = %s AND starts_with("{column}", %s) AND id < %s'
+        for column in PREFIX_COLUMNS
+    ]
+    params = [value for _ in PREFIX_COLUMNS for value in (shop.pk, prefix, before)]
+    sql = f"SELECT id FROM ({' UNION '.join([*parts, _EXTERNAL_ID_SQL])}) AS matches"
     params += [shop.pk, query, before]
-    sql = f"SELECT id FROM ({' UNION '.join(parts)}) AS matches"
     if limit is not None:
         sql += " ORDER BY id DESC LIMIT %s"
         params.append(limit)
-    return Q(pk__in=RawSQL(sql, params))  # noqa: S611 (column names from SEARCH_COLUMNS, values as parameters)
+    return Q(pk__in=RawSQL(sql, params))  # noqa: S611 (column names from PREFIX_COLUMNS, values as parameters)

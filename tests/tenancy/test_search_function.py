@@ -1,0 +1,81 @@
+"""The customer search function is the one piece of SQL that bypasses row-level security
+(customers/migrations/0006_substring_search.py). It must return only the ids of the shop
+in the transaction's setting, nothing without one, and stay as narrow as it was built."""
+
+import pytest
+from django.db import connection
+
+from crm.tenancy.context import shop_scope
+from customers.models import Customer
+from customers.selectors.search import MAX_ID
+from tests.customers.factories import CustomerFactory
+
+SEARCH_ROLE = "shopcrm_search"
+
+
+def search_ids(text: str | None = None, digits: str | None = None) -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM customer_search_ids(%s, %s, %s, NULL) AS found(id)", [text, digits, MAX_ID])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_returns_only_the_scoped_shops_ids_and_nothing_without_a_shop(shop, other_shop):
+    with shop_scope(shop.pk):
+        mine = CustomerFactory(shop=shop, name="Ada Lovelace", phone="+8613812345678", email="ada@example.com")
+    with shop_scope(other_shop.pk):
+        theirs = CustomerFactory(shop=other_shop, name="Ada Lovelace", phone="+8613812345679", email="ada@example.com")
+    with shop_scope(shop.pk):
+        assert search_ids(text="lovelace") == {mine.pk}
+        assert search_ids(text="example") == {mine.pk}
+        assert search_ids(digits="1234567") == {mine.pk}
+        assert search_ids(digits="12345679") == set()  # the other shop's phone
+        # Defence in depth: the other shop's id, even if named, is not readable here.
+        assert not Customer.objects.filter(pk=theirs.pk).exists()
+    with shop_scope(other_shop.pk):
+        assert search_ids(text="lovelace") == {theirs.pk}
+    assert search_ids(text="lovelace") == set()  # no shop in the transaction
+
+
+@pytest.mark.django_db
+def test_function_is_a_narrow_security_definer():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT p.prosecdef, p.proconfig, r.rolname, r.rolcanlogin, r.rolsuper, r.rolbypassrls, "
+            "  has_function_privilege(current_user, p.oid, 'EXECUTE'), "
+            "  EXISTS (SELECT 1 FROM aclexplode(p.proacl) AS acl WHERE acl.grantee = 0) "
+            "FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner WHERE p.proname = 'customer_search_ids'"
+        )
+        definer, config, owner, can_login, superuser, bypass, app_may_execute, public_may_execute = cursor.fetchone()
+        assert definer and "search_path=pg_catalog, public, pg_temp" in config
+        assert (owner, can_login, superuser, bypass) == (SEARCH_ROLE, False, False, True)
+        assert app_may_execute and not public_may_execute
+        # The owner reads a few columns of one table and nothing else (the catalogs, as the
+        # information_schema views hide other roles' grants).
+        cursor.execute(
+            "SELECT count(*) FROM pg_class c, aclexplode(c.relacl) AS acl WHERE acl.grantee = %s::regrole",
+            [SEARCH_ROLE],
+        )
+        assert cursor.fetchone()[0] == 0
+        cursor.execute(
+            "SELECT a.attrelid::regclass::text, a.attname, acl.privilege_type "
+            "FROM pg_attribute a, aclexplode(a.attacl) AS acl WHERE acl.grantee = %s::regrole ORDER BY a.attname",
+            [SEARCH_ROLE],
+        )
+        assert cursor.fetchall() == [
+            ("customers_customer", column, "SELECT")
+            for column in ("email", "id", "merged_into_id", "name", "phone", "shop_id")
+        ]
+        cursor.execute("SELECT has_schema_privilege(%s, 'public', 'CREATE')", [SEARCH_ROLE])
+        assert cursor.fetchone()[0] is False
+        # The app role cannot become it.
+        cursor.execute("SELECT pg_has_role(current_user, %s, 'MEMBER')", [SEARCH_ROLE])
+        assert cursor.fetchone()[0] is False
+
+
+@pytest.mark.django_db
+def test_database_finds_trigrams_in_chinese_text():
+    """With LC_CTYPE C pg_trgm skips non-ASCII letters and Chinese names get no trigram
+    (scripts/bootstrap.py creates the databases with C.UTF-8)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT cardinality(show_trgm('王秀英'))")
+        assert cursor.fetchone()[0] > 0
