@@ -234,10 +234,10 @@ def cutpoint_table(*, run: ScoringRun) -> list[dict[str, Any]]:
 # Customers of a segment ---------------------------------------------------------------------
 
 _RANGE_LOOKUPS = {
-    "clv_min": "clv_12m__gte",
-    "clv_max": "clv_12m__lte",
-    "p_alive_min": "p_alive__gte",
-    "p_alive_max": "p_alive__lte",
+    "clv__gte": "clv_12m__gte",
+    "clv__lte": "clv_12m__lte",
+    "p_alive__gte": "p_alive__gte",
+    "p_alive__lte": "p_alive__lte",
 }
 
 

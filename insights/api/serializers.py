@@ -148,14 +148,14 @@ class ScoreFilterSerializer(serializers.Serializer):
     """The allow-listed score filters (query parameters); ranges are inclusive."""
 
     lifecycle_stage = serializers.MultipleChoiceField(choices=LifecycleStage.choices, required=False)
-    clv_min = serializers.DecimalField(**MONEY, required=False)
-    clv_max = serializers.DecimalField(**MONEY, required=False)
-    p_alive_min = serializers.FloatField(min_value=0, max_value=1, required=False)
-    p_alive_max = serializers.FloatField(min_value=0, max_value=1, required=False)
+    clv__gte = serializers.DecimalField(**MONEY, required=False)
+    clv__lte = serializers.DecimalField(**MONEY, required=False)
+    p_alive__gte = serializers.FloatField(min_value=0, max_value=1, required=False)
+    p_alive__lte = serializers.FloatField(min_value=0, max_value=1, required=False)
     ordering = serializers.ChoiceField(choices=["-monetary", "monetary", "-id", "id"], default="-monetary")
 
     def validate(self, attrs):
-        for low, high in (("clv_min", "clv_max"), ("p_alive_min", "p_alive_max")):
+        for low, high in (("clv__gte", "clv__lte"), ("p_alive__gte", "p_alive__lte")):
             if attrs.get(low) is not None and attrs.get(high) is not None and attrs[low] > attrs[high]:
                 raise serializers.ValidationError({high: [f"Must be at least {low}."]})
         return attrs

@@ -130,14 +130,14 @@ def test_customers_of_a_segment_page_by_cursor_and_filter(api, scored, other_sco
         url = page["next"]
     assert len(seen) == second.segment_counts[segment]
     assert not seen & {customer.pk for customer in other_scored[0]}
-    filtered = api.get(base + "?p_alive_min=0.5&lifecycle_stage=active&lifecycle_stage=new&clv_min=1").json()
+    filtered = api.get(base + "?p_alive__gte=0.5&lifecycle_stage=active&lifecycle_stage=new&clv__gte=1").json()
     assert all(row["p_alive"] >= 0.5 and row["lifecycle_stage"] in ("active", "new") for row in filtered["results"])
 
 
 @pytest.mark.parametrize(
     "query, field",
-    [("p_alive_min=2", "p_alive_min"), ("clv_min=abc", "clv_min"), ("lifecycle_stage=zombie", "lifecycle_stage"),
-     ("p_alive_min=0.9&p_alive_max=0.1", "p_alive_max"), ("ordering=name", "ordering")],
+    [("p_alive__gte=2", "p_alive__gte"), ("clv__gte=abc", "clv__gte"), ("lifecycle_stage=zombie", "lifecycle_stage"),
+     ("p_alive__gte=0.9&p_alive__lte=0.1", "p_alive__lte"), ("ordering=name", "ordering")],
 )  # fmt: skip
 def test_bad_segment_filters_are_400s_naming_the_field(api, scored, query, field):
     response = api.get(api_url("insights-segment-customers", segment="champions") + "?" + query)
