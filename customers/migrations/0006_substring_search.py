@@ -58,7 +58,7 @@ $$;
 
 FORWARDS = [
     *(
-        f"CREATE INDEX {name} ON customers_customer USING gin (shop_id int8_ops, {column} gin_trgm_ops)"
+        f"CREATE INDEX CONCURRENTLY {name} ON customers_customer USING gin (shop_id int8_ops, {column} gin_trgm_ops)"
         for name, column in TRIGRAM_INDEXES.items()
     ),
     FUNCTION_SQL,
@@ -75,11 +75,12 @@ BACKWARDS = [
     f"DROP FUNCTION {SIGNATURE}",
     f"REVOKE SELECT (id, shop_id, merged_into_id, name, phone, email) ON customers_customer FROM {SEARCH_ROLE}",
     f"REVOKE USAGE ON SCHEMA public FROM {SEARCH_ROLE}",
-    *(f"DROP INDEX {name}" for name in TRIGRAM_INDEXES),
+    *(f"DROP INDEX CONCURRENTLY {name}" for name in TRIGRAM_INDEXES),
 ]
 
 
 class Migration(migrations.Migration):
+    atomic = False  # CONCURRENTLY: a million customers stay writable while the indexes build
     dependencies = [("customers", "0005_search_index_only")]
 
     operations = [migrations.RunSQL(FORWARDS, BACKWARDS)]
