@@ -1,11 +1,9 @@
 """Everything the shop holds about one customer, as JSON-ready data (privacy export)."""
 
-from django.forms.models import model_to_dict
-
 from crm.models import Shop
 from customers.models import ConsentEvent, Customer, CustomerConsent, CustomerMerge, CustomerNote, CustomerTag
 from customers.selectors.overview import overview_sections_json, overview_sections_read
-from orders.models import Order
+from orders.selectors import orders_for_customer_export
 
 PROFILE_EXPORT_FIELDS = (
     "id", "name", "phone", "email", "gender", "birthday", "province", "city", "district", "source_channel",
@@ -56,30 +54,6 @@ def customer_export_data(*, shop: Shop, customer: Customer) -> dict:
             }
             for row in CustomerMerge.objects.filter(survivor=customer)
         ],
-        "orders": [_order(order) for order in _orders(customer)],
+        "orders": orders_for_customer_export(shop=shop, customer_id=customer.pk),
         **overview_sections_json(overview_sections_read(shop, customer)),
     }
-
-
-def _orders(customer: Customer):
-    return (
-        Order.objects.filter(customer=customer)
-        .prefetch_related("lines", "status_changes", "refunds__lines")
-        .order_by("placed_at", "id")
-    )
-
-
-def _order(order: Order) -> dict:
-    data = {name: _plain(value) for name, value in model_to_dict(order, exclude=("customer", "content_hash")).items()}
-    data["lines"] = [
-        _row(line, ("sku", "name", "category", "quantity", "unit_price", "line_total")) for line in order.lines.all()
-    ]
-    data["status_history"] = [
-        _row(change, ("from_status", "to_status", "source", "changed_at")) for change in order.status_changes.all()
-    ]
-    data["refunds"] = [
-        {**_row(refund, ("amount", "reason", "created_at")),
-         "lines": [_row(line, ("sku", "quantity", "amount")) for line in refund.lines.all()]}
-        for refund in order.refunds.all()
-    ]  # fmt: skip
-    return data

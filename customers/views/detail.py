@@ -20,6 +20,7 @@ from customers.services import (
     customers_untag,
 )
 from orders.models import Order
+from orders.selectors import order_list_for_customer
 
 RECENT_ORDERS = 20
 
@@ -44,7 +45,7 @@ class CustomerDetailView(ShopPageView, TemplateView):
 
     def get_context_data(self, customer_id: int, **kwargs):
         customer = page_customer(customer_id)
-        orders = list(Order.objects.filter(customer=customer).order_by("-placed_at", "-id")[:RECENT_ORDERS])
+        orders = order_list_for_customer(shop=self.shop, customer_id=customer.pk, limit=RECENT_ORDERS)
         for order in orders:
             order.url = _order_url(self.shop.slug, order)
         return super().get_context_data(
