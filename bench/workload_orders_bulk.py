@@ -14,7 +14,10 @@ share the machine's cores (PITFALLS 41): the figure is for the whole box.
 import http.client
 import json
 import os
+import resource
 import threading
+import time
+from pathlib import Path
 
 from bench.common import (
     bench_shop,
@@ -82,6 +85,20 @@ def _send_all(address: str, api_key: str, bodies: list[bytes]) -> dict:
     return totals
 
 
+def _postgres_cpu_seconds() -> float:
+    """User + system CPU of every running PostgreSQL process (from /proc)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(") ", 1)
+        except OSError:
+            continue  # exited meanwhile
+        if fields[0].endswith("(postgres"):
+            values = fields[1].split()
+            total += int(values[11]) + int(values[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def _api_key(shop) -> str:
     from crm.models import ApiKey
     from crm.services import api_key_create
@@ -106,11 +123,19 @@ def run(size: str) -> dict:
     bench_shop_empty(shop)
     tables_vacuum(TABLES)
     api_key = _api_key(shop)
+    client_cpu, totals = {}, {}
+    postgres_cpu_start = _postgres_cpu_seconds()
     with gunicorn_server(port=PORT, workers=CLIENTS) as address:
-        with timed("http_ingest", timings):
-            first = _send_all(address, api_key, bodies)
-        with timed("http_replay", timings):
-            replay = _send_all(address, api_key, bodies)
+        for label in ("ingest", "replay"):
+            cpu_start = time.process_time()
+            with timed(f"http_{label}", timings):
+                totals[label] = _send_all(address, api_key, bodies)
+            client_cpu[label] = round(time.process_time() - cpu_start, 1)
+    cpu = {
+        "client": client_cpu,
+        "server_both_passes": round(sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2]), 1),
+        "postgres_both_passes": round(_postgres_cpu_seconds() - postgres_cpu_start, 1),
+    }
     rate = orders / timings["http_ingest"]
     floor_rate = orders / floor_seconds
     ratio = timings["http_ingest"] / floor_seconds
@@ -126,9 +151,12 @@ def run(size: str) -> dict:
         "replay_orders_per_second": round(orders / timings["http_replay"]),
         "floor_orders_per_second": round(floor_rate),
         "lines": int(data.line_start[-1]),
-        "results_first_pass": first,
-        "results_replay": replay,
+        "results_first_pass": totals["ingest"],
+        "results_replay": totals["replay"],
         "timings_seconds": timings,
+        # Client (this process's sender threads), gunicorn (its workers, reaped at exit) and every
+        # PostgreSQL process on the box (other sessions' queries included) during the HTTP passes.
+        "cpu_seconds": cpu,
         "setup": f"gunicorn 2 workers, {CLIENTS} client threads, {BATCH} orders per request, real HTTP on 127.0.0.1",
         "machine": info,
     }

@@ -37,6 +37,11 @@ LEFT JOIN (
     GROUP BY ord.customer_id
 ) AS r ON r.customer_id = target.customer_id
 WHERE c.shop_id = %(shop_id)s AND c.id = target.customer_id
+    -- A row whose stats are already right is not rewritten: stats columns are indexed, so a
+    -- rewrite adds an entry to every index of the table (e.g. new customers of an order ingest).
+    AND (c.orders_count, c.total_spent, c.first_order_at, c.last_order_at, c.refunds_count, c.refunded_amount)
+        IS DISTINCT FROM (COALESCE(o.orders_count, 0), COALESCE(o.total_spent, 0), o.first_order_at,
+                          o.last_order_at, COALESCE(r.refunds_count, 0), COALESCE(r.refunded_amount, 0))
 """
 
 

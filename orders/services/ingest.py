@@ -20,6 +20,7 @@ from django.utils import timezone
 from crm.models import Shop
 from crm.tenancy.context import require_shop_id
 from customers.identity import customer_stats_refresh, customers_resolve_bulk
+from customers.stats import NON_QUALIFYING_STATUSES
 from orders.models import ChangeSource, Order, OrderStatus
 from orders.services.copy_text import (
     LINE_TEXT_COLUMNS,
@@ -152,8 +153,7 @@ def _write_retrying(shop: Shop, orders: list[CleanOrder], source: str) -> list[t
 @transaction.atomic
 def _write(shop: Shop, orders: list[CleanOrder], source: str) -> list[tuple[str, int]]:
     """Upsert valid orders; returns (result, order id) per order, in order."""
-    identities = [{"channel": order.channel, **order.customer} for order in orders]
-    customer_ids = customers_resolve_bulk(shop=shop, identities=identities)
+    customer_ids = customers_resolve_bulk(shop=shop, identities=[_identity(order) for order in orders])
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(_STAGE_DDL)
@@ -173,6 +173,13 @@ def _write(shop: Shop, orders: list[CleanOrder], source: str) -> list[tuple[str,
     touched |= {existing[order.external_id].customer_id for order, _, _ in changed if order.external_id in existing}
     customer_stats_refresh(shop=shop, customer_ids=list(touched))
     return [_outcome(order, written, existing) for order in orders]
+
+
+def _identity(order: CleanOrder) -> dict:
+    # A customer created by this batch starts with the stats of its counted orders, so the
+    # refresh below finds nothing to rewrite for it (customers/identity_batch.py).
+    counted = order.status not in NON_QUALIFYING_STATUSES
+    return {"channel": order.channel, **order.customer, "order": (order.total, order.placed_at) if counted else None}
 
 
 def _outcome(order: CleanOrder, written: dict, existing: dict) -> tuple[str, int]:
