@@ -23,8 +23,10 @@ TRIGRAM_INDEXES = {
 
 # plpgsql, not SQL: its statements get custom plans (plan_cache_mode), so the planner sees
 # the actual pattern and limit and picks the trigram index for rare text or the (shop, id)
-# index read backwards for text that most rows contain. search_path: pg_temp last, so a
-# caller's temporary table cannot stand in for the table.
+# key read backwards for text that many rows contain. The row comparison keeps that scan
+# on the shop's own key, not on the primary key through other shops' newer rows (as in
+# customers/selectors/listing.py). search_path: pg_temp last, so a caller's temporary
+# table cannot stand in for the table.
 FUNCTION_SQL = rf"""
 CREATE FUNCTION {FUNCTION}(
     p_text text, p_digits text, p_before bigint, p_limit integer
@@ -44,11 +46,13 @@ BEGIN
     IF p_digits IS NOT NULL THEN
         RETURN QUERY SELECT c.id FROM public.customers_customer AS c
             WHERE c.shop_id = current_shop AND c.merged_into_id IS NULL AND c.id < p_before
+                AND (c.shop_id, c.id) < (current_shop, p_before)
                 AND c.phone LIKE pattern
             ORDER BY c.id DESC LIMIT p_limit;
     ELSE
         RETURN QUERY SELECT c.id FROM public.customers_customer AS c
             WHERE c.shop_id = current_shop AND c.merged_into_id IS NULL AND c.id < p_before
+                AND (c.shop_id, c.id) < (current_shop, p_before)
                 AND (c.name ILIKE pattern OR c.email ILIKE pattern)
             ORDER BY c.id DESC LIMIT p_limit;
     END IF;
