@@ -2,10 +2,11 @@
 
 A query of three characters or more matches anywhere: in the phone's digits if it is
 phone-shaped, else in the name or the email (case-insensitive). The candidates come from
-the database function `customer_search_ids` (customers/migrations/0006_substring_search.py):
-under row-level security PostgreSQL cannot use a trigram index for LIKE (not LEAKPROOF),
-so one narrow SECURITY DEFINER function does the indexed match for the shop in scope and
-returns ids, which the caller's query reads under row-level security as usual.
+the database function `customer_search_ids` (customers/migrations/0006_substring_search.py,
+0007_search_in_two_steps.py): under row-level security PostgreSQL cannot use a trigram
+index for LIKE (not LEAKPROOF), so one narrow SECURITY DEFINER function does the indexed
+match for the shop in scope and returns ids, which the caller's query reads under
+row-level security as usual.
 
 Shorter queries have no trigram to look up; they match the start of the name, of the
 given name (the name after its first character: `秀英` finds `王秀英`) or of the email,
@@ -42,27 +43,27 @@ def customer_search_q(query: str, *, shop: Shop, before_id: int | None = None, l
     query = query.strip()[:MAX_QUERY_LENGTH]
     if not query:
         return Q()
-    digits = re.sub(r"\D", "", query) if _PHONE_QUERY.match(query) else None
-    text = None if digits is not None else query
-    if len(digits or text) < TRIGRAM:
+    is_phone = bool(_PHONE_QUERY.match(query))
+    needle = re.sub(r"\D", "", query) if is_phone else query
+    if len(needle) < TRIGRAM:
         return _prefix_q(query, shop=shop, before=before_id or MAX_ID, limit=limit)
-    return _substring_q(query, text, digits, shop=shop, before=before_id or MAX_ID, limit=limit)
+    return _substring_q(query, needle, is_phone, shop=shop, before=before_id or MAX_ID, limit=limit)
 
 
-def _substring_q(query: str, text: str | None, digits: str | None, *, shop: Shop, before: int, limit: int | None):
+def _substring_q(query: str, needle: str, is_phone: bool, *, shop: Shop, before: int, limit: int | None) -> Q:
     search = "SELECT id FROM customer_search_ids(%s, %s, %s, %s) AS found(id)"
     if limit is None:
         with connection.cursor() as cursor:
-            cursor.execute(search, [text, digits, before, MAX_CANDIDATES + 1])
+            cursor.execute(search, [needle, is_phone, before, MAX_CANDIDATES + 1])
             ids = [row[0] for row in cursor.fetchall()]
         external = Q(pk__in=RawSQL(_EXTERNAL_ID_SQL, [shop.pk, query, before]))  # noqa: S611 (parameters only)
         if len(ids) <= MAX_CANDIDATES:
             return Q(pk__in=ids) | external
         # Most of the shop matches: the list's own scan meets matches at once.
-        contains = Q(phone__contains=digits) if digits else Q(name__icontains=text) | Q(email__icontains=text)
+        contains = Q(phone__contains=needle) if is_phone else Q(name__icontains=needle) | Q(email__icontains=needle)
         return contains | external
     sql = f"SELECT id FROM ({search} UNION {_EXTERNAL_ID_SQL}) AS matches ORDER BY id DESC LIMIT %s"
-    params = [text, digits, before, limit, shop.pk, query, before, limit]
+    params = [needle, is_phone, before, limit, shop.pk, query, before, limit]
     return Q(pk__in=RawSQL(sql, params))  # noqa: S611 (fixed SQL, values as parameters)
 
 

@@ -1,5 +1,5 @@
 """The customer search function is the one piece of SQL that bypasses row-level security
-(customers/migrations/0006_substring_search.py). It must return only the ids of the shop
+(customers/migrations/0006_substring_search.py, 0007). It must return only the ids of the shop
 in the transaction's setting, nothing without one, and stay as narrow as it was built."""
 
 import pytest
@@ -11,11 +11,12 @@ from customers.selectors.search import MAX_ID
 from tests.customers.factories import CustomerFactory
 
 SEARCH_ROLE = "shopcrm_search"
+RECENT_ROWS = 5000  # customers/migrations/0007_search_in_two_steps.py
 
 
-def search_ids(text: str | None = None, digits: str | None = None) -> set[int]:
+def search_ids(query: str, *, is_phone: bool = False) -> set[int]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM customer_search_ids(%s, %s, %s, NULL) AS found(id)", [text, digits, MAX_ID])
+        cursor.execute("SELECT id FROM customer_search_ids(%s, %s, %s, 100) AS found(id)", [query, is_phone, MAX_ID])
         return {row[0] for row in cursor.fetchall()}
 
 
@@ -25,15 +26,15 @@ def test_returns_only_the_scoped_shops_ids_and_nothing_without_a_shop(shop, othe
     with shop_scope(other_shop.pk):
         theirs = CustomerFactory(shop=other_shop, name="Ada Lovelace", phone="+8613812345679", email="ada@example.com")
     with shop_scope(shop.pk):
-        assert search_ids(text="lovelace") == {mine.pk}
-        assert search_ids(text="example") == {mine.pk}
-        assert search_ids(digits="1234567") == {mine.pk}
-        assert search_ids(digits="12345679") == set()  # the other shop's phone
+        assert search_ids("lovelace") == {mine.pk}
+        assert search_ids("example") == {mine.pk}
+        assert search_ids("1234567", is_phone=True) == {mine.pk}
+        assert search_ids("12345679", is_phone=True) == set()  # the other shop's phone
         # Defence in depth: the other shop's id, even if named, is not readable here.
         assert not Customer.objects.filter(pk=theirs.pk).exists()
     with shop_scope(other_shop.pk):
-        assert search_ids(text="lovelace") == {theirs.pk}
-    assert search_ids(text="lovelace") == set()  # no shop in the transaction
+        assert search_ids("lovelace") == {theirs.pk}
+    assert search_ids("lovelace") == set()  # no shop in the transaction
 
 
 @pytest.mark.django_db
@@ -79,3 +80,20 @@ def test_database_finds_trigrams_in_chinese_text():
     with connection.cursor() as cursor:
         cursor.execute("SELECT cardinality(show_trgm('王秀英'))")
         assert cursor.fetchone()[0] > 0
+
+
+def test_rare_text_beyond_the_newest_rows_comes_from_the_index_newest_first(shop):
+    """More customers than the function reads before turning to the trigram index."""
+    with shop_scope(shop.pk):
+        old = [CustomerFactory(shop=shop, name=f"Zelda Quist {index}").pk for index in range(3)]
+        Customer.objects.bulk_create(
+            Customer(shop=shop, name=f"Other {index}", phone=f"+8613{index:09d}") for index in range(RECENT_ROWS)
+        )
+        newest = CustomerFactory(shop=shop, name="Zelda Quist new").pk
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT id FROM customer_search_ids('quist', false, %s, 3) AS found(id)", [MAX_ID])
+            assert [row[0] for row in cursor.fetchall()] == [newest, old[2], old[1]]
+            cursor.execute("SELECT id FROM customer_search_ids('quist', false, %s, 3) AS found(id)", [newest])
+            assert [row[0] for row in cursor.fetchall()] == old[::-1]
+        assert search_ids("0004321") == set()  # a text search does not read phones
+        assert len(search_ids("0004321", is_phone=True)) == 1
