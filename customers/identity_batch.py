@@ -80,6 +80,10 @@ class IdentityBatch:
         return [person.customer_id for person in self.item_people]
 
     # --- reading ---------------------------------------------------------------------
+    # `shop_id = (SELECT %s::bigint)`: planned for an average shop, not for the shop's own
+    # statistics, which call a shop that grew since the last ANALYZE (a new shop; a shop
+    # inside a long CSV import transaction) "about one row" and then scan all its rows
+    # through the lone shop_id index per batch (same trap as orders/services/ingest.py).
     def _read_existing(self) -> None:
         keys = {key for item in self.items for key in item["keys"]}
         channel_keys = [value for kind, value in keys if kind == "channel"]
@@ -96,7 +100,7 @@ class IdentityBatch:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT channel, external_id, customer_id FROM customers_customerchannelid "
-                "WHERE shop_id = %s AND (channel, external_id) IN "
+                "WHERE shop_id = (SELECT %s::bigint) AND (channel, external_id) IN "
                 "(SELECT * FROM unnest(%s::varchar[], %s::varchar[]))",
                 [self.shop_id, list(channels), list(external_ids)],
             )
@@ -105,7 +109,8 @@ class IdentityBatch:
     def _read_customers(self, ids: list[int], phones: list[str], emails: list[str]) -> list[dict]:
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {', '.join(_CUSTOMER_READ_COLUMNS)} FROM customers_customer WHERE shop_id = %s AND "
+                f"SELECT {', '.join(_CUSTOMER_READ_COLUMNS)} FROM customers_customer "
+                "WHERE shop_id = (SELECT %s::bigint) AND "
                 "(id = ANY(%s) OR (merged_into_id IS NULL AND (phone = ANY(%s) OR email = ANY(%s))))",
                 [self.shop_id, ids, phones, emails],
             )
@@ -279,7 +284,8 @@ def _channel_ids_insert(shop_id: int, rows: list[tuple[str, str, int]]) -> dict[
         if not lost:
             return {}
         cursor.execute(
-            "SELECT channel, external_id, customer_id FROM customers_customerchannelid WHERE shop_id = %s AND "
+            "SELECT channel, external_id, customer_id FROM customers_customerchannelid "
+            "WHERE shop_id = (SELECT %s::bigint) AND "
             "(channel, external_id) IN (SELECT * FROM unnest(%s::varchar[], %s::varchar[]))",
             [shop_id, [row[0] for row in lost], [row[1] for row in lost]],
         )
