@@ -1,7 +1,8 @@
 """Customer search.
 
 A query of three characters or more matches anywhere: in the phone's digits if it is
-phone-shaped, else in the name or the email (case-insensitive). The candidates come from
+phone-shaped, else in the name or the email (case-insensitive); an email address or its
+start ("wf@exa") matches the start of the email. The substring candidates come from
 the database function `customer_search_ids` (customers/migrations/0006_substring_search.py,
 0007_search_in_two_steps.py): under row-level security PostgreSQL cannot use a trigram
 index for LIKE (not LEAKPROOF), so one narrow SECURITY DEFINER function does the indexed
@@ -29,6 +30,7 @@ TRIGRAM = 3  # the shortest text pg_trgm can look up
 # than this is a plain filter on the list's own scan instead of a set of ids.
 MAX_CANDIDATES = 2000
 _PHONE_QUERY = re.compile(r"^\+?[\d\s\-()]+$")
+_EMAIL_START = re.compile(r"^[^@\s]+@")
 # Columns a prefix branch may name: the code's own choice, never the request's.
 PREFIX_COLUMNS = ("name_key", "given_name_key", "email")
 _EXTERNAL_ID_SQL = (
@@ -45,7 +47,9 @@ def customer_search_q(query: str, *, shop: Shop, before_id: int | None = None, l
         return Q()
     is_phone = bool(_PHONE_QUERY.match(query))
     needle = re.sub(r"\D", "", query) if is_phone else query
-    if len(needle) < TRIGRAM:
+    # An address or its start ("wf@exa") is an email prefix: one btree lookup, where the
+    # trigram index would read the long lists of its domain's common trigrams.
+    if len(needle) < TRIGRAM or _EMAIL_START.match(query):
         return _prefix_q(query, shop=shop, before=before_id or MAX_ID, limit=limit)
     return _substring_q(query, needle, is_phone, shop=shop, before=before_id or MAX_ID, limit=limit)
 

@@ -48,6 +48,14 @@ def test_short_queries_match_the_start_of_name_given_name_or_email(api, shop, pe
     assert found(api, "S") == []  # not a substring: "John Smith" starts otherwise
 
 
+def test_an_email_address_or_its_start_matches_the_start_of_the_email(api, people):
+    wang = people["wang"].pk
+    assert found(api, "WF@example.com") == [wang]
+    assert found(api, "wf@exa") == [wang]
+    assert found(api, "f@example.com") == []  # an address is not a fragment
+    assert found(api, "@acme-corp") == [people["smith"].pk]  # a domain is
+
+
 def test_phone_with_country_code_or_separators(api, people):
     wang = people["wang"].pk
     assert found(api, "+86 138") == [wang]
