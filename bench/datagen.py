@@ -294,13 +294,20 @@ def copy_buffers(
     lines and status history in chunks of `chunk` orders — one dict per transaction, as
     a bulk loader would commit them."""
     now = datetime.now(UTC).isoformat()
+    # What the ingest stores: the storefront's customer id once per channel the customer
+    # ordered on, and the first order's channel as the customer's source channel.
+    code = {channel: index for index, channel in enumerate(CHANNELS)}
+    channel_codes = np.fromiter((code[channel] for channel in data.order_channel), np.int64, data.orders)
+    pairs = np.unique(data.order_customer * len(CHANNELS) + channel_codes)
+    first_order = np.full(data.customers, data.orders)
+    np.minimum.at(first_order, data.order_customer, np.arange(data.orders))
     customers = (
         (first_customer_id + i, shop_id, data.names[i], "+86" + data.phones[i], data.emails[i], data.provinces[i],
-         data.cities[i], "web", now)
+         data.cities[i], str(data.order_channel[first_order[i]]), now)
         for i in range(data.customers)
     )  # fmt: skip
-    channel_ids = ((shop_id, "web", data.customer_external_ids[i], first_customer_id + i, now)
-                   for i in range(data.customers))  # fmt: skip
+    channel_ids = ((shop_id, str(CHANNELS[pair % len(CHANNELS)]), data.customer_external_ids[pair // len(CHANNELS)],
+                    first_customer_id + int(pair // len(CHANNELS)), now) for pair in pairs)  # fmt: skip
     people = {"customers_customer": _copy_text(customers), "customers_customerchannelid": _copy_text(channel_ids)}
     return [people] + [
         _order_buffers(

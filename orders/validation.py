@@ -36,9 +36,11 @@ TEXT_LIMITS = {
     "recipient_name": 100,
 }
 TIME_FIELDS = ("paid_at", "shipped_at", "delivered_at")
-# Customers recur across batches; normalizing is pure, so remember results (not errors).
-_email_normalize = lru_cache(maxsize=100_000)(email_normalize)
-_phone_normalize = lru_cache(maxsize=100_000)(phone_normalize)
+# Customers recur across nearby batches; normalizing is pure, so remember recent results
+# (not errors). Bounded small: a 1,000,000-row import meets ~100,000 customers, and a cache
+# sized for all of them made the import's memory grow with the file.
+_email_normalize = lru_cache(maxsize=16_384)(email_normalize)
+_phone_normalize = lru_cache(maxsize=16_384)(phone_normalize)
 _CENTS = re.compile(r"\d{1,12}\.\d\d\Z")
 _SLASH_DATE = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 
