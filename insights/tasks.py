@@ -2,10 +2,18 @@
 the scoring queue by name (CELERY_TASK_ROUTES "insights.scoring*")."""
 
 from celery import shared_task
+from celery.signals import worker_init
 from django.utils import timezone
 
 from crm.models import Shop
 from crm.tenancy.tasks import with_shop_scope
+
+
+@worker_init.connect
+def _scoring_stack_preload(**_kwargs) -> None:
+    """Load the services (pandas, scipy) once in the worker's main process, before the pool
+    forks, so no pool process spends its first run importing them (about a second each)."""
+    import insights.services  # noqa: F401, PLC0415
 
 
 @shared_task(name="insights.scoring_run")

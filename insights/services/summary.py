@@ -4,12 +4,16 @@ One statement over the shop's qualifying orders (customers/scoring QUALIFYING_OR
 pending, cancelled and fully refunded orders are out, refunds up to the as-of moment are
 deducted, orders left with nothing are out), sorted once by customer and purchase day in
 the shop's timezone and aggregated per customer. The result comes back through COPY as CSV into
-pandas: a million customers arrive in about a second, without Python objects per row.
+pandas: a million customers arrive in about a second, without Python objects per row. The
+statement returns whole days and sums; the model inputs derived from them (weeks, means,
+calibration columns) are computed here in pandas, which is exact for day counts and cheaper
+than dividing numerics per customer in SQL and printing them with twenty digits.
 """
 
 import io
 from datetime import date, datetime, time, timedelta
 
+import numpy as np
 import pandas as pd
 from django.db import connection
 
@@ -28,25 +32,30 @@ WITH refund_totals AS (
     GROUP BY refund.order_id
 ),
 counted AS (
+    -- The session time zone is the shop's while this runs (customer_summary_fetch), so a
+    -- plain cast gives the shop's calendar day without looking the zone up for every order.
     SELECT placed.customer_id,
-           (placed.placed_at AT TIME ZONE %(tz)s)::date AS purchase_day,
-           placed.total - COALESCE(refund_totals.refunded, 0) AS net_total
+           placed.placed_at::date AS purchase_day,
+           CASE WHEN refund_totals.order_id IS NULL THEN placed.total
+                ELSE placed.total - refund_totals.refunded END AS net_total
     FROM orders_order AS placed
     LEFT JOIN refund_totals ON refund_totals.order_id = placed.id
     WHERE placed.shop_id = %(shop_id)s
       AND placed.placed_at <= %(as_of_end)s
       AND placed.status IN ({", ".join(f"'{status}'" for status in QUALIFYING_ORDER_STATUSES)})
-      AND placed.total - COALESCE(refund_totals.refunded, 0) > 0
+      AND (refund_totals.order_id IS NULL OR placed.total > refund_totals.refunded)
 ),
 -- One sort by (customer, day) serves both the day-level questions (is this order a new
 -- purchase day? is it on the first one?) and the per-customer aggregate below; grouping
 -- by (customer, day) first and then by customer costs a second aggregation of ~all rows.
+-- Both window functions share one frame (the whole customer), so one pass computes them.
 by_day AS (
     SELECT customer_id, purchase_day, net_total,
-           first_value(purchase_day) OVER customer_days AS first_day,
+           MIN(purchase_day) OVER customer_days AS first_day,
            purchase_day IS DISTINCT FROM lag(purchase_day) OVER customer_days AS is_new_day
     FROM counted
-    WINDOW customer_days AS (PARTITION BY customer_id ORDER BY purchase_day)
+    WINDOW customer_days AS (PARTITION BY customer_id ORDER BY purchase_day
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ),
 customer_totals AS (
     SELECT customer_id,
@@ -55,7 +64,7 @@ customer_totals AS (
            COUNT(*) FILTER (WHERE is_new_day) AS purchase_days,
            COUNT(*) AS frequency,
            SUM(net_total) AS monetary,
-           SUM(net_total) FILTER (WHERE purchase_day = first_day) AS first_day_value,
+           SUM(net_total) FILTER (WHERE purchase_day > first_day) AS repeat_value,
            SUM(net_total) FILTER (WHERE purchase_day > %(revenue_since)s) AS revenue_30d,
            COUNT(*) FILTER (WHERE is_new_day AND purchase_day <= %(calibration_end)s) AS cal_purchase_days,
            MAX(purchase_day) FILTER (WHERE purchase_day <= %(calibration_end)s) AS cal_last_day
@@ -66,23 +75,34 @@ SELECT customer_id,
        %(as_of_day)s - last_day AS recency_days,
        frequency,
        monetary,
-       purchase_days - 1 AS repeat_purchases,
-       (last_day - first_day) / 7.0 AS recency_weeks,
-       (%(as_of_day)s - first_day) / 7.0 AS age_weeks,
-       CASE WHEN purchase_days > 1 THEN (monetary - first_day_value) / (purchase_days - 1) ELSE 0 END
-           AS mean_repeat_value,
+       purchase_days,
+       last_day - first_day AS span_days,
+       %(as_of_day)s - first_day AS age_days,
+       COALESCE(repeat_value, 0) AS repeat_value,
        COALESCE(revenue_30d, 0) AS revenue_30d,
-       NULLIF(cal_purchase_days, 0) - 1 AS cal_repeat_purchases,
-       (cal_last_day - first_day) / 7.0 AS cal_recency_weeks,
-       CASE WHEN cal_purchase_days > 0 THEN (%(calibration_end)s - first_day) / 7.0 END AS cal_age_weeks,
-       purchase_days - cal_purchase_days AS holdout_purchase_days
+       cal_purchase_days,
+       cal_last_day - first_day AS cal_span_days
 FROM customer_totals
 """
 # Session settings for the summary statement, local to the run's transaction: JIT compiling
 # this one-off statement costs seconds and saves nothing; a larger sort memory keeps the
 # per-worker sorts of a large shop from spilling in many small runs.
 SUMMARY_SETTINGS = ("SET LOCAL jit = off", "SET LOCAL work_mem = '64MB'")
-
+# What the statement returns (cal_span_days is empty for customers who started buying
+# after the calibration end, hence float).
+SQL_DTYPES = {
+    "customer_id": "int64",
+    "recency_days": "int64",
+    "frequency": "int64",
+    "monetary": "float64",
+    "purchase_days": "int64",
+    "span_days": "int64",
+    "age_days": "int64",
+    "repeat_value": "float64",
+    "revenue_30d": "float64",
+    "cal_purchase_days": "int64",
+    "cal_span_days": "float64",
+}
 SUMMARY_DTYPES = {
     "customer_id": "int64",
     "recency_days": "int64",
@@ -108,7 +128,6 @@ def as_of_end(*, shop: Shop, as_of: date) -> datetime:
 def summary_params(*, shop: Shop, as_of: date, holdout_days: int = HOLDOUT_DAYS) -> dict:
     return {
         "shop_id": shop.pk,
-        "tz": shop.timezone,
         "as_of_end": as_of_end(shop=shop, as_of=as_of),
         "as_of_day": as_of,
         "revenue_since": as_of - timedelta(days=REVENUE_WINDOW_DAYS),
@@ -116,17 +135,45 @@ def summary_params(*, shop: Shop, as_of: date, holdout_days: int = HOLDOUT_DAYS)
     }
 
 
+def summary_from_totals(totals: pd.DataFrame, holdout_days: int) -> pd.DataFrame:
+    """SUMMARY_DTYPES columns (model inputs in weeks) from SUMMARY_SQL's days and sums."""
+    repeats = totals["purchase_days"] - 1
+    calibrated = totals["cal_purchase_days"] > 0
+    summary = pd.DataFrame(
+        {
+            "customer_id": totals["customer_id"],
+            "recency_days": totals["recency_days"],
+            "frequency": totals["frequency"],
+            "monetary": totals["monetary"],
+            "repeat_purchases": repeats,
+            "recency_weeks": totals["span_days"] / 7,
+            "age_weeks": totals["age_days"] / 7,
+            "mean_repeat_value": np.where(repeats > 0, totals["repeat_value"] / repeats.clip(lower=1), 0.0),
+            "revenue_30d": totals["revenue_30d"],
+            "cal_repeat_purchases": (totals["cal_purchase_days"] - 1).where(calibrated),
+            "cal_recency_weeks": totals["cal_span_days"] / 7,
+            "cal_age_weeks": ((totals["age_days"] - holdout_days) / 7).where(calibrated),
+            "holdout_purchase_days": totals["purchase_days"] - totals["cal_purchase_days"],
+        }
+    )
+    return summary.astype(SUMMARY_DTYPES)
+
+
 def customer_summary_fetch(*, shop: Shop, as_of: date, holdout_days: int = HOLDOUT_DAYS) -> pd.DataFrame:
     """One row per customer with a qualifying order up to the end of `as_of` (shop time),
     ordered by customer id; columns SUMMARY_DTYPES. Run inside the shop's scope."""
     buffer = io.BytesIO()
     with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('TimeZone')")
+        session_zone = cursor.fetchone()[0]
         for setting in SUMMARY_SETTINGS:
             cursor.execute(setting)
+        cursor.execute("SELECT set_config('TimeZone', %s, true)", [shop.timezone])
         query = cursor.mogrify(SUMMARY_SQL, summary_params(shop=shop, as_of=as_of, holdout_days=holdout_days))
         cursor.copy_expert(b"COPY (" + query + b" ORDER BY customer_id) TO STDOUT WITH (FORMAT csv, HEADER)", buffer)
+        cursor.execute("SELECT set_config('TimeZone', %s, true)", [session_zone])
     buffer.seek(0)
-    return pd.read_csv(buffer, dtype=SUMMARY_DTYPES)
+    return summary_from_totals(pd.read_csv(buffer, dtype=SQL_DTYPES), holdout_days)
 
 
 def targeting_refused_ids(*, shop: Shop) -> list[int]:

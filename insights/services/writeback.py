@@ -3,7 +3,9 @@
 The scores go to PostgreSQL in binary COPY format, built from numpy arrays in one
 vectorized step (fixed-width columns; text columns travel as small integer codes), into a
 temp table, then one INSERT ... SELECT into insights_customerscore (COPY cannot target a
-table with row-level security). No Python object per row, no ORM save per row.
+table with row-level security). No Python object per row, no ORM save per row. Money travels
+as whole cents rounded here (half away from zero, like PostgreSQL's round): turning a float
+into numeric in SQL costs about a microsecond per value, a third of the whole insert.
 """
 
 import io
@@ -20,15 +22,15 @@ STAGE_COLUMNS = (
     ("customer_id", "int8", ">i8"),
     ("recency_days", "int4", ">i4"),
     ("frequency", "int4", ">i4"),
-    ("monetary", "float8", ">f8"),
+    ("monetary_cents", "float8", ">f8"),
     ("r_score", "int2", ">i2"),
     ("f_score", "int2", ">i2"),
     ("m_score", "int2", ">i2"),
     ("segment_code", "int2", ">i2"),
     ("p_alive", "float8", ">f8"),
     ("expected_purchases_90d", "float8", ">f8"),
-    ("expected_order_value", "float8", ">f8"),
-    ("clv", "float8", ">f8"),
+    ("expected_order_value_cents", "float8", ">f8"),
+    ("clv_cents", "float8", ">f8"),
     ("lifecycle_code", "int2", ">i2"),
     ("churn_risk", "bool", "?"),
 )
@@ -36,15 +38,15 @@ STAGES = tuple(LifecycleStage.values)
 BINARY_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 BINARY_COPY_TRAILER = struct.pack(">h", -1)
 
-# Money arrives as float8 and is rounded to cents here; NaN (no usable model) becomes NULL.
+# Money arrives as whole cents in float8 (exact below 2**53); NaN (no usable model) becomes NULL.
 INSERT_SQL = """
 INSERT INTO insights_customerscore (
     shop_id, run_id, customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, segment,
     p_alive, expected_purchases_90d, expected_order_value, clv_12m, lifecycle_stage, churn_risk)
-SELECT %(shop_id)s, %(run_id)s, customer_id, recency_days, frequency, round(monetary::numeric, 2),
+SELECT %(shop_id)s, %(run_id)s, customer_id, recency_days, frequency, monetary_cents::int8 * 0.01,
        r_score, f_score, m_score, (%(segments)s::text[])[segment_code],
        NULLIF(p_alive, 'NaN'), NULLIF(expected_purchases_90d, 'NaN'),
-       round(NULLIF(expected_order_value, 'NaN')::numeric, 2), round(NULLIF(clv, 'NaN')::numeric, 2),
+       NULLIF(expected_order_value_cents, 'NaN')::int8 * 0.01, NULLIF(clv_cents, 'NaN')::int8 * 0.01,
        (%(stages)s::text[])[lifecycle_code], churn_risk
 FROM insights_score_stage
 """
@@ -58,11 +60,20 @@ def _codes(values: pd.Series, labels: list[str] | tuple[str, ...]) -> np.ndarray
     return codes + 1
 
 
+def _cents(amounts: pd.Series) -> np.ndarray:
+    """Whole cents, rounded half away from zero; NaN stays NaN."""
+    scaled = amounts.to_numpy(dtype="float64") * 100
+    return np.trunc(scaled + np.copysign(0.5, scaled))
+
+
 def binary_copy_payload(frame: pd.DataFrame, segments: list[str]) -> bytes:
     """PostgreSQL binary COPY data for STAGE_COLUMNS: each tuple is a field count followed by
     (length, value) per field, all fixed width, so one structured array holds them all."""
     columns = {
         **{name: frame[name] for name, *_ in STAGE_COLUMNS if name in frame},
+        "monetary_cents": _cents(frame["monetary"]),
+        "expected_order_value_cents": _cents(frame["expected_order_value"]),
+        "clv_cents": _cents(frame["clv"]),
         "segment_code": _codes(frame["segment"], segments),
         "lifecycle_code": _codes(frame["lifecycle_stage"], STAGES),
     }

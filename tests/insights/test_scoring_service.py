@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from crm.tenancy.context import shop_scope
@@ -183,8 +184,22 @@ def test_customers_who_refused_automated_targeting_get_no_scores_or_segment(in_s
     assert all(row["customer_id"] != refused.pk for row in run.stats["at_risk_top"])
 
 
+def test_purchase_days_are_calendar_days_in_the_shop_timezone(in_shop):
+    night_owl = CustomerFactory(shop=in_shop)
+    # 23:30 and 00:30 shop time: the same day in UTC for a shop east of it, two days in the shop.
+    late = local(in_shop, AS_OF - timedelta(days=10), hour=23) + timedelta(minutes=30)
+    order_add(in_shop, night_owl, late, 10)
+    order_add(in_shop, night_owl, late + timedelta(hours=1), 20)
+    row = customer_summary_fetch(shop=in_shop, as_of=AS_OF).iloc[0]
+    assert (row.frequency, row.repeat_purchases, row.recency_days) == (2, 1, 9)
+    assert row.mean_repeat_value == 20
+    with connection.cursor() as cursor:  # the run's later statements see the session's own time zone again
+        cursor.execute("SELECT current_setting('TimeZone')")
+        assert cursor.fetchone()[0] == "UTC"
+
+
 def test_the_summary_sql_takes_named_parameters_and_only_qualifying_statuses():
-    for parameter in ("%(shop_id)s", "%(as_of_end)s", "%(tz)s", "%(as_of_day)s", "%(calibration_end)s"):
+    for parameter in ("%(shop_id)s", "%(as_of_end)s", "%(as_of_day)s", "%(calibration_end)s"):
         assert parameter in SUMMARY_SQL
     assert "'paid', 'shipped', 'delivered', 'completed', 'partially_refunded'" in SUMMARY_SQL
     assert all(excluded not in SUMMARY_SQL for excluded in ("'cancelled'", "'pending'", "'refunded'"))
