@@ -25,7 +25,6 @@ import io
 import json
 import os
 import random
-import signal
 import socket
 import subprocess
 import sys
@@ -36,7 +35,7 @@ from urllib.parse import quote
 
 import numpy as np
 
-from bench.common import bench_shop_empty, django_setup, peak_rss_mb, timed
+from bench.common import bench_shop_empty, django_setup, gunicorn_server, peak_rss_mb, timed
 
 SIZES = {"small": 20_000, "full": 1_000_000}
 SLUGS = {"small": "bench-customers-small", "full": "bench-customers"}
@@ -288,32 +287,6 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _server_start(port: int) -> subprocess.Popen:
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings.dev", "DEBUG": "0",
-                   "ALLOWED_HOSTS": "127.0.0.1,localhost"}  # fmt: skip
-    command = [str(ROOT / ".venv/bin/gunicorn"), "crm.wsgi:application", "--bind", f"127.0.0.1:{port}",
-               "--workers", "3", "--worker-class", "gthread", "--threads", "4", "--keep-alive", "30",
-               "--log-level", "warning"]  # fmt: skip
-    server = subprocess.Popen(command, cwd=ROOT, env=environment, start_new_session=True)  # noqa: S603 (fixed argv)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server
-        except OSError:
-            time.sleep(0.1)
-    _server_stop(server)
-    raise RuntimeError("gunicorn did not start")
-
-
-def _server_stop(server: subprocess.Popen) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=15)
-
-
 def _sequential(port: int, key: str, paths: list[tuple[str, str]]) -> dict[str, list[float]]:
     """One request at a time on one keep-alive connection: service time per kind."""
     import http.client
@@ -362,8 +335,7 @@ def _api_key(shop) -> str:
 
 def _http(shop, first_id: int, count: int, size: str) -> dict:
     key, port = _api_key(shop), _free_port()
-    server = _server_start(port)
-    try:
+    with gunicorn_server(port=port, workers=3, threads=4):
         _sequential(port, key, _list_paths(first_id, count, random.Random(1), 60))  # warm every worker
         sequential = _sequential(port, key, _list_paths(first_id, count, random.Random(2), PAGE_SAMPLES[size] * 2))
         queries = ("王", "王秀", "秀英", "138", "8000", "user11x1", "U11-0000042")
@@ -377,8 +349,6 @@ def _http(shop, first_id: int, count: int, size: str) -> dict:
         sustainable = max(1, int(capacity["achieved_rate"] * 0.8))
         count_at = sustainable * LOAD_SECONDS[size]
         at_80 = _loadgen_run(port, key, {"mode": "open", "rate": sustainable, "paths": paths[:count_at]})
-    finally:
-        _server_stop(server)
     first, deep = summary(sequential["first"]), summary(sequential["deep"])
     return {
         "sequential": {"first": first, "deep": deep, "deep_over_first_p50": round(deep["p50"] / first["p50"], 2),
