@@ -103,8 +103,8 @@ class Customer(ShopOwnedModel):
             models.Index(fields=["shop", "total_spent", "id"], name="customer_shop_spent_idx"),
             models.Index(fields=["shop", "merged_into"], name="customer_shop_merged_idx"),
             # Prefix searches (see the search keys above): name, given name (the name
-            # without its first character: the surname, for Chinese names), phone, the
-            # phone's last digits (reversed), email. INCLUDE id: a search collects the
+            # without its first character: the surname, for Chinese names), the phone's
+            # last digits (reversed; duplicate candidates), email. INCLUDE id: a search collects the
             # matching ids with index-only scans.
             models.Index(
                 fields=["shop", "name_key"],
@@ -117,12 +117,6 @@ class Customer(ShopOwnedModel):
                 opclasses=["int8_ops", "text_pattern_ops"],
                 include=["id"],
                 name="customer_given_prefix_idx",
-            ),
-            models.Index(
-                fields=["shop", "phone"],
-                opclasses=["int8_ops", "varchar_pattern_ops"],
-                include=["id"],
-                name="customer_phone_prefix_idx",
             ),
             models.Index(
                 fields=["shop", "phone_reversed"],
