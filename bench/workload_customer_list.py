@@ -496,6 +496,16 @@ def run(size: str) -> dict:
     with timed("http", timings):
         http = _http(shop, first_id, count, size)
     load = http["load_at_goal_rate"]
+    verdict = {
+        "search_p95_ms": search["worst_p95_ms"],
+        "list_p99_ms_at_500": load["all"]["p99"],
+        "achieved_rate_at_500": load["achieved_rate"],
+        "capacity_rps": http["capacity_closed_loop_8"]["achieved_rate"],
+        "list_p99_ms_at_80pct_capacity": http["load_at_80pct_capacity"]["all"]["p99"],
+        "deep_over_first_p50": http["sequential"]["deep_over_first_p50"],
+    }
+    at_80 = http["load_at_80pct_capacity"]
+    first = http["sequential"]["first"]
     result = {
         "workload": "customer_list",
         "size": size,
@@ -506,14 +516,20 @@ def run(size: str) -> dict:
         "list_endpoint": http,
         "list_floor_sql": floor,
         "list_p99_over_floor_p99": round(load["all"]["p99"] / max(floor["first"]["p99"], 0.01), 1),
-        "verdict": {
-            "search_p95_ms": search["worst_p95_ms"],
-            "list_p99_ms_at_500": load["all"]["p99"],
-            "achieved_rate_at_500": load["achieved_rate"],
-            "capacity_rps": http["capacity_closed_loop_8"]["achieved_rate"],
-            "list_p99_ms_at_80pct_capacity": http["load_at_80pct_capacity"]["all"]["p99"],
-            "deep_over_first_p50": http["sequential"]["deep_over_first_p50"],
-        },
+        "verdict": verdict,
+        "summary": (
+            f"{count:,} customers: search worst p95 {verdict['search_p95_ms']} ms; list capacity "
+            f"{verdict['capacity_rps']:,.0f} req/s, p99 {at_80['all']['p99']} ms at {at_80['target_rate']} req/s "
+            f"(at {RATE} req/s: {load['achieved_rate']:,.0f} served, p99 {load['all']['p99']:,.0f} ms); "
+            f"sequential p50 {first['p50']} ms, deep/first {verdict['deep_over_first_p50']}"
+        ),
+        "floor": f"keyset SQL p99 {floor['first']['p99']} ms (first page), {floor['deep']['p99']} ms (deep)",
+        "ratio_to_floor": round(first["p50"] / max(floor["first"]["p50"], 0.01), 1),
+        "goal": "search p95 < 50 ms; list p99 < 30 ms at >= 500 req/s; deep page <= 1.5x first",
+        "goal_met": verdict["search_p95_ms"] < GOALS["search_p95_ms"]
+        and verdict["list_p99_ms_at_500"] < GOALS["list_p99_ms"]
+        and verdict["achieved_rate_at_500"] >= 0.98 * RATE
+        and verdict["deep_over_first_p50"] <= GOALS["deep_over_first"],
         "timings_s": timings,
         # This box is shared: the 1-minute load average at start and end says how much.
         "load_average_1m": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
