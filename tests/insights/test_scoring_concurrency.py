@@ -4,7 +4,6 @@ through a real Celery worker process."""
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from insights.models import CustomerScore, RunStatus, ScoringRun
 from insights.selectors import current_run_get
 from insights.services import RunAlreadyActive, scoring_run_process, scoring_run_request
 from insights.tasks import scoring_run_task
+from tests.concurrency import run_in_threads
 from tests.conftest import make_shop
 from tests.insights.conftest import AS_OF, shop_with_history
 
@@ -24,24 +24,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def in_threads(count: int, work) -> list:
-    """Run work() in `count` threads released together; returns each result or exception."""
-    barrier, results = threading.Barrier(count), [None] * count
+    """Run work() in `count` threads released together; returns each result or the
+    RunAlreadyActive it raised."""
 
-    def target(index: int) -> None:
-        barrier.wait()
+    def target(index: int):
         try:
-            results[index] = work()
+            return work()
         except RunAlreadyActive as error:
-            results[index] = error
-        finally:
-            connection.close()
+            return error
 
-    threads = [threading.Thread(target=target, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
+    return run_in_threads(target, count)
 
 
 @pytest.mark.django_db(transaction=True)
