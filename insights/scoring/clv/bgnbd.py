@@ -44,18 +44,7 @@ class BgNbdFit:
         return self.status == OK
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "reason": self.reason,
-            "r": self.r,
-            "alpha": self.alpha,
-            "a": self.a,
-            "b": self.b,
-            "time_unit": TIME_UNIT,
-            "customers": self.customers,
-            "repeat_buyers": self.repeat_buyers,
-            "log_likelihood": self.log_likelihood,
-        }
+        return {**asdict(self), "time_unit": TIME_UNIT}
 
 
 @dataclass(frozen=True)

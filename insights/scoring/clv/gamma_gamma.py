@@ -3,7 +3,7 @@ repeat buyers' mean repeat spend by weighted maximum likelihood."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -38,15 +38,7 @@ class GammaGammaFit:
         return self.status == OK
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "reason": self.reason,
-            "p": self.p,
-            "q": self.q,
-            "v": self.v,
-            "repeat_buyers": self.repeat_buyers,
-            "log_likelihood": self.log_likelihood,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
