@@ -57,7 +57,7 @@ class CustomerSerializer(serializers.ModelSerializer):
 
 
 class CustomerListItemSerializer(serializers.Serializer):
-    """Documents the list rows (built from values() for speed, not through this class)."""
+    """Documents the list rows (PostgreSQL encodes them: customers/selectors/listing.py ROW_JSON_SQL)."""
 
     id = serializers.IntegerField()
     name = serializers.CharField()

@@ -271,6 +271,30 @@ def test_list_rows_render_like_the_detail(api, customer):
     assert {name: row[name] for name in row if name != "tags"} == {name: detail[name] for name in row if name != "tags"}
 
 
+def test_list_rows_render_like_the_detail_for_every_field_kind(api, shop, customer, tag):
+    """The list's rows are encoded by PostgreSQL: money, whole-second and fractional times,
+    nulls, quotes and tags read as the detail serializer renders them."""
+    whole_second = timezone.now().replace(microsecond=0)
+    with shop_scope(shop.pk):
+        customers_tag(shop=shop, tag=tag, customer_ids=[customer.pk])
+        Customer.objects.filter(pk=customer.pk).update(
+            name='王"芳\\ \n', total_spent=Decimal("1234.50"), refunded_amount=Decimal("0"), orders_count=2,
+            first_order_at=whole_second - timedelta(days=3, microseconds=120), last_order_at=whole_second,
+        )  # fmt: skip
+    row = api.get("/api/v1/customers/").json()["results"][0]
+    detail = api.get(f"/api/v1/customers/{customer.pk}/").json()
+    assert {name: row[name] for name in row} == {name: detail[name] for name in row}
+    assert row["total_spent"] == "1234.50" and row["erased_at"] is None and row["tags"][0]["id"] == tag.pk
+    assert "." not in row["last_order_at"] and "." in row["first_order_at"]
+
+
+def test_list_in_the_browsable_api(shop, owner, customer):
+    client, root = staff_api(owner, shop)
+    response = client.get(f"{root}customers/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    assert "王芳" in response.content.decode()
+
+
 def test_tag_list_and_duplicates_query_counts(api, shop, customer, django_assert_max_num_queries):
     with shop_scope(shop.pk):
         TagFactory.create_batch(20, shop=shop)
