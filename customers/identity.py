@@ -39,6 +39,7 @@ __all__ = [
     "customer_resolve_reporting",
     "customer_stats_refresh",
     "customers_resolve_bulk",
+    "customers_resolve_bulk_reporting",
     "email_normalize",
     "phone_normalize",
 ]
@@ -141,7 +142,14 @@ def customers_resolve_bulk(*, shop: Shop, identities: list[dict]) -> list[int]:
     `email` (already normalized), `name`, and optionally gender, birthday, province, city,
     district, source_channel, attributes (dict; existing keys win). Blank strings and
     None are "unknown"."""
+    return customers_resolve_bulk_reporting(shop=shop, identities=identities)[0]
+
+
+def customers_resolve_bulk_reporting(*, shop: Shop, identities: list[dict]) -> tuple[list[int], set[int]]:
+    """`customers_resolve_bulk` that also returns the ids of the customers it created (each
+    inserted with the stats of the counted `order`s of its items: customers/identity_batch.py)."""
     assert shop.pk == require_shop_id(), "resolve in the scope of the shop it names"
     if not identities:
-        return []
-    return IdentityBatch(shop_id=shop.pk, identities=identities).resolve()
+        return [], set()
+    batch = IdentityBatch(shop_id=shop.pk, identities=identities)
+    return batch.resolve(), batch.created_ids

@@ -5,9 +5,10 @@ Per batch: validate every item (orders/validation.py), resolve all customers at 
 (customers_resolve_bulk), then write the valid orders set-based in one transaction:
 COPY into a session temp table, INSERT ... ON CONFLICT (shop_id, external_id) DO UPDATE
 only where the payload fingerprint or the customer changed, replace the lines of changed
-orders, append status history only where the status changed, refresh customer stats for
-the customers touched. An invalid item is reported and nothing of it is written; an
-identical replay writes nothing at all.
+orders, append status history only where the status changed, and bring the touched
+customers' stats up to date (new orders added, moved or updated ones recomputed). An
+invalid item is reported and nothing of it is written; an identical replay writes
+nothing at all.
 """
 
 import logging
@@ -19,8 +20,8 @@ from django.utils import timezone
 
 from crm.models import Shop
 from crm.tenancy.context import require_shop_id
-from customers.identity import customer_stats_refresh, customers_resolve_bulk
-from customers.stats import NON_QUALIFYING_STATUSES
+from customers.identity import customers_resolve_bulk_reporting
+from customers.stats import NON_QUALIFYING_STATUSES, customer_stats_add, customer_stats_refresh
 from orders.models import ChangeSource, Order, OrderStatus
 from orders.services.copy_text import (
     LINE_TEXT_COLUMNS,
@@ -153,7 +154,9 @@ def _write_retrying(shop: Shop, orders: list[CleanOrder], source: str) -> list[t
 @transaction.atomic
 def _write(shop: Shop, orders: list[CleanOrder], source: str) -> list[tuple[str, int]]:
     """Upsert valid orders; returns (result, order id) per order, in order."""
-    customer_ids = customers_resolve_bulk(shop=shop, identities=[_identity(order) for order in orders])
+    customer_ids, created_ids = customers_resolve_bulk_reporting(
+        shop=shop, identities=[_identity(order) for order in orders]
+    )
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(_STAGE_DDL)
@@ -169,15 +172,33 @@ def _write(shop: Shop, orders: list[CleanOrder], source: str) -> list[tuple[str,
         changed_lines = [texts[index][1] for index, order in enumerate(orders) if order.external_id in written]
         _lines_replace(cursor, shop.pk, changed, changed_lines)
         _history_append(cursor, shop.pk, changed, existing, source, now)
-    touched = {cid for order, cid in zip(orders, customer_ids, strict=True) if order.external_id in written}
-    touched |= {existing[order.external_id].customer_id for order, _, _ in changed if order.external_id in existing}
-    customer_stats_refresh(shop=shop, customer_ids=list(touched))
+    _stats_update(shop, orders, customer_ids, created_ids, written, existing)
     return [_outcome(order, written, existing) for order in orders]
+
+
+def _stats_update(shop: Shop, orders: list[CleanOrder], customer_ids: list[int], created_ids: set[int],
+                  written: dict, existing: dict) -> None:  # fmt: skip
+    """A customer an updated order left or joined is recomputed from its orders; new
+    orders of any other existing customer are added to its stats (re-reading a long
+    history per batch was most of a batch's cost); a customer created by this batch was
+    inserted with its stats."""
+    recompute, added = set(), []
+    for order, customer_id in zip(orders, customer_ids, strict=True):
+        if order.external_id not in written:
+            continue
+        if not written[order.external_id][1]:  # updated
+            recompute.add(customer_id)
+            if order.external_id in existing:
+                recompute.add(existing[order.external_id].customer_id)
+        elif customer_id not in created_ids and order.status not in NON_QUALIFYING_STATUSES:
+            added.append((customer_id, order.total, order.placed_at))
+    customer_stats_refresh(shop=shop, customer_ids=list(recompute))
+    customer_stats_add(shop=shop, orders=[order for order in added if order[0] not in recompute])
 
 
 def _identity(order: CleanOrder) -> dict:
     # A customer created by this batch starts with the stats of its counted orders, so the
-    # refresh below finds nothing to rewrite for it (customers/identity_batch.py).
+    # stats update leaves it alone (customers/identity_batch.py).
     counted = order.status not in NON_QUALIFYING_STATUSES
     return {"channel": order.channel, **order.customer, "order": (order.total, order.placed_at) if counted else None}
 

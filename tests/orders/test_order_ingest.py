@@ -51,3 +51,20 @@ def test_order_moved_to_a_new_customer_moves_its_stats(in_shop):
 
     stats = dict(Customer.objects.values_list("phone", "orders_count"))
     assert stats == {"+8613800138000": 1, "+8613900139000": 1}
+
+
+def test_new_orders_of_an_existing_customer_add_to_its_stats(in_shop):
+    orders_ingest_bulk(shop=in_shop, items=[order_payload("E1", placed_at="2026-10-05T10:00:00+08:00")])
+    later = [
+        order_payload("E2", placed_at="2026-09-01T10:00:00+08:00", total="8.00", subtotal="8.00", lines=[]),
+        order_payload("E3", status="pending", placed_at="2026-08-01T10:00:00+08:00"),
+        order_payload("E4", status="completed", placed_at="2026-10-20T10:00:00+08:00"),
+    ]
+
+    orders_ingest_bulk(shop=in_shop, items=later)
+    orders_ingest_bulk(shop=in_shop, items=later)  # a replay adds nothing
+
+    customer = Customer.objects.get()
+    assert (customer.orders_count, customer.total_spent) == (3, Decimal("204.00"))
+    assert customer.first_order_at == Order.objects.get(external_id="E2").placed_at
+    assert customer.last_order_at == Order.objects.get(external_id="E4").placed_at
