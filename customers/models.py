@@ -43,9 +43,13 @@ class Customer(ShopOwnedModel):
     `phone` (E.164) and `email` (lower-cased, trimmed) are unique per shop among live
     customers (not merged away), so concurrent creates for the same person converge on
     one row (customers/identity.py). The order stats are denormalized and maintained only
-    by `customer_stats_refresh`.
+    by customers/stats.py.
     """
 
+    # Without ShopOwnedModel's lone shop_id index: every index here starts with shop_id, and
+    # with the lone one present PostgreSQL plans the orders' (shop_id, customer_id) key
+    # checks of a shop it believes small as a scan of the shop's rows (orders/models.py).
+    shop = models.ForeignKey("crm.Shop", on_delete=models.CASCADE, editable=False, related_name="+", db_index=False)
     name = models.CharField(_("name"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=20, null=True, blank=True)
     email = models.CharField(_("email"), max_length=254, null=True, blank=True)
@@ -57,9 +61,11 @@ class Customer(ShopOwnedModel):
     source_channel = models.CharField(_("source channel"), max_length=20, choices=Channel.choices, blank=True)
     attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
     is_automated_targeting_refused = models.BooleanField(_("refuses automated targeting"), default=False)
+    # Kept by the composite (shop_id, merged_into_id) key and index alone.
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_duplicates", editable=False
-    )
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_duplicates", editable=False,
+        db_constraint=False, db_index=False,
+    )  # fmt: skip
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -150,7 +156,14 @@ class Customer(ShopOwnedModel):
 class CustomerChannelId(ShopOwnedModel):
     """The storefront's own id for this customer on one channel."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="channel_ids")
+    # The composite (shop_id, customer_id) key proves both the customer and its shop: no
+    # single-column keys or indexes beside it (one trigger and one index entry per row less).
+    shop = models.ForeignKey(
+        "crm.Shop", on_delete=models.CASCADE, editable=False, related_name="+", db_index=False, db_constraint=False
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="channel_ids", db_constraint=False, db_index=False
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     external_id = models.CharField(_("external id"), max_length=128)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
