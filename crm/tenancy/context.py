@@ -6,7 +6,8 @@ Invariants:
 - Entering a scope opens a transaction (a savepoint when one is already open) and sets
   `app.shop_id` transaction-locally in it; PostgreSQL row-level security reads that
   setting, so the database refuses other shops' rows even where the ORM scoping is
-  bypassed. Leaving the scope restores the previous setting.
+  bypassed. Leaving the scope restores the previous setting, except that an outermost
+  `savepoint=False` scope (the API's) leaves it to end with the enclosing transaction.
 - Nothing here trusts input: callers resolve the shop from a credential (API key) or the
   URL plus a membership check before entering the scope.
 """
@@ -43,8 +44,10 @@ def _set_database_setting(name: str, value: str) -> None:
 @contextmanager
 def shop_scope(shop_id: int, *, savepoint: bool = True) -> Iterator[int]:
     """Act for `shop_id` inside one transaction; nested scopes restore the outer shop.
-    `savepoint=False` (the API, inside its request transaction) saves two round trips: an
-    error then rolls back the whole enclosing transaction instead of the scope alone."""
+    `savepoint=False` (the API, inside its request transaction) saves three round trips: an
+    error then rolls back the whole enclosing transaction instead of the scope alone, and an
+    outermost scope leaves its setting to end with that transaction (the request's ends
+    right after the view; the ORM refuses tenant queries once the scope is left)."""
     if not isinstance(shop_id, int) or isinstance(shop_id, bool) or shop_id <= 0:
         raise ShopScopeError(f"invalid shop id {shop_id!r}")
     previous = _current_shop_id.get()
@@ -55,7 +58,8 @@ def shop_scope(shop_id: int, *, savepoint: bool = True) -> Iterator[int]:
             yield shop_id
             # Reached only on a clean exit; on an error the savepoint or transaction
             # rolls back, and the setting with it.
-            _set_database_setting("app.shop_id", "" if previous is None else str(previous))
+            if savepoint or previous is not None:
+                _set_database_setting("app.shop_id", "" if previous is None else str(previous))
     finally:
         _current_shop_id.reset(token)
 

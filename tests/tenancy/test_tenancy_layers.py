@@ -5,6 +5,7 @@ import psycopg2
 import pytest
 from django.conf import settings
 from django.db import IntegrityError, ProgrammingError, connection, transaction
+from rest_framework.test import APIClient
 
 from crm.models import ApiKey, AuditEvent, Membership
 from crm.services import api_key_create
@@ -102,3 +103,18 @@ def test_raw_sql_as_app_role_sees_only_the_set_shop_and_nothing_without_a_settin
             assert _count(cursor, "crm_apikey") == 0
     finally:
         fresh.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_api_requests_shop_setting_ends_with_its_transaction():
+    """The API's scope (savepoint=False) leaves `app.shop_id` to the request's transaction:
+    once the request is over, the same pooled connection sees no shop's rows."""
+    shop_a = make_shop("pool-a", "a@pool.example")
+    with shop_scope(shop_a.pk):
+        _, raw_key = api_key_create(shop=shop_a, name="storefront")
+    client = APIClient()
+    assert client.get("/api/v1/customers/", HTTP_AUTHORIZATION=f"Bearer {raw_key}").status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('app.shop_id', true)")
+        assert cursor.fetchone()[0] in ("", None)
+        assert _count(cursor, "crm_apikey") == 0
