@@ -112,7 +112,8 @@ def customer_list(
         queryset = queryset.annotate(row_json=RawSQL(ROW_JSON_SQL, ())).values(*keys, "row_json")  # noqa: S611
     else:
         queryset = queryset.annotate(tags_json=RawSQL(f"({TAGS_SQL})::text", ())).values(*LIST_FIELDS, "tags_json")  # noqa: S611
-    rows = _keyset_rows(shop.pk, queryset, order, position, size + 1)
+    ids_narrowed = search_page is not None and bool(params.get("q", "").strip())
+    rows = _keyset_rows(shop.pk, queryset, order, position, size + 1, ids_narrowed=ids_narrowed)
     more = len(rows) > size
     rows = rows[:size]
     next_cursor = _cursor_encode(rows[-1], order) if more and rows else None
@@ -136,10 +137,17 @@ def _before(shop_id: int, columns: tuple[str, ...], values: tuple) -> Q:
     return bound & Q(RawSQL(sql, (shop_id, *values), output_field=BooleanField()))  # noqa: S611
 
 
-def _keyset_rows(shop_id: int, queryset: QuerySet, order: Ordering, position: tuple | None, limit: int) -> list:
+def _keyset_rows(
+    shop_id: int, queryset: QuerySet, order: Ordering, position: tuple | None, limit: int, *, ids_narrowed: bool
+) -> list:
     if order.field == "id":
         last_id = position[1] if position else MAX_ID
-        return list(queryset.filter(_before(shop_id, ("id",), (last_id,))).order_by("-pk")[:limit])
+        # A search page's ids are already the `limit` newest matches below the cursor, so a
+        # plain bound will do. The row comparison would cost a plan: PostgreSQL estimates it
+        # from its first column alone (shop_id < this shop), near zero rows for the lowest
+        # shop id, and then merge-joins the ids against the whole shop's index.
+        bound = Q(id__lt=last_id) if ids_narrowed else _before(shop_id, ("id",), (last_id,))
+        return list(queryset.filter(bound).order_by("-pk")[:limit])
     rows: list[dict] = []
     in_null_part = position is not None and position[0] is None
     if not in_null_part:
