@@ -37,7 +37,7 @@ LEFT JOIN (
     WHERE refund.shop_id = %(shop_id)s AND ord.customer_id = ANY(%(ids)s)
     GROUP BY ord.customer_id
 ) AS r ON r.customer_id = target.customer_id
-WHERE c.shop_id = %(shop_id)s AND c.id = target.customer_id
+WHERE c.shop_id = %(shop_id)s AND c.id = target.customer_id AND c.id = ANY(%(ids)s)
     -- A row whose stats are already right is not rewritten: stats columns are indexed, so a
     -- rewrite adds an entry to every index of the table (e.g. new customers of an order ingest).
     AND (c.orders_count, c.total_spent, c.first_order_at, c.last_order_at, c.refunds_count, c.refunded_amount)
@@ -69,8 +69,11 @@ FROM (
     FROM unnest(%s::bigint[], %s::numeric[], %s::timestamptz[]) AS t(customer_id, total, placed_at)
     GROUP BY customer_id
 ) AS added
-WHERE c.shop_id = (SELECT %s::bigint) AND c.id = added.customer_id
+WHERE c.shop_id = (SELECT %s::bigint) AND c.id = added.customer_id AND c.id = ANY(%s)
 """
+# `c.id = ANY(ids)` in both statements: an index condition on the primary key. With the
+# join alone PostgreSQL hashes the batch and scans every customer of the shop (18 ms per
+# batch at 50,000 customers, growing with the shop).
 
 
 def customer_stats_add(*, shop: Shop, orders: list[tuple]) -> None:
@@ -87,5 +90,11 @@ def customer_stats_add(*, shop: Shop, orders: list[tuple]) -> None:
         # Strings: psycopg2 adapts lists of Decimals and datetimes in Python, of strings in C.
         cursor.execute(
             _ADD_SQL,
-            [list(customer_ids), [str(total) for total in totals], [time.isoformat() for time in times], shop.pk],
+            [
+                list(customer_ids),
+                [str(total) for total in totals],
+                [time.isoformat() for time in times],
+                shop.pk,
+                sorted(set(customer_ids)),
+            ],
         )
