@@ -18,7 +18,6 @@ hundreds.)
 import http.client
 import json
 import os
-import resource
 import threading
 import time
 from pathlib import Path
@@ -89,18 +88,22 @@ def _send_all(address: str, api_key: str, bodies: list[bytes]) -> dict:
     return totals
 
 
-def _postgres_cpu_seconds() -> float:
-    """User + system CPU of every running PostgreSQL process (from /proc)."""
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+def _cpu_seconds() -> dict[str, float]:
+    """User + system CPU of every running PostgreSQL process and of this workload's
+    gunicorn (master and workers), from /proc."""
+    totals = {"postgres": 0, "gunicorn": 0}
+    for process in Path("/proc").glob("[0-9]*"):
         try:
-            fields = stat.read_text().rsplit(") ", 1)
+            fields = (process / "stat").read_text().rsplit(") ", 1)
+            command = (process / "cmdline").read_bytes() if "(gunicorn" in fields[0] else b""
         except OSError:
             continue  # exited meanwhile
+        values = fields[1].split()
         if fields[0].endswith("(postgres"):
-            values = fields[1].split()
-            total += int(values[11]) + int(values[12])
-    return total / os.sysconf("SC_CLK_TCK")
+            totals["postgres"] += int(values[11]) + int(values[12])
+        elif f"127.0.0.1:{PORT}".encode() in command:
+            totals["gunicorn"] += int(values[11]) + int(values[12])
+    return {name: ticks / os.sysconf("SC_CLK_TCK") for name, ticks in totals.items()}
 
 
 def _api_key(shop) -> str:
@@ -127,20 +130,21 @@ def run(size: str) -> dict:
     bench_shop_empty(shop)
     tables_vacuum(TABLES)
     api_key = _api_key(shop)
-    client_cpu, totals = {}, {}
-    postgres_cpu_start = _postgres_cpu_seconds()
+    cpu, totals = {"client": {}, "gunicorn": {}, "postgres": {}}, {}
     with gunicorn_server(port=PORT, workers=CLIENTS) as address:
         for label in ("ingest", "replay"):
-            cpu_start = time.process_time()
+            # Read while the workers and their database sessions live: an exited process's CPU is gone.
+            client_start, server_start = time.process_time(), _cpu_seconds()
             with timed(f"http_{label}", timings):
                 totals[label] = _send_all(address, api_key, bodies)
-            client_cpu[label] = round(time.process_time() - cpu_start, 1)
-        # Read while the workers' database sessions are still open: an exited backend's CPU is gone.
-        postgres_cpu = _postgres_cpu_seconds() - postgres_cpu_start
-    cpu = {
-        "client": client_cpu,
-        "server_both_passes": round(sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2]), 1),
-        "postgres_both_passes": round(postgres_cpu, 1),
+            server_end = _cpu_seconds()
+            cpu["client"][label] = round(time.process_time() - client_start, 1)
+            for name in ("gunicorn", "postgres"):
+                cpu[name][label] = round(server_end[name] - server_start[name], 1)
+    requests = len(bodies)
+    per_request = {
+        label: {name: round(cpu[name][label] / requests * 1000) for name in ("gunicorn", "postgres")}
+        for label in ("ingest", "replay")
     }
     rate = orders / timings["http_ingest"]
     floor_rate = orders / floor_seconds
@@ -160,9 +164,10 @@ def run(size: str) -> dict:
         "results_first_pass": totals["ingest"],
         "results_replay": totals["replay"],
         "timings_seconds": timings,
-        # Client (this process's sender threads), gunicorn (its workers, reaped at exit) and every
-        # PostgreSQL process on the box (other sessions' queries included) during the HTTP passes.
+        # Client (this process's sender threads), gunicorn (master and workers) and every
+        # PostgreSQL process on the box (other sessions' queries included) during each HTTP pass.
         "cpu_seconds": cpu,
+        "cpu_ms_per_request": per_request,
         "setup": f"gunicorn 2 workers, {CLIENTS} client threads, {BATCH} orders per request, real HTTP on 127.0.0.1",
         "machine": info,
     }
