@@ -168,6 +168,7 @@ def run(size: str) -> dict:
         # PostgreSQL process on the box (other sessions' queries included) during each HTTP pass.
         "cpu_seconds": cpu,
         "cpu_ms_per_request": per_request,
-        "setup": f"gunicorn 2 workers, {CLIENTS} client threads, {BATCH} orders per request, real HTTP on 127.0.0.1",
+        "setup": f"gunicorn {CLIENTS} workers, {CLIENTS} client threads, {BATCH} orders per request, "
+        "real HTTP on 127.0.0.1",
         "machine": info,
     }
