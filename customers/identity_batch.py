@@ -98,13 +98,11 @@ class IdentityBatch:
     def _read_channel_ids(self, channel_keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
         channels, external_ids = zip(*channel_keys, strict=True)
         with connection.cursor() as cursor:
-            # `external_id = ANY(...)`: probes the (shop_id, external_id) index; with the pair
-            # test alone PostgreSQL hashed the batch and scanned all the shop's channel ids.
             cursor.execute(
                 "SELECT channel, external_id, customer_id FROM customers_customerchannelid "
-                "WHERE shop_id = (SELECT %s::bigint) AND external_id = ANY(%s) AND (channel, external_id) IN "
+                "WHERE shop_id = (SELECT %s::bigint) AND (channel, external_id) IN "
                 "(SELECT * FROM unnest(%s::varchar[], %s::varchar[]))",
-                [self.shop_id, sorted(set(external_ids)), list(channels), list(external_ids)],
+                [self.shop_id, list(channels), list(external_ids)],
             )
             return {(channel, external_id): customer_id for channel, external_id, customer_id in cursor.fetchall()}
 
