@@ -108,6 +108,11 @@ class Customer(ShopOwnedModel):
             models.Index(fields=["shop", "last_order_at", "id"], name="customer_shop_last_order_idx"),
             models.Index(fields=["shop", "total_spent", "id"], name="customer_shop_spent_idx"),
             models.Index(fields=["shop", "merged_into"], name="customer_shop_merged_idx"),
+            # The few who refused automated targeting (PIPL art. 24): every scoring run reads
+            # them, and without this index that read scanned the whole shop (0.46 s at 1M).
+            models.Index(
+                fields=["shop"], condition=Q(is_automated_targeting_refused=True), name="customer_targeting_refused_idx"
+            ),
             # Prefix searches (see the search keys above): name, given name (the name
             # without its first character: the surname, for Chinese names), the phone's
             # last digits (reversed; duplicate candidates), email. INCLUDE id: a search collects the
