@@ -12,7 +12,7 @@ from django.db.models.functions import Lower, Reverse, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.tenancy.models import ShopOwnedModel
+from crm.tenancy.models import ShopOwnedModel, shop_key_without_index
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -46,10 +46,8 @@ class Customer(ShopOwnedModel):
     by customers/stats.py.
     """
 
-    # Without ShopOwnedModel's lone shop_id index: every index here starts with shop_id, and
-    # with the lone one present PostgreSQL plans the orders' (shop_id, customer_id) key
-    # checks of a shop it believes small as a scan of the shop's rows (orders/models.py).
-    shop = models.ForeignKey("crm.Shop", on_delete=models.CASCADE, editable=False, related_name="+", db_index=False)
+    # Every index here starts with shop_id (crm/tenancy/models.py says why that matters).
+    shop = shop_key_without_index()
     name = models.CharField(_("name"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=20, null=True, blank=True)
     email = models.CharField(_("email"), max_length=254, null=True, blank=True)
@@ -163,9 +161,7 @@ class CustomerChannelId(ShopOwnedModel):
 
     # The composite (shop_id, customer_id) key proves both the customer and its shop: no
     # single-column keys or indexes beside it (one trigger and one index entry per row less).
-    shop = models.ForeignKey(
-        "crm.Shop", on_delete=models.CASCADE, editable=False, related_name="+", db_index=False, db_constraint=False
-    )
+    shop = shop_key_without_index(db_constraint=False)
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="channel_ids", db_constraint=False, db_index=False
     )

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.tenancy.models import ShopOwnedModel
+from crm.tenancy.models import ShopOwnedModel, shop_key_without_index
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -114,9 +114,7 @@ class CustomerScore(ShopOwnedModel):
     # ran a million lookups of the same shop at commit (4.6 s per million rows on the bench
     # box). Row-level security already pins every row to the shop in scope, and deleting a
     # shop cascades through the ORM.
-    shop = models.ForeignKey(
-        "crm.Shop", on_delete=models.CASCADE, editable=False, related_name="+", db_index=False, db_constraint=False
-    )
+    shop = shop_key_without_index(db_constraint=False)
 
     # No foreign-key constraint in the database for these two (migration 0004 drops the
     # composite ones TenantTable adds; 0006 its (shop_id, id) key, which nothing points at):

@@ -11,25 +11,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.tenancy.models import ShopOwnedModel
+from crm.tenancy.models import ShopOwnedModel, shop_key_without_index
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
-
-
-def _shop_without_index(*, db_constraint: bool = True):
-    """ShopOwnedModel's `shop`, minus its single-column index. Every table here has
-    shop-first composite indexes, and with the lone shop_id index present PostgreSQL
-    plans the (shop_id, id) foreign-key checks of a shop its statistics think is small
-    (any new shop) as "scan all of the shop's rows, filter on id": checks that get slower
-    with every row the shop gains inside one bulk transaction.
-
-    `db_constraint=False` for a table whose composite (shop_id, parent_id) foreign key
-    already proves the shop exists (the parent's own shop key does): one trigger per
-    inserted row less, about a third of the cost of loading an order line."""
-    return models.ForeignKey(
-        "crm.Shop", on_delete=models.CASCADE, editable=False, related_name="+", db_index=False,
-        db_constraint=db_constraint,
-    )  # fmt: skip
 
 
 class OrderChannel(models.TextChoices):
@@ -67,7 +51,7 @@ class Order(ShopOwnedModel):
     are blanked by `order_personal_data_erase`; amounts and region stay for analytics.
     """
 
-    shop = _shop_without_index(db_constraint=False)
+    shop = shop_key_without_index(db_constraint=False)
 
     external_id = models.CharField(_("order id"), max_length=128)
     # On this and the other in-shop foreign keys: no single-column constraint or index.
@@ -113,7 +97,7 @@ class Order(ShopOwnedModel):
 
 
 class OrderLine(ShopOwnedModel):
-    shop = _shop_without_index(db_constraint=False)
+    shop = shop_key_without_index(db_constraint=False)
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, related_name="lines", db_constraint=False, db_index=False
     )
@@ -136,7 +120,7 @@ class OrderLine(ShopOwnedModel):
 class OrderStatusChange(ShopOwnedModel):
     """Append-only: one row per status an order entered."""
 
-    shop = _shop_without_index(db_constraint=False)
+    shop = shop_key_without_index(db_constraint=False)
 
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, related_name="status_changes", db_constraint=False, db_index=False
@@ -155,7 +139,7 @@ class OrderStatusChange(ShopOwnedModel):
 
 
 class Refund(ShopOwnedModel):
-    shop = _shop_without_index(db_constraint=False)
+    shop = shop_key_without_index(db_constraint=False)
     order = models.ForeignKey(
         Order, on_delete=models.PROTECT, related_name="refunds", db_constraint=False, db_index=False
     )
@@ -174,7 +158,7 @@ class Refund(ShopOwnedModel):
 class RefundLine(ShopOwnedModel):
     """A snapshot of what was refunded (order lines are replaced on re-ingest, so no FK)."""
 
-    shop = _shop_without_index(db_constraint=False)
+    shop = shop_key_without_index(db_constraint=False)
 
     refund = models.ForeignKey(
         Refund, on_delete=models.CASCADE, related_name="lines", db_constraint=False, db_index=False
@@ -199,7 +183,7 @@ class ImportJob(ShopOwnedModel):
     """One uploaded order CSV and what became of it. Live progress while running is in
     the cache (orders/services/imports.py) because the task runs in one transaction."""
 
-    shop = _shop_without_index()
+    shop = shop_key_without_index()
 
     status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
     file_name = models.CharField(_("file"), max_length=255)
