@@ -39,7 +39,6 @@ __all__ = [
     "customer_resolve_reporting",
     "customer_stats_refresh",
     "customers_resolve_bulk",
-    "customers_resolve_bulk_reporting",
     "email_normalize",
     "phone_normalize",
 ]
@@ -134,20 +133,16 @@ def customer_resolve_reporting(*, shop: Shop, channel: str, **identity_fields) -
     return Customer.objects.get(pk=customer_id), customer_id in batch.created_ids
 
 
-def customers_resolve_bulk(*, shop: Shop, identities: list[dict]) -> list[int]:
-    """Resolve a batch of identities with a handful of queries; returns customer ids in
-    input order. Items of one new person in the same batch become one customer.
+def customers_resolve_bulk(*, shop: Shop, identities: list[dict]) -> tuple[list[int], set[int]]:
+    """Resolve a batch of identities with a handful of queries; returns the customer ids in
+    input order and the ids of the customers it created (each inserted with the stats of
+    the counted `order`s of its items: customers/identity_batch.py). Items of one new
+    person in the same batch become one customer.
 
     Each dict: `channel` (required), `external_id`, `phone` (E.164, already normalized),
-    `email` (already normalized), `name`, and optionally gender, birthday, province, city,
-    district, source_channel, attributes (dict; existing keys win). Blank strings and
-    None are "unknown"."""
-    return customers_resolve_bulk_reporting(shop=shop, identities=identities)[0]
-
-
-def customers_resolve_bulk_reporting(*, shop: Shop, identities: list[dict]) -> tuple[list[int], set[int]]:
-    """`customers_resolve_bulk` that also returns the ids of the customers it created (each
-    inserted with the stats of the counted `order`s of its items: customers/identity_batch.py)."""
+    `email` (already normalized), `name`, `order` (total, placed_at) or None, and optionally
+    gender, birthday, province, city, district, source_channel, attributes (dict; existing
+    keys win). Blank strings and None are "unknown"."""
     assert shop.pk == require_shop_id(), "resolve in the scope of the shop it names"
     if not identities:
         return [], set()

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from crm.models import Shop
 from crm.tenancy.context import require_shop_id
-from customers.identity import customers_resolve_bulk_reporting
+from customers.identity import customers_resolve_bulk
 from customers.stats import NON_QUALIFYING_STATUSES, customer_stats_add, customer_stats_refresh
 from orders.models import ChangeSource, Order, OrderStatus
 from orders.services.copy_text import (
@@ -154,9 +154,7 @@ def _write_retrying(shop: Shop, orders: list[CleanOrder], source: str) -> list[t
 @transaction.atomic
 def _write(shop: Shop, orders: list[CleanOrder], source: str) -> list[tuple[str, int]]:
     """Upsert valid orders; returns (result, order id) per order, in order."""
-    customer_ids, created_ids = customers_resolve_bulk_reporting(
-        shop=shop, identities=[_identity(order) for order in orders]
-    )
+    customer_ids, created_ids = customers_resolve_bulk(shop=shop, identities=[_identity(order) for order in orders])
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(_STAGE_DDL)
@@ -186,7 +184,8 @@ def _stats_update(shop: Shop, orders: list[CleanOrder], customer_ids: list[int],
     for order, customer_id in zip(orders, customer_ids, strict=True):
         if order.external_id not in written:
             continue
-        if not written[order.external_id][1]:  # updated
+        _order_id, inserted = written[order.external_id]
+        if not inserted:
             recompute.add(customer_id)
             if order.external_id in existing:
                 recompute.add(existing[order.external_id].customer_id)

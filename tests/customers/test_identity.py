@@ -100,7 +100,7 @@ def test_resolve_invalid_phone_raises(shop, in_shop):
 
 def test_bulk_dedups_within_batch_and_keeps_order(shop, in_shop):
     existing = CustomerFactory(shop=shop, phone="+8613700137000", email=None)
-    ids = customers_resolve_bulk(
+    ids, _created = customers_resolve_bulk(
         shop=shop,
         identities=[
             {"channel": "web", "external_id": "N1", "phone": "+8613800138000", "name": "新人"},
@@ -122,7 +122,7 @@ def test_bulk_later_item_matches_phone_filled_by_earlier_item(shop, in_shop):
     existing = CustomerFactory(shop=shop, phone=None, email=None)
     customer_resolve(shop=shop, channel="web", external_id="K1", name=existing.name)
     known = Customer.objects.get(channel_ids__external_id="K1")
-    ids = customers_resolve_bulk(
+    ids, _created = customers_resolve_bulk(
         shop=shop,
         identities=[
             {"channel": "web", "external_id": "K1", "phone": "+8613800138000"},
@@ -138,7 +138,9 @@ def test_bulk_ignores_merged_customers_phone(shop, in_shop):
     survivor = CustomerFactory(shop=shop)
     merged = CustomerFactory(shop=shop, phone="+8613800138000")
     Customer.objects.filter(pk=merged.pk).update(merged_into=survivor)
-    [customer_id] = customers_resolve_bulk(shop=shop, identities=[{"channel": "web", "phone": "+8613800138000"}])
+    [customer_id], _created = customers_resolve_bulk(
+        shop=shop, identities=[{"channel": "web", "phone": "+8613800138000"}]
+    )
     assert customer_id not in (merged.pk, survivor.pk)
 
 

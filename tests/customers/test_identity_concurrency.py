@@ -37,7 +37,7 @@ def test_concurrent_bulk_batches_sharing_new_people_converge():
     def resolve(index: int) -> list[int]:
         batch = people[index % 5 :] + people[: index % 5]  # different orders per thread
         with shop_scope(shop.pk):
-            ids = customers_resolve_bulk(shop=shop, identities=batch)
+            ids, _created = customers_resolve_bulk(shop=shop, identities=batch)
         return sorted(ids)
 
     results = run_in_threads(resolve, THREADS)
