@@ -2,20 +2,28 @@
 
 No COUNT(*) and no OFFSET: a page is "rows after the cursor's (sort value, id)" read
 straight off an index that starts with shop_id, so page 10,000 costs what page 1 does.
+
+A page's SQL is built by the ORM with the cursor's bound as a `Slot` and compiled once per
+shape: the plain list (no search, no filter) of one shop, ordering, part and page size
+reuses its compiled text, and only the bound is filled in per request. Building and
+compiling the queryset took about 1 ms of a list request's 2.4 ms of Python.
 """
 
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from django.db.models import BooleanField, DateTimeField, DecimalField, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db import connection
+from django.db.models import BigIntegerField, BooleanField, DateTimeField, DecimalField, Field, Q, QuerySet
+from django.db.models.expressions import Expression, RawSQL
 
 from crm.models import Shop
+from crm.tenancy.context import require_shop_id
 from customers.filters import CUSTOMER_FILTERS
 from customers.models import Customer
 from customers.selectors.search import MAX_ID, customer_search_q
@@ -87,13 +95,22 @@ class Page:
     next_cursor: str | None
 
 
-def customer_queryset(*, shop: Shop, params: Mapping[str, str], search_page: tuple | None = None) -> QuerySet:
-    """Live customers matching `q` and the filters in `params` (raises FilterInvalid).
-    `search_page` (before_id, limit) narrows the search to one -id page up front."""
+def customer_match(*, shop: Shop, params: Mapping[str, str], search_page: tuple | None = None) -> Q:
+    """`q` and the filters in `params` as one Q (raises FilterInvalid); empty when neither
+    narrows the list. `search_page` (before_id, limit) narrows the search to one -id page
+    up front."""
     query = CUSTOMER_FILTERS.parse(params, shop.tzinfo, ignore=NON_FILTER_PARAMS)
     before_id, limit = search_page or (None, None)
-    search = customer_search_q(params.get("q", ""), shop=shop, before_id=before_id, limit=limit)
-    return Customer.objects.filter(merged_into__isnull=True).filter(query, search)
+    return query & customer_search_q(params.get("q", ""), shop=shop, before_id=before_id, limit=limit)
+
+
+def customer_queryset(*, shop: Shop, params: Mapping[str, str], search_page: tuple | None = None) -> QuerySet:
+    """Live customers matching `q` and the filters in `params` (raises FilterInvalid)."""
+    return _live(customer_match(shop=shop, params=params, search_page=search_page))
+
+
+def _live(match: Q) -> QuerySet:
+    return Customer.objects.filter(merged_into__isnull=True).filter(match)
 
 
 def customer_list(
@@ -106,13 +123,17 @@ def customer_list(
     filtered = any(value for key, value in params.items() if key not in NON_FILTER_PARAMS)
     # A plain search page ordered by -id can take just the page's ids from the search.
     search_page = (position[1] if position else None, size + 1) if ordering == "-id" and not filtered else None
-    queryset = customer_queryset(shop=shop, params=params, search_page=search_page)
+    match = customer_match(shop=shop, params=params, search_page=search_page)
     if as_json:
-        keys = ("id",) if order.field == "id" else ("id", order.field)
-        queryset = queryset.annotate(row_json=RawSQL(ROW_JSON_SQL, ())).values(*keys, "row_json")  # noqa: S611
+        fields = ("id",) if order.field == "id" else ("id", order.field)
+        annotation = {"row_json": RawSQL(ROW_JSON_SQL, ())}  # noqa: S611
     else:
-        queryset = queryset.annotate(tags_json=RawSQL(f"({TAGS_SQL})::text", ())).values(*LIST_FIELDS, "tags_json")  # noqa: S611
-    rows = _keyset_rows(queryset, order, position, size + 1)
+        fields, annotation = LIST_FIELDS, {"tags_json": RawSQL(f"({TAGS_SQL})::text", ())}  # noqa: S611
+    # A search or a filter carries values of its own: its statement is compiled for this page only.
+    shape = None if match else (require_shop_id(), ordering, as_json, size + 1)
+    rows = _keyset_rows(
+        lambda: _live(match).annotate(**annotation).values(*fields, *annotation), order, position, size + 1, shape
+    )
     more = len(rows) > size
     rows = rows[:size]
     next_cursor = _cursor_encode(rows[-1], order) if more and rows else None
@@ -121,6 +142,53 @@ def customer_list(
     for row in rows:
         row["tags"] = json.loads(row.pop("tags_json"))
     return Page(rows=rows, next_cursor=next_cursor)
+
+
+class Slot(Expression):
+    """A value filled in when a compiled statement runs (a page's cursor bound): the
+    compiled text does not depend on it, so one shape's statement serves every page."""
+
+    def __init__(self, name: str, output_field: Field):
+        super().__init__(output_field=output_field)
+        self.name = name
+
+    def as_sql(self, compiler, connection):
+        return "%s", [self]
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    params: tuple  # values, and Slots filled in by bind()
+
+    def bind(self, values: Mapping[str, object]) -> list:
+        return [values[param.name] if isinstance(param, Slot) else param for param in self.params]
+
+
+# (shop id, ordering, as_json, limit, part) -> Statement, per process; the shop id is in
+# the key because its value is one of the compiled parameters.
+_STATEMENTS: dict[tuple, Statement] = {}
+_STATEMENTS_MAX = 512
+_STATEMENTS_LOCK = threading.Lock()
+
+
+def _statement(build: Callable[[], QuerySet], key: tuple | None) -> Statement:
+    statement = _STATEMENTS.get(key) if key else None
+    if statement is None:
+        statement = Statement(*build().query.sql_with_params())
+        if key:
+            with _STATEMENTS_LOCK:
+                if len(_STATEMENTS) >= _STATEMENTS_MAX:
+                    del _STATEMENTS[next(iter(_STATEMENTS))]
+                _STATEMENTS[key] = statement
+    return statement
+
+
+def _fetch(statement: Statement, values: Mapping[str, object]) -> list[dict]:
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, statement.bind(values))
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _before(columns: tuple[str, ...], values: tuple) -> Q:
@@ -138,21 +206,36 @@ def _before(columns: tuple[str, ...], values: tuple) -> Q:
     return Q(**{f"{columns[0]}__lte": values[0]}) & Q(RawSQL(sql, values, output_field=BooleanField()))  # noqa: S611
 
 
-def _keyset_rows(queryset: QuerySet, order: Ordering, position: tuple | None, limit: int) -> list:
-    if order.field == "id":
-        last_id = position[1] if position else MAX_ID
-        return list(queryset.filter(_before(("id",), (last_id,))).order_by("-pk")[:limit])
+def _keyset_rows(
+    build: Callable[[], QuerySet], order: Ordering, position: tuple | None, limit: int, shape: tuple | None
+) -> list[dict]:
+    """The page's rows: those before `position` in `order`, then for a nullable order the
+    rows without a value. `build` makes the selected live customers; `shape` keys the
+    compiled statements (None: compile for this page only)."""
+    field = order.field
+    last_id = Slot("last_id", BigIntegerField())
+    if field == "id":
+        main = _statement(
+            lambda: build().filter(_before(("id",), (last_id,))).order_by("-pk")[:limit], shape and (*shape, "main")
+        )
+        return _fetch(main, {"last_id": position[1] if position else MAX_ID})
     rows: list[dict] = []
     in_null_part = position is not None and position[0] is None
     if not in_null_part:
-        value, last_id = position or (order.above_all, MAX_ID)
-        part = queryset.filter(_before((order.field, "id"), (value, last_id)))
-        rows = list(part.order_by(f"-{order.field}", "-pk")[:limit])
+        value = Slot("value", Customer._meta.get_field(field))
+        part = _statement(
+            lambda: build().filter(_before((field, "id"), (value, last_id))).order_by(f"-{field}", "-pk")[:limit],
+            shape and (*shape, "main"),
+        )
+        bound_value, bound_id = position or (order.above_all, MAX_ID)
+        rows = _fetch(part, {"value": bound_value, "last_id": bound_id})
     if order.nullable and len(rows) < limit:
         # Customers with no value (e.g. no orders yet) come last, newest first.
-        last_id = position[1] if in_null_part else MAX_ID
-        nulls = queryset.filter(_before(("id",), (last_id,)), **{f"{order.field}__isnull": True})
-        rows += list(nulls.order_by("-pk")[: limit - len(rows)])
+        nulls = _statement(
+            lambda: build().filter(_before(("id",), (last_id,)), **{f"{field}__isnull": True}).order_by("-pk")[:limit],
+            shape and (*shape, "nulls"),
+        )
+        rows += _fetch(nulls, {"last_id": position[1] if in_null_part else MAX_ID})[: limit - len(rows)]
     return rows
 
 

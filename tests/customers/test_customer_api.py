@@ -135,6 +135,21 @@ def test_filters_combine(api, shop):
     assert api.get("/api/v1/customers/?city__in=上海,北京&channel=app").json()["results"].__len__() == 2
 
 
+def test_searches_and_filters_are_not_served_from_the_plain_pages_statements(api, shop):
+    from customers.selectors.listing import _STATEMENTS
+
+    make_customers(shop, 3, city="北京")
+    shanghai = make_customers(shop, 2, city="上海")
+    _STATEMENTS.clear()
+    assert len(api.get("/api/v1/customers/?page_size=10").json()["results"]) == 5
+    assert len(_STATEMENTS) == 1
+    filtered = api.get("/api/v1/customers/?page_size=10&city=上海").json()["results"]
+    searched = api.get(f"/api/v1/customers/?page_size=10&q={shanghai[0].phone}").json()["results"]
+    assert {row["id"] for row in filtered} == {item.pk for item in shanghai}
+    assert [row["id"] for row in searched] == [shanghai[0].pk]
+    assert len(_STATEMENTS) == 1
+
+
 def test_list_query_count_is_flat(api, shop, django_assert_max_num_queries):
     customers = make_customers(shop, 30)
     with shop_scope(shop.pk):

@@ -123,3 +123,24 @@ def test_merge_with_other_shops_duplicate_is_404(api, customer, other_customer, 
     assert response.status_code == 404
     with shop_scope(shop.pk):
         assert not Customer.objects.filter(merged_into__isnull=False).exists()
+
+
+def test_list_statements_compiled_once_per_shop_serve_only_that_shop(api, other_api, customer, other_customer):
+    """A plain page's compiled SQL is reused across requests (customers.selectors.listing):
+    the shop is part of what is reused, so each shop's cached page still shows only its own
+    customers, whichever shop compiled first and whatever the page's cursor."""
+    from customers.selectors.listing import _STATEMENTS
+
+    _STATEMENTS.clear()
+    for ordering in ("-id", "-last_order_at", "-total_spent"):
+        for _ in range(2):
+            assert [row["id"] for row in api.get(f"/api/v1/customers/?ordering={ordering}").json()["results"]] == [
+                customer.pk
+            ]
+            assert [
+                row["id"] for row in other_api.get(f"/api/v1/customers/?ordering={ordering}").json()["results"]
+            ] == [other_customer.pk]
+    shops = {key[0] for key in _STATEMENTS}
+    assert shops == {customer.shop_id, other_customer.shop_id}
+    # -last_order_at has a second part (customers without orders); the others one each.
+    assert len(_STATEMENTS) == 2 * 4
