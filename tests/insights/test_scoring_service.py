@@ -14,6 +14,7 @@ from insights.models import CustomerScore, RunStatus, RunTrigger, ScoringRun, Se
 from insights.selectors import current_run_get
 from insights.services import RunAlreadyActive, scoring_run_process, scoring_run_request
 from insights.services.summary import SUMMARY_SQL, customer_summary_fetch
+from insights.services.writeback import BinaryCopyRows
 from tests.customers.factories import CustomerFactory
 from tests.insights.conftest import AS_OF, local, order_add, refund_add, shop_with_history
 
@@ -94,6 +95,17 @@ def test_a_shop_without_orders_gets_an_empty_successful_run(in_shop):
     run = run_now(in_shop)
     assert (run.status, run.customers_scored) == (RunStatus.SUCCEEDED, 0)
     assert run.stats["kpis"]["customers"] == 0
+
+
+def test_the_write_back_streams_in_chunks_and_stores_every_score_exactly(in_shop, history, monkeypatch):
+    whole = run_now(in_shop)
+    monkeypatch.setattr(BinaryCopyRows, "CHUNK_ROWS", 3)  # a handful of rows per chunk, the last one short
+    chunked = run_now(in_shop)
+    fields = [field.name for field in CustomerScore._meta.concrete_fields if field.name not in {"id", "run"}]
+    assert len(history) % 3 and chunked.customers_scored == whole.customers_scored == len(history)
+    stored = {run: sorted(CustomerScore.objects.filter(run=run).values_list(*fields)) for run in (whole, chunked)}
+    assert stored[chunked] == stored[whole]
+    assert any(row[fields.index("clv_12m")] is not None for row in stored[whole])
 
 
 def test_a_failed_run_leaves_the_previous_snapshot_current(in_shop, history):
