@@ -130,7 +130,7 @@ def customer_scores_write(*, shop_id: int, run_id: int, frame: pd.DataFrame, seg
         cursor.execute("DROP TABLE IF EXISTS insights_score_stage")
         cursor.execute(f"CREATE TEMP TABLE insights_score_stage ({stage_columns}) ON COMMIT DROP")
         cursor.copy_expert(
-            "COPY insights_score_stage FROM STDIN WITH (FORMAT binary)", BinaryCopyRows(frame, segments), size=1 << 20
+            "COPY insights_score_stage FROM STDIN WITH (FORMAT binary)", BinaryCopyRows(frame, segments), 1 << 20
         )
         cursor.execute(
             INSERT_SQL, {"shop_id": shop_id, "run_id": run_id, "segments": list(segments), "stages": list(STAGES)}

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from crm.tenancy.context import shop_scope
@@ -100,7 +101,9 @@ def test_a_shop_without_orders_gets_an_empty_successful_run(in_shop):
 def test_the_write_back_streams_in_chunks_and_stores_every_score_exactly(in_shop, history, monkeypatch):
     whole = run_now(in_shop)
     monkeypatch.setattr(BinaryCopyRows, "CHUNK_ROWS", 3)  # a handful of rows per chunk, the last one short
-    chunked = run_now(in_shop)
+    with CaptureQueriesContext(connection) as queries:  # also through Django's debug cursor (DEBUG=True in dev)
+        chunked = run_now(in_shop)
+    assert any("COPY insights_score_stage" in str(query["sql"]) for query in queries.captured_queries)
     fields = [field.name for field in CustomerScore._meta.concrete_fields if field.name not in {"id", "run"}]
     assert len(history) % 3 and chunked.customers_scored == whole.customers_scored == len(history)
     stored = {run: sorted(CustomerScore.objects.filter(run=run).values_list(*fields)) for run in (whole, chunked)}
