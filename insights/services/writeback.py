@@ -4,8 +4,9 @@ The scores go to PostgreSQL in binary COPY format, built from numpy arrays a chu
 at a time (fixed-width columns; text columns travel as small integer codes), into a
 temp table, then one INSERT ... SELECT into insights_customerscore (COPY cannot target a
 table with row-level security). No Python object per row, no ORM save per row. Money travels
-as whole cents rounded here (half away from zero, like PostgreSQL's round): turning a float
-into numeric in SQL costs about a microsecond per value, a third of the whole insert.
+as numeric(14,2) rounded to cents here (half away from zero, like PostgreSQL's round), so
+the INSERT copies it as it is: turning floats or cents into numeric in SQL cost about 0.4 s
+of a million-row insert.
 """
 
 import io
@@ -18,20 +19,27 @@ from django.db import connection
 
 from insights.models import LifecycleStage
 
+# numeric(14,2) in PostgreSQL's binary form with a fixed four base-10000 digits (weight 2:
+# 10^8, 10^4, 1 and 10^-4), which PostgreSQL accepts unnormalized and normalizes on receipt;
+# sign 0xC000 is NaN.
+NUMERIC_14_2 = np.dtype(
+    [("ndigits", ">i2"), ("weight", ">i2"), ("sign", ">u2"), ("dscale", ">i2"), ("digits", ">i2", (4,))]
+)
+MONEY = "numeric(14,2)"
 # (name, PostgreSQL type, numpy big-endian type) of the staged columns, in COPY order.
 STAGE_COLUMNS = (
     ("customer_id", "int8", ">i8"),
     ("recency_days", "int4", ">i4"),
     ("frequency", "int4", ">i4"),
-    ("monetary_cents", "float8", ">f8"),
+    ("monetary", MONEY, NUMERIC_14_2),
     ("r_score", "int2", ">i2"),
     ("f_score", "int2", ">i2"),
     ("m_score", "int2", ">i2"),
     ("segment_code", "int2", ">i2"),
     ("p_alive", "float8", ">f8"),
     ("expected_purchases_90d", "float8", ">f8"),
-    ("expected_order_value_cents", "float8", ">f8"),
-    ("clv_cents", "float8", ">f8"),
+    ("expected_order_value", MONEY, NUMERIC_14_2),
+    ("clv", MONEY, NUMERIC_14_2),
     ("lifecycle_code", "int2", ">i2"),
     ("churn_risk", "bool", "?"),
 )
@@ -39,15 +47,15 @@ STAGES = tuple(LifecycleStage.values)
 BINARY_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
 BINARY_COPY_TRAILER = struct.pack(">h", -1)
 
-# Money arrives as whole cents in float8 (exact below 2**53); NaN (no usable model) becomes NULL.
+# NaN (no usable model) becomes NULL.
 INSERT_SQL = """
 INSERT INTO insights_customerscore (
     shop_id, run_id, customer_id, recency_days, frequency, monetary, r_score, f_score, m_score, segment,
     p_alive, expected_purchases_90d, expected_order_value, clv_12m, lifecycle_stage, churn_risk)
-SELECT %(shop_id)s, %(run_id)s, customer_id, recency_days, frequency, monetary_cents::int8 * 0.01,
+SELECT %(shop_id)s, %(run_id)s, customer_id, recency_days, frequency, monetary,
        r_score, f_score, m_score, (%(segments)s::text[])[segment_code],
        NULLIF(p_alive, 'NaN'), NULLIF(expected_purchases_90d, 'NaN'),
-       NULLIF(expected_order_value_cents, 'NaN')::int8 * 0.01, NULLIF(clv_cents, 'NaN')::int8 * 0.01,
+       NULLIF(expected_order_value, 'NaN'), NULLIF(clv, 'NaN'),
        (%(stages)s::text[])[lifecycle_code], churn_risk
 FROM insights_score_stage
 """
@@ -61,10 +69,19 @@ def _codes(values: pd.Series, labels: list[str] | tuple[str, ...]) -> np.ndarray
     return codes + 1
 
 
-def _cents(amounts: pd.Series) -> np.ndarray:
-    """Whole cents, rounded half away from zero; NaN stays NaN."""
-    scaled = amounts.to_numpy(dtype="float64") * 100
-    return np.trunc(scaled + np.copysign(0.5, scaled))
+def _numeric(amounts: np.ndarray) -> np.ndarray:
+    """NUMERIC_14_2 values of float amounts rounded to whole cents half away from zero (like
+    PostgreSQL's round); NaN stays NaN. An amount of 10^12 or more gets a digit PostgreSQL
+    refuses, so the run fails like any numeric overflow."""
+    finite = np.isfinite(amounts)
+    scaled = np.where(finite, amounts * 100, 0.0)
+    cents = np.abs(np.trunc(scaled + np.copysign(0.5, scaled))).astype(np.int64)
+    units = cents // 100
+    numeric = np.zeros(len(amounts), dtype=NUMERIC_14_2)
+    numeric["ndigits"], numeric["weight"], numeric["dscale"] = 4, 2, 2
+    numeric["sign"] = np.where(finite, np.where(scaled < 0, 0x4000, 0), 0xC000)
+    numeric["digits"] = np.stack([units // 10**8, units // 10**4 % 10**4, units % 10**4, cents % 100 * 100], axis=1)
+    return numeric
 
 
 class BinaryCopyRows(io.RawIOBase):
@@ -81,9 +98,6 @@ class BinaryCopyRows(io.RawIOBase):
         super().__init__()
         self.columns = {
             **{name: frame[name].to_numpy() for name, *_ in STAGE_COLUMNS if name in frame},
-            "monetary_cents": _cents(frame["monetary"]),
-            "expected_order_value_cents": _cents(frame["expected_order_value"]),
-            "clv_cents": _cents(frame["clv"]),
             "segment_code": _codes(frame["segment"], segments),
             "lifecycle_code": _codes(frame["lifecycle_stage"], STAGES),
         }
@@ -116,8 +130,9 @@ class BinaryCopyRows(io.RawIOBase):
         yield memoryview(BINARY_COPY_HEADER)
         for start in range(0, total, len(self.rows)):
             rows = self.rows[: min(len(self.rows), total - start)]
-            for name, *_ in STAGE_COLUMNS:
-                rows[name] = self.columns[name][start : start + len(rows)]
+            for name, pg_type, _ in STAGE_COLUMNS:
+                values = self.columns[name][start : start + len(rows)]
+                rows[name] = _numeric(values.astype("float64")) if pg_type == MONEY else values
             yield memoryview(rows).cast("B")
         yield memoryview(BINARY_COPY_TRAILER)
 

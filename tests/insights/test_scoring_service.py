@@ -4,6 +4,7 @@ current snapshot, failures and the one-run-at-a-time rule."""
 from datetime import timedelta
 from decimal import Decimal
 
+import pandas as pd
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,7 +16,7 @@ from insights.models import CustomerScore, RunStatus, RunTrigger, ScoringRun, Se
 from insights.selectors import current_run_get
 from insights.services import RunAlreadyActive, scoring_run_process, scoring_run_request
 from insights.services.summary import SUMMARY_SQL, customer_summary_fetch
-from insights.services.writeback import BinaryCopyRows
+from insights.services.writeback import BinaryCopyRows, customer_scores_write
 from tests.customers.factories import CustomerFactory
 from tests.insights.conftest import AS_OF, local, order_add, refund_add, shop_with_history
 
@@ -109,6 +110,37 @@ def test_the_write_back_streams_in_chunks_and_stores_every_score_exactly(in_shop
     stored = {run: sorted(CustomerScore.objects.filter(run=run).values_list(*fields)) for run in (whole, chunked)}
     assert stored[chunked] == stored[whole]
     assert any(row[fields.index("clv_12m")] is not None for row in stored[whole])
+
+
+def test_the_write_back_rounds_money_to_cents_half_away_from_zero_and_stores_nan_as_null(in_shop):
+    buyers = CustomerFactory.create_batch(4, shop=in_shop)
+    run = ScoringRun.objects.create(shop=in_shop, as_of=AS_OF, trigger=RunTrigger.COMMAND)
+    frame = pd.DataFrame(
+        {
+            "customer_id": [buyer.pk for buyer in buyers],
+            "recency_days": 1,
+            "frequency": 1,
+            "monetary": [0.005, 12.344999, 987654321.125, 0.0],
+            "r_score": 3,
+            "f_score": 3,
+            "m_score": 3,
+            "segment": "lost",
+            "p_alive": [0.5, 0.5, 0.5, float("nan")],
+            "expected_purchases_90d": 0.1,
+            "expected_order_value": [-0.005, 1.0, 2.0, float("nan")],
+            "clv": [0.005, 12.344999, 987654321.125, float("nan")],
+            "lifecycle_stage": "active",
+            "churn_risk": False,
+        }
+    )
+    assert customer_scores_write(shop_id=in_shop.pk, run_id=run.pk, frame=frame, segments=["lost"]) == 4
+    stored = CustomerScore.objects.filter(run=run).order_by("customer_id")
+    assert [(row.monetary, row.expected_order_value, row.clv_12m, row.p_alive) for row in stored] == [
+        (Decimal("0.01"), Decimal("-0.01"), Decimal("0.01"), 0.5),
+        (Decimal("12.34"), Decimal("1.00"), Decimal("12.34"), 0.5),
+        (Decimal("987654321.13"), Decimal("2.00"), Decimal("987654321.13"), 0.5),
+        (Decimal("0.00"), None, None, None),
+    ]
 
 
 def test_a_failed_run_leaves_the_previous_snapshot_current(in_shop, history):
