@@ -7,16 +7,26 @@ A page's SQL is built by the ORM with the cursor's bound as a `Slot` and compile
 shape: the plain list (no search, no filter) of one shop, ordering, part and page size
 reuses its compiled text, and only the bound is filled in per request. Building and
 compiling the queryset took about 1 ms of a list request's 2.4 ms of Python.
+
+Such a reused statement is also a server-side prepared statement (once per connection),
+run with PostgreSQL's generic plan: the same index scan for any shop and bound, without
+re-planning the page and its tags subquery each time (about 0.4 ms of PostgreSQL's
+1.0 ms per page). Left to choose, PostgreSQL kept planning each execution, since the
+generic plan's estimate was a little above the custom one's.
 """
 
 import base64
 import binascii
+import hashlib
 import json
+import re
 import threading
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cached_property
 
 from django.db import connection
 from django.db.models import BigIntegerField, BooleanField, DateTimeField, DecimalField, Field, Q, QuerySet
@@ -85,7 +95,8 @@ ORDERINGS = {
     "-id": Ordering("id", MAX_ID),
     "-last_order_at": Ordering("last_order_at", datetime(9999, 12, 31, tzinfo=UTC), nullable=True),
     "-total_spent": Ordering("total_spent", Decimal("1e13")),
-    "-orders_count": Ordering("orders_count", 2**31),
+    # The column's largest value: a prepared statement types the bound as the column's integer.
+    "-orders_count": Ordering("orders_count", 2**31 - 1),
 }
 
 
@@ -164,15 +175,30 @@ class Statement:
     def bind(self, values: Mapping[str, object]) -> list:
         return [values[param.name] if isinstance(param, Slot) else param for param in self.params]
 
+    @cached_property
+    def prepared_name(self) -> str:
+        return "customer_page_" + hashlib.sha1(self.sql.encode(), usedforsecurity=False).hexdigest()[:16]
 
+    @cached_property
+    def prepare_sql(self) -> str:
+        """PREPARE ... AS the statement, its %s placeholders numbered ($1, $2, ...)."""
+        numbers = iter(range(1, len(self.params) + 1))
+        body = _PLACEHOLDER.sub(lambda match: "%" if match[0] == "%%" else f"${next(numbers)}", self.sql)
+        return f"PREPARE {self.prepared_name} AS {body}"
+
+
+_PLACEHOLDER = re.compile("%%|%s")
 # (shop id, ordering, as_json, limit, part) -> Statement, per process; the shop id is in
 # the key because its value is one of the compiled parameters.
 _STATEMENTS: dict[tuple, Statement] = {}
 _STATEMENTS_MAX = 512
 _STATEMENTS_LOCK = threading.Lock()
+# Per database connection: the names of the statements prepared on it.
+_PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _statement(build: Callable[[], QuerySet], key: tuple | None) -> Statement:
+def _statement(build: Callable[[], QuerySet], key: tuple | None) -> tuple[Statement, bool]:
+    """The page's statement, and whether it is reused (and so worth preparing)."""
     statement = _STATEMENTS.get(key) if key else None
     if statement is None:
         statement = Statement(*build().query.sql_with_params())
@@ -181,14 +207,31 @@ def _statement(build: Callable[[], QuerySet], key: tuple | None) -> Statement:
                 if len(_STATEMENTS) >= _STATEMENTS_MAX:
                     del _STATEMENTS[next(iter(_STATEMENTS))]
                 _STATEMENTS[key] = statement
-    return statement
+    return statement, key is not None
 
 
-def _fetch(statement: Statement, values: Mapping[str, object]) -> list[dict]:
+def _fetch(compiled: tuple[Statement, bool], values: Mapping[str, object]) -> list[dict]:
+    statement, is_reused = compiled
+    params = statement.bind(values)
     with connection.cursor() as cursor:
-        cursor.execute(statement.sql, statement.bind(values))
+        if is_reused:
+            prepared = _PREPARED.setdefault(connection.connection, set())
+            if statement.prepared_name not in prepared:
+                cursor.execute(statement.prepare_sql)
+                prepared.add(statement.prepared_name)
+            # SET LOCAL: the generic plan for this statement only, back to the default after it.
+            arguments = ", ".join(["%s"] * len(params))
+            cursor.execute(
+                f"SET LOCAL plan_cache_mode = force_generic_plan; EXECUTE {statement.prepared_name} ({arguments})",
+                params,
+            )
+        else:
+            cursor.execute(statement.sql, params)
         names = [column.name for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        if is_reused:
+            cursor.execute("SET LOCAL plan_cache_mode TO DEFAULT")
+        return rows
 
 
 def _before(columns: tuple[str, ...], values: tuple) -> Q:
