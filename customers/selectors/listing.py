@@ -136,14 +136,17 @@ def customer_list(
     search_page = (position[1] if position else None, size + 1) if ordering == "-id" and not filtered else None
     match = customer_match(shop=shop, params=params, search_page=search_page)
     if as_json:
-        fields = ("id",) if order.field == "id" else ("id", order.field)
-        annotation = {"row_json": RawSQL(ROW_JSON_SQL, ())}  # noqa: S611
+        fields, name, sql = ("id",) if order.field == "id" else ("id", order.field), "row_json", ROW_JSON_SQL
     else:
-        fields, annotation = LIST_FIELDS, {"tags_json": RawSQL(f"({TAGS_SQL})::text", ())}  # noqa: S611
+        fields, name, sql = LIST_FIELDS, "tags_json", f"({TAGS_SQL})::text"
     # A search or a filter carries values of its own: its statement is compiled for this page only.
     shape = None if match else (require_shop_id(), ordering, as_json, size + 1)
     rows = _keyset_rows(
-        lambda: _live(match).annotate(**annotation).values(*fields, *annotation), order, position, size + 1, shape
+        lambda: _live(match).annotate(**{name: RawSQL(sql, ())}).values(*fields, name),  # noqa: S611
+        order,
+        position,
+        size + 1,
+        shape,
     )
     more = len(rows) > size
     rows = rows[:size]
