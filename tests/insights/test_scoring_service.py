@@ -231,18 +231,24 @@ def test_customers_who_refused_automated_targeting_get_no_scores_or_segment(in_s
     assert all(row["customer_id"] != refused.pk for row in run.stats["at_risk_top"])
 
 
+def _session_settings() -> tuple:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('TimeZone'), current_setting('enable_indexscan'), current_setting('jit')")
+        return cursor.fetchone()
+
+
 def test_purchase_days_are_calendar_days_in_the_shop_timezone(in_shop):
     night_owl = CustomerFactory(shop=in_shop)
     # 23:30 and 00:30 shop time: the same day in UTC for a shop east of it, two days in the shop.
     late = local(in_shop, AS_OF - timedelta(days=10), hour=23) + timedelta(minutes=30)
     order_add(in_shop, night_owl, late, 10)
     order_add(in_shop, night_owl, late + timedelta(hours=1), 20)
+    before = _session_settings()
     row = customer_summary_fetch(shop=in_shop, as_of=AS_OF).iloc[0]
     assert (row.frequency, row.repeat_purchases, row.recency_days) == (2, 1, 9)
     assert row.mean_repeat_value == 20
-    with connection.cursor() as cursor:  # the run's later statements see the session's own time zone again
-        cursor.execute("SELECT current_setting('TimeZone')")
-        assert cursor.fetchone()[0] == "UTC"
+    # the run's later statements see the session's own time zone and planner settings again
+    assert before[0] == "UTC" and _session_settings() == before
 
 
 def test_the_summary_sql_takes_named_parameters_and_only_qualifying_statuses():
