@@ -233,8 +233,8 @@ def test_customers_who_refused_automated_targeting_get_no_scores_or_segment(in_s
 
 def _session_settings() -> tuple:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('TimeZone'), current_setting('enable_indexscan'), current_setting('jit')")
-        return cursor.fetchone()
+        cursor.execute("SELECT current_setting(name) FROM unnest(ARRAY['TimeZone', 'enable_indexscan', 'jit']) AS name")
+        return tuple(row[0] for row in cursor.fetchall())
 
 
 def test_purchase_days_are_calendar_days_in_the_shop_timezone(in_shop):
