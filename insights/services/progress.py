@@ -18,8 +18,7 @@ STAGES = {
     "rfm": (35, _("Scoring recency, frequency and spend")),
     "fit": (45, _("Fitting the purchase and spend models")),
     "value": (60, _("Computing P(alive) and lifetime value")),
-    "quality": (70, _("Checking the fit on a holdout period")),
-    "write": (80, _("Saving scores")),
+    "write": (70, _("Saving scores")),
     "done": (100, _("Finished")),
 }
 

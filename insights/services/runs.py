@@ -16,6 +16,7 @@ Invariants:
 import logging
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -174,14 +175,16 @@ def scoring_run_execute(*, shop: Shop, run: ScoringRun) -> ScoringRun:
     with stage("value"):
         value = value_assign(summary, fits)
         lifecycle = lifecycle_stage_assign(summary, value)
-    with stage("quality"):
-        quality = fit_quality_check(summary, HOLDOUT_DAYS)
     frame = scores_frame(summary, rfm, value, lifecycle)
     targetable = ~summary["customer_id"].isin(targeting_refused_ids(shop=shop))
     segments = list(dict.fromkeys(rule.key for rule in rules))
-    with stage("write"):
-        written = customer_scores_write(shop_id=shop.pk, run_id=run.pk, frame=frame[targetable], segments=segments)
-        stats = run_stats(summary, frame, rules, targetable)
+    # The holdout check and the run's statistics need only the frames: a thread computes them
+    # while PostgreSQL inserts the scores (the driver releases the GIL while it waits).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        checks = pool.submit(_checks_compute, summary, frame, rules, targetable)
+        with stage("write"):
+            written = customer_scores_write(shop_id=shop.pk, run_id=run.pk, frame=frame[targetable], segments=segments)
+        quality, stats, stage.timings["quality"] = checks.result()
     _run_results_store(run, rules=rules, rfm=rfm, fits=fits, stats=stats)
     run.customers_scored, run.fit_quality, run.timings = written, quality, stage.timings
     run.save()
@@ -189,6 +192,13 @@ def scoring_run_execute(*, shop: Shop, run: ScoringRun) -> ScoringRun:
     scoring_history_prune(shop=shop)
     run_progress_report(shop_id=shop.pk, run_id=run.pk, stage="done")
     return run
+
+
+def _checks_compute(summary, frame, rules, targetable) -> tuple[dict, dict, float]:
+    """The fit's holdout check, the run's statistics, and the seconds they took."""
+    started = time.perf_counter()
+    quality = fit_quality_check(summary, HOLDOUT_DAYS)
+    return quality, run_stats(summary, frame, rules, targetable), round(time.perf_counter() - started, 3)
 
 
 def _run_results_store(run: ScoringRun, *, rules, rfm: RfmResult, fits: ModelFits, stats: dict) -> None:
