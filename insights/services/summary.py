@@ -18,6 +18,7 @@ import pandas as pd
 from django.db import connection
 
 from crm.models import Shop
+from crm.tenancy.context import require_shop_id
 from insights.scoring.rfm import QUALIFYING_ORDER_STATUSES
 
 # A quarter: long enough to count repeat purchases, short enough to leave a calibration history.
@@ -176,6 +177,7 @@ def _settings_local(cursor, settings: dict[str, str]) -> None:
 def customer_summary_fetch(*, shop: Shop, as_of: date, holdout_days: int = HOLDOUT_DAYS) -> pd.DataFrame:
     """One row per customer with a qualifying order up to the end of `as_of` (shop time),
     ordered by customer id; columns SUMMARY_DTYPES. Run inside the shop's scope."""
+    assert shop.pk == require_shop_id(), "summarize in the scope of the shop it names"
     buffer = io.BytesIO()
     settings = {**SUMMARY_SETTINGS, "TimeZone": shop.timezone}
     with connection.cursor() as cursor:

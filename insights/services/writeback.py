@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 
+from crm.tenancy.context import require_shop_id
 from insights.models import LifecycleStage
 
 # numeric(14,2) in PostgreSQL's binary form with a fixed four base-10000 digits (weight 2:
@@ -140,6 +141,7 @@ class BinaryCopyRows(io.RawIOBase):
 def customer_scores_write(*, shop_id: int, run_id: int, frame: pd.DataFrame, segments: list[str]) -> int:
     """Insert one CustomerScore per row of `frame` (scores_frame columns) for the run;
     returns the rows written. Run inside the shop's scope and the run's transaction."""
+    assert shop_id == require_shop_id(), "write in the scope of the shop it names"
     stage_columns = ", ".join(f"{name} {pg_type}" for name, pg_type, _ in STAGE_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS insights_score_stage")

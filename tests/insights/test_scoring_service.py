@@ -206,6 +206,14 @@ def test_scoring_shop_a_changes_nothing_of_shop_b(shop, other_shop):
         assert ScoringRun.objects.count() == 1
 
 
+def test_the_summary_and_the_write_back_refuse_another_shop_than_the_scope(shop, other_shop):
+    with shop_scope(shop.pk):
+        with pytest.raises(AssertionError):
+            customer_summary_fetch(shop=other_shop, as_of=AS_OF)
+        with pytest.raises(AssertionError):
+            customer_scores_write(shop_id=other_shop.pk, run_id=1, frame=pd.DataFrame(), segments=[])
+
+
 def test_the_summary_counts_one_purchase_per_day_and_keeps_the_first_day_out_of_repeat_spend(in_shop):
     buyer = CustomerFactory(shop=in_shop)
     first, second, third = (AS_OF - timedelta(days=days) for days in (120, 100, 20))
