@@ -1,5 +1,5 @@
-"""Committed-data tests: concurrent run requests and claims with real threads, and a full run
-through a real Celery worker process."""
+"""Committed-data tests: concurrent run requests and claims with real threads, a large shop's
+summary split across connections, and a full run through a real Celery worker process."""
 
 import os
 import subprocess
@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import psycopg2
 import pytest
 from django.db import connection
@@ -14,7 +15,7 @@ from django.db import connection
 from crm.tenancy.context import shop_scope
 from insights.models import CustomerScore, RunStatus, ScoringRun
 from insights.selectors import current_run_get
-from insights.services import RunAlreadyActive, scoring_run_process, scoring_run_request
+from insights.services import RunAlreadyActive, scoring_run_process, scoring_run_request, summary
 from insights.tasks import scoring_run_task
 from tests.concurrency import run_in_threads
 from tests.conftest import make_shop
@@ -52,6 +53,35 @@ def test_concurrent_requests_queue_exactly_one_run():
         assert all(error.run.pk == runs[0].pk for error in refused)
         with shop_scope(shop.pk):
             ScoringRun.objects.filter(pk=runs[0].pk).update(status=RunStatus.FAILED)
+
+
+def _backends() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_shop_summary_split_across_connections_equals_the_single_statement(monkeypatch):
+    shop, other = make_shop("split-insights", "split@insights.example"), make_shop("split-other", "so@insights.example")
+    with shop_scope(other.pk):
+        other_ids = {customer.pk for customer in shop_with_history(other, customers=30, seed=5)}
+    with shop_scope(shop.pk):
+        shop_with_history(shop, customers=60, seed=6)
+        whole = summary.customer_summary_fetch(shop=shop, as_of=AS_OF)
+    monkeypatch.setattr(summary, "SPLIT_MIN_CUSTOMERS", 60)
+    backends = _backends()
+    with shop_scope(shop.pk):
+        (_, middle), (later_from, _) = summary._customer_ranges(shop)
+        split = summary.customer_summary_fetch(shop=shop, as_of=AS_OF)
+    # both halves held buyers, the parts come back in customer order, identical to one statement
+    assert middle == later_from and whole.customer_id.min() < middle <= whole.customer_id.max()
+    pd.testing.assert_frame_equal(split, whole)
+    assert not set(split.customer_id) & other_ids
+    assert _backends() == backends, "the part's own connection is closed"
+    monkeypatch.setattr(summary, "SPLIT_MIN_CUSTOMERS", 61)
+    with shop_scope(shop.pk):
+        assert summary._customer_ranges(shop) == []
 
 
 @pytest.mark.django_db(transaction=True)
