@@ -232,15 +232,18 @@ def _totals_read(*, shop: Shop, params: dict, customer_range: tuple[int, int] | 
     return pd.read_csv(buffer, dtype=SQL_DTYPES)
 
 
-def _totals_read_own_connection(*, shop: Shop, params: dict, customer_range: tuple[int, int]) -> pd.DataFrame:
-    """One part on a connection of its own (this thread's), in its own transaction in the
-    shop's scope. It reads what is committed when it starts: each customer's orders are read
-    by one statement, and orders after the as-of day do not count anyway."""
+def _part_summary_own_connection(
+    *, shop: Shop, params: dict, customer_range: tuple[int, int], holdout_days: int
+) -> pd.DataFrame:
+    """One part's summary from a connection of its own (this thread's), in its own transaction
+    in the shop's scope. It reads what is committed when it starts: each customer's orders are
+    read by one statement, and orders after the as-of day do not count anyway."""
     try:
         with shop_scope(shop.pk):
-            return _totals_read(shop=shop, params=params, customer_range=customer_range)
+            totals = _totals_read(shop=shop, params=params, customer_range=customer_range)
     finally:
         connection.close()
+    return summary_from_totals(totals, holdout_days)
 
 
 def customer_summary_fetch(*, shop: Shop, as_of: date, holdout_days: int = HOLDOUT_DAYS) -> pd.DataFrame:
@@ -252,13 +255,20 @@ def customer_summary_fetch(*, shop: Shop, as_of: date, holdout_days: int = HOLDO
     if not ranges:
         return summary_from_totals(_totals_read(shop=shop, params=params, customer_range=None), holdout_days)
     first, *others = ranges
+    # Each part's summary is computed in the thread its rows arrive in (it is row by row).
     with ThreadPoolExecutor(max_workers=len(others)) as pool:
         parts = [
-            pool.submit(_totals_read_own_connection, shop=shop, params=params, customer_range=customer_range)
+            pool.submit(
+                _part_summary_own_connection,
+                shop=shop,
+                params=params,
+                customer_range=customer_range,
+                holdout_days=holdout_days,
+            )  # fmt: skip
             for customer_range in others
         ]
-        totals = [_totals_read(shop=shop, params=params, customer_range=first), *(part.result() for part in parts)]
-    return summary_from_totals(pd.concat(totals, ignore_index=True), holdout_days)
+        first_part = summary_from_totals(_totals_read(shop=shop, params=params, customer_range=first), holdout_days)
+        return pd.concat([first_part, *(part.result() for part in parts)], ignore_index=True)
 
 
 def targeting_refused_ids(*, shop: Shop) -> list[int]:
