@@ -264,7 +264,7 @@ def customer_summary_fetch(*, shop: Shop, as_of: date, holdout_days: int = HOLDO
                 params=params,
                 customer_range=customer_range,
                 holdout_days=holdout_days,
-            )  # fmt: skip
+            )
             for customer_range in others
         ]
         first_part = summary_from_totals(_totals_read(shop=shop, params=params, customer_range=first), holdout_days)
