@@ -9,9 +9,9 @@ statement returns whole days and sums; the model inputs derived from them (weeks
 calibration columns) are computed here in pandas, which is exact for day counts and cheaper
 than dividing numerics per customer in SQL and printing them with twenty digits.
 
-A large shop's summary runs as SUMMARY_PARTS statements over halves of its customer id range
-at once, the first on the run's own connection and the others on connections of their own
-(see customer_summary_fetch).
+A large shop's summary runs as two statements over the two halves of its customers at once,
+the first on the run's own connection and the second on a connection of its own (see
+SPLIT_MIN_CUSTOMERS and customer_summary_fetch).
 """
 
 import io
@@ -108,15 +108,16 @@ SUMMARY_SETTINGS = {"jit": "off", "work_mem": "64MB", "enable_indexscan": "off"}
 # Splitting. In one statement, the parallel workers scan and sort the orders, but the merge,
 # the window and the per-customer aggregate after the sort run in one process (PostgreSQL
 # 15), more than half of a million-customer summary. Two statements over the two halves of
-# the customer id range, at once on two connections, each do the whole pipeline for their
-# customers: 1M customers / 10M orders on the 2-CPU bench box, 11.4-12.8 s instead of
-# 14.5-15.2 s (floor 7.8-8.4 s). Each part reads its customers' orders through the
-# (shop, customer, placed_at) index with a bitmap scan and no parallel workers of its own:
-# with a sequential scan each part reads every order of the shop (12.4-14.3 s), with
-# parallel workers the parts crowd the two CPUs (13.4-14.1 s), three parts: 12.8 s. Shops
-# below SPLIT_MIN_CUSTOMERS stay one statement (a second connection costs more than it saves).
-SUMMARY_PARTS = 2
+# the shop's customers (split at the median id), at once on two connections, each do the
+# whole pipeline for their customers: 1M customers / 10M orders on the 2-CPU bench box,
+# 11.4-12.8 s instead of 14.5-15.2 s (floor 7.8-8.4 s). Each half reads its customers'
+# orders through the (shop, customer, placed_at) index with a bitmap scan and no parallel
+# workers of its own: with a sequential scan each reads every order of the shop (12.4-14.3
+# s), with parallel workers the halves crowd the two CPUs (13.4-14.1 s); three or four parts
+# were no faster. Shops below SPLIT_MIN_CUSTOMERS stay one statement (a second connection
+# costs more than it saves).
 SPLIT_MIN_CUSTOMERS = 50_000
+MAX_BIGINT = 2**63 - 1
 SUMMARY_PART_SETTINGS = {**SUMMARY_SETTINGS, "max_parallel_workers_per_gather": "0", "enable_seqscan": "off"}
 # What the statement returns (cal_span_days is empty for customers who started buying
 # after the calibration end, hence float).
@@ -197,20 +198,22 @@ def _settings_local(cursor, settings: dict[str, str]) -> None:
     )
 
 
-def _customer_ranges(shop: Shop) -> list[tuple[int, int]]:
-    """[from, to) customer id ranges of the summary's parts: one part (the whole shop) below
-    SPLIT_MIN_CUSTOMERS, otherwise SUMMARY_PARTS equal slices of the shop's id range."""
+def _customer_halves(shop: Shop) -> list[tuple[int, int]]:
+    """[from, to) customer id ranges of the summary's two halves, split at the shop's median
+    customer id so that each holds as many customers however the shop's ids are spread among
+    other shops'; none below SPLIT_MIN_CUSTOMERS. (shop, id) order walks the shop's own index:
+    MIN/MAX(id) made the planner walk the primary key through other shops' customers.)"""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT (SELECT COUNT(*) FROM (SELECT FROM customers_customer WHERE shop_id = %(shop)s LIMIT %(enough)s) "
-            "AS counted), MIN(id), MAX(id) FROM customers_customer WHERE shop_id = %(shop)s",
-            {"shop": shop.pk, "enough": SPLIT_MIN_CUSTOMERS},
+            "WITH shop_customers AS (SELECT COUNT(*) AS total FROM customers_customer WHERE shop_id = %(shop)s) "
+            "SELECT total, (SELECT id FROM customers_customer WHERE shop_id = %(shop)s ORDER BY shop_id, id "
+            "OFFSET (SELECT total / 2 FROM shop_customers) LIMIT 1) FROM shop_customers",
+            {"shop": shop.pk},
         )
-        customers, low, high = cursor.fetchone()
+        customers, median = cursor.fetchone()
     if customers < SPLIT_MIN_CUSTOMERS:
         return []
-    step = (high + 1 - low + SUMMARY_PARTS - 1) // SUMMARY_PARTS
-    return [(low + part * step, min(high + 1, low + (part + 1) * step)) for part in range(SUMMARY_PARTS)]
+    return [(0, median), (median, MAX_BIGINT)]
 
 
 def _totals_read(*, shop: Shop, params: dict, customer_range: tuple[int, int] | None) -> pd.DataFrame:
@@ -251,7 +254,7 @@ def customer_summary_fetch(*, shop: Shop, as_of: date, holdout_days: int = HOLDO
     ordered by customer id; columns SUMMARY_DTYPES. Run inside the shop's scope."""
     assert shop.pk == require_shop_id(), "summarize in the scope of the shop it names"
     params = summary_params(shop=shop, as_of=as_of, holdout_days=holdout_days)
-    ranges = _customer_ranges(shop)
+    ranges = _customer_halves(shop)
     if not ranges:
         return summary_from_totals(_totals_read(shop=shop, params=params, customer_range=None), holdout_days)
     first, *others = ranges

@@ -72,16 +72,16 @@ def test_a_large_shop_summary_split_across_connections_equals_the_single_stateme
     monkeypatch.setattr(summary, "SPLIT_MIN_CUSTOMERS", 60)
     backends = _backends()
     with shop_scope(shop.pk):
-        (_, middle), (later_from, _) = summary._customer_ranges(shop)
+        (_, middle), (later_from, _) = summary._customer_halves(shop)
         split = summary.customer_summary_fetch(shop=shop, as_of=AS_OF)
-    # both halves held buyers, the parts come back in customer order, identical to one statement
-    assert middle == later_from and whole.customer_id.min() < middle <= whole.customer_id.max()
+    # the halves hold 30 customers each; they come back in customer order, identical to one statement
+    assert middle == later_from and sum(whole.customer_id < middle) == 30 == sum(whole.customer_id >= middle)
     pd.testing.assert_frame_equal(split, whole)
     assert not set(split.customer_id) & other_ids
     assert _backends() == backends, "the part's own connection is closed"
     monkeypatch.setattr(summary, "SPLIT_MIN_CUSTOMERS", 61)
     with shop_scope(shop.pk):
-        assert summary._customer_ranges(shop) == []
+        assert summary._customer_halves(shop) == []
 
 
 @pytest.mark.django_db(transaction=True)
