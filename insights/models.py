@@ -108,6 +108,10 @@ class ScoringRun(ShopOwnedModel):
 class CustomerScore(ShopOwnedModel):
     """One customer's scores in one run (written set-based by the run, never edited)."""
 
+    # Keyed by what identifies a score: no surrogate id, whose index each of a run's million
+    # inserts paid for (migration 0008).
+    pk = models.CompositePrimaryKey("shop", "run", "customer")
+
     # Without ShopOwnedModel's lone shop_id index: every index here starts with shop, and
     # each index is paid for on every one of a run's million inserts. Without its foreign-key
     # constraint too (migration 0007): the deferred check queued one trigger event per row and
@@ -145,10 +149,7 @@ class CustomerScore(ShopOwnedModel):
     class Meta:
         verbose_name = _("customer score")
         verbose_name_plural = _("customer scores")
-        constraints = [
-            models.UniqueConstraint(fields=["shop", "run", "customer"], name="customer_score_run_customer_uniq")
-        ]
-        # A customer's history probes the unique (shop, run, customer) index once per kept run,
+        # A customer's history probes the (shop, run, customer) key once per kept run,
         # so no (shop, customer) index is maintained on every write.
         indexes = [models.Index(fields=["shop", "run", "segment"], name="customer_score_segment_idx")]
 

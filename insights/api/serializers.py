@@ -152,7 +152,9 @@ class ScoreFilterSerializer(serializers.Serializer):
     clv__lte = serializers.DecimalField(**MONEY, required=False)
     p_alive__gte = serializers.FloatField(min_value=0, max_value=1, required=False)
     p_alive__lte = serializers.FloatField(min_value=0, max_value=1, required=False)
-    ordering = serializers.ChoiceField(choices=["-monetary", "monetary", "-id", "id"], default="-monetary")
+    ordering = serializers.ChoiceField(
+        choices=["-monetary", "monetary", "-customer_id", "customer_id"], default="-monetary"
+    )
 
     def validate(self, attrs):
         for low, high in (("clv__gte", "clv__lte"), ("p_alive__gte", "p_alive__lte")):

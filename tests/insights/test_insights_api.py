@@ -130,6 +130,8 @@ def test_customers_of_a_segment_page_by_cursor_and_filter(api, scored, other_sco
         url = page["next"]
     assert len(seen) == second.segment_counts[segment]
     assert not seen & {customer.pk for customer in other_scored[0]}
+    newest_first = api.get(base + "?ordering=-customer_id&page_size=200").json()["results"]
+    assert [row["customer_id"] for row in newest_first] == sorted(seen, reverse=True)[: len(newest_first)]
     filtered = api.get(base + "?p_alive__gte=0.5&lifecycle_stage=active&lifecycle_stage=new&clv__gte=1").json()
     assert all(row["p_alive"] >= 0.5 and row["lifecycle_stage"] in ("active", "new") for row in filtered["results"])
 
