@@ -198,7 +198,7 @@ def _settings_local(cursor, settings: dict[str, str]) -> None:
     )
 
 
-def _customer_halves(shop: Shop) -> list[tuple[int, int]]:
+def _customer_halves(shop: Shop) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """[from, to) customer id ranges of the summary's two halves, split at the shop's median
     customer id so that each holds as many customers however the shop's ids are spread among
     other shops'; none below SPLIT_MIN_CUSTOMERS. (shop, id) order walks the shop's own index:
@@ -212,8 +212,8 @@ def _customer_halves(shop: Shop) -> list[tuple[int, int]]:
         )
         customers, median = cursor.fetchone()
     if customers < SPLIT_MIN_CUSTOMERS:
-        return []
-    return [(0, median), (median, MAX_BIGINT)]
+        return None
+    return (0, median), (median, MAX_BIGINT)
 
 
 def _totals_read(*, shop: Shop, params: dict, customer_range: tuple[int, int] | None) -> pd.DataFrame:
@@ -239,8 +239,10 @@ def _part_summary_own_connection(
     *, shop: Shop, params: dict, customer_range: tuple[int, int], holdout_days: int
 ) -> pd.DataFrame:
     """One part's summary from a connection of its own (this thread's), in its own transaction
-    in the shop's scope. It reads what is committed when it starts: each customer's orders are
-    read by one statement, and orders after the as-of day do not count anyway."""
+    in the shop's scope. It reads what is committed when it starts, not the run's snapshot
+    (none can be exported from the run's savepoint): each customer is still read by one
+    statement, and only orders committed between the two parts' starts count for one half
+    and not the other."""
     try:
         with shop_scope(shop.pk):
             totals = _totals_read(shop=shop, params=params, customer_range=customer_range)
@@ -254,24 +256,17 @@ def customer_summary_fetch(*, shop: Shop, as_of: date, holdout_days: int = HOLDO
     ordered by customer id; columns SUMMARY_DTYPES. Run inside the shop's scope."""
     assert shop.pk == require_shop_id(), "summarize in the scope of the shop it names"
     params = summary_params(shop=shop, as_of=as_of, holdout_days=holdout_days)
-    ranges = _customer_halves(shop)
-    if not ranges:
+    halves = _customer_halves(shop)
+    if halves is None:
         return summary_from_totals(_totals_read(shop=shop, params=params, customer_range=None), holdout_days)
-    first, *others = ranges
-    # Each part's summary is computed in the thread its rows arrive in (it is row by row).
-    with ThreadPoolExecutor(max_workers=len(others)) as pool:
-        parts = [
-            pool.submit(
-                _part_summary_own_connection,
-                shop=shop,
-                params=params,
-                customer_range=customer_range,
-                holdout_days=holdout_days,
-            )
-            for customer_range in others
-        ]
-        first_part = summary_from_totals(_totals_read(shop=shop, params=params, customer_range=first), holdout_days)
-        return pd.concat([first_part, *(part.result() for part in parts)], ignore_index=True)
+    lower, upper = halves
+    # Each half's summary is computed in the thread its rows arrive in (it is row by row).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        upper_part = pool.submit(
+            _part_summary_own_connection, shop=shop, params=params, customer_range=upper, holdout_days=holdout_days
+        )
+        lower_part = summary_from_totals(_totals_read(shop=shop, params=params, customer_range=lower), holdout_days)
+        return pd.concat([lower_part, upper_part.result()], ignore_index=True)
 
 
 def targeting_refused_ids(*, shop: Shop) -> list[int]:
