@@ -406,10 +406,11 @@ def _loadgen_run(port: int, key: str, spec: dict) -> dict:
 class _Exchange:
     """One request in flight on a connection: the response so far, parsed as it arrives."""
 
-    __slots__ = ("kind", "started", "data", "head_end", "length")
+    __slots__ = ("request", "kind", "started", "data", "head_end", "length")
 
-    def __init__(self, kind: str, started: float):
-        self.kind, self.started, self.data, self.head_end, self.length = kind, started, bytearray(), -1, 0
+    def __init__(self, request: bytes, kind: str, started: float):
+        self.request, self.kind, self.started = request, kind, started
+        self.data, self.head_end, self.length = bytearray(), -1, 0
 
     def feed(self, chunk: bytes) -> bool:
         """Add received bytes; True once the whole response is in."""
@@ -442,17 +443,40 @@ class _Connections:
             connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             connection.setblocking(False)
             self.selector.register(connection, selectors.EVENT_READ)
-        connection.sendall(request)  # a few hundred bytes: the socket buffer takes them at once
-        self.busy[connection] = _Exchange(kind, started)
+        self.busy[connection] = _Exchange(request, kind, started)
+        try:
+            connection.sendall(request)  # a few hundred bytes: the socket buffer takes them at once
+        except (BrokenPipeError, ConnectionResetError):
+            self._resend_on_new_connection(connection)
+
+    def _resend_on_new_connection(self, connection: socket.socket) -> None:
+        """The server closed an idle keep-alive connection (gunicorn's keep-alive timeout)
+        before our request on it got any answer: send it again on a new connection, as HTTP
+        clients do with a GET; its latency still counts from its scheduled time."""
+        exchange = self.busy.pop(connection)
+        self.selector.unregister(connection)
+        connection.close()
+        if exchange.data:
+            raise ConnectionError("the server closed a connection in the middle of a response")
+        self.send(exchange.request, exchange.kind, exchange.started)
 
     def receive(self, timeout: float) -> list[_Exchange]:
         """Wait up to `timeout` for data; the exchanges completed meanwhile."""
         done = []
         for key, _ in self.selector.select(timeout):
             connection = key.fileobj
-            chunk = connection.recv(262144)
-            if not chunk:
-                raise ConnectionError("the server closed a keep-alive connection")
+            try:
+                chunk = connection.recv(262144)
+            except ConnectionResetError:
+                chunk = b""
+            if not chunk and connection in self.busy:
+                self._resend_on_new_connection(connection)
+                continue
+            if not chunk:  # an idle connection the server timed out
+                self.idle.remove(connection)
+                self.selector.unregister(connection)
+                connection.close()
+                continue
             exchange = self.busy[connection]
             if exchange.feed(chunk):
                 del self.busy[connection]
