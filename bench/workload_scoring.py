@@ -213,9 +213,10 @@ def _big_shop_case(sizes: dict) -> dict:
     customers, orders = sizes["big"]
     shop = loaded_shop(sizes["big_slug"], customers, orders, seed=11)
     floor_seconds(shop)  # warm the cache once, so floor and run read the same hot pages
-    pairs = []
+    pairs, floor_before = [], floor_seconds(shop)
     for _ in range(sizes["pairs"]):
-        pairs.append(_big_shop_pair(shop, pairs[-1]["floors_before_after"][1] if pairs else floor_seconds(shop)))
+        pairs.append(_big_shop_pair(shop, floor_before))
+        floor_before = pairs[-1]["floors_before_after"][1]
     middle = sorted(pairs, key=lambda pair: pair["run_ratio"])[len(pairs) // 2]
     run = middle.pop("run")
     for pair in pairs:

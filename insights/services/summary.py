@@ -204,16 +204,15 @@ def _customer_halves(shop: Shop) -> tuple[tuple[int, int], tuple[int, int]] | No
     other shops'; none below SPLIT_MIN_CUSTOMERS. (shop, id) order walks the shop's own index:
     MIN/MAX(id) made the planner walk the primary key through other shops' customers.)"""
     with connection.cursor() as cursor:
+        # The median is looked for only when the shop is large enough to split.
         cursor.execute(
             "WITH shop_customers AS (SELECT COUNT(*) AS total FROM customers_customer WHERE shop_id = %(shop)s) "
-            "SELECT total, (SELECT id FROM customers_customer WHERE shop_id = %(shop)s ORDER BY shop_id, id "
-            "OFFSET (SELECT total / 2 FROM shop_customers) LIMIT 1) FROM shop_customers",
-            {"shop": shop.pk},
+            "SELECT CASE WHEN total >= %(enough)s THEN (SELECT id FROM customers_customer "
+            "WHERE shop_id = %(shop)s ORDER BY shop_id, id OFFSET total / 2 LIMIT 1) END FROM shop_customers",
+            {"shop": shop.pk, "enough": SPLIT_MIN_CUSTOMERS},
         )
-        customers, median = cursor.fetchone()
-    if customers < SPLIT_MIN_CUSTOMERS:
-        return None
-    return (0, median), (median, MAX_BIGINT)
+        (median,) = cursor.fetchone()
+    return None if median is None else ((0, median), (median, MAX_BIGINT))
 
 
 def _totals_read(*, shop: Shop, params: dict, customer_range: tuple[int, int] | None) -> pd.DataFrame:
