@@ -125,14 +125,3 @@ def shop_load(shop, *, customers: int, orders: int, seed: int) -> dict:
                 print(f"    {shop.slug}: {span.stop:,} orders", file=sys.stderr, flush=True)
         cursor.execute("DROP TABLE bench_scoring_stage")
     return {"customers": data.customers, "orders": data.orders, "seconds": round(time.perf_counter() - started, 1)}
-
-
-def analyze_tables(*tables: str) -> None:
-    """Refresh planner statistics after a bulk load (only the owner role may ANALYZE)."""
-    import psycopg2
-
-    from crm.env import env_str
-
-    with psycopg2.connect(env_str("DATABASE_OWNER_URL")) as owner, owner.cursor() as cursor:
-        for table in tables:
-            cursor.execute(f"ANALYZE {table}")

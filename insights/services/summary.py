@@ -51,29 +51,28 @@ counted AS (
       AND placed.status IN ({", ".join(f"'{status}'" for status in QUALIFYING_ORDER_STATUSES)})
       AND (refund_totals.order_id IS NULL OR placed.total > refund_totals.refunded)
 ),
--- One sort by (customer, day) serves both the day-level questions (is this order a new
--- purchase day? is it on the first one?) and the per-customer aggregate below; grouping
--- by (customer, day) first and then by customer costs a second aggregation of ~all rows.
--- Both window functions share one window and read only rows up to the current one (and
--- its same-day peers), so a customer's rows stream through without being buffered whole
--- (a whole-customer frame for MIN() cost small shops a tenth more).
+-- One sort by (customer, day) numbers each customer's purchase days (dense_rank: 1 on the
+-- first day, the same number for orders on the same day), which answers every day-level
+-- question in the per-customer aggregate below: the number of purchase days is the highest
+-- number (before the calibration end too), repeat purchases are the orders numbered past 1.
+-- Grouping by (customer, day) first and then by customer cost a second aggregation of ~all
+-- rows. The one ranking replaced first_value() and lag() over the same window: 2 to 5
+-- percent less on a 100,000-order shop, within noise on the million-customer one.
 by_day AS (
     SELECT customer_id, purchase_day, net_total,
-           first_value(purchase_day) OVER customer_days AS first_day,
-           purchase_day IS DISTINCT FROM lag(purchase_day) OVER customer_days AS is_new_day
+           dense_rank() OVER (PARTITION BY customer_id ORDER BY purchase_day) AS day_number
     FROM counted
-    WINDOW customer_days AS (PARTITION BY customer_id ORDER BY purchase_day)
 ),
 customer_totals AS (
     SELECT customer_id,
-           MIN(first_day) AS first_day,
+           MIN(purchase_day) AS first_day,
            MAX(purchase_day) AS last_day,
-           COUNT(*) FILTER (WHERE is_new_day) AS purchase_days,
+           MAX(day_number) AS purchase_days,
            COUNT(*) AS frequency,
            SUM(net_total) AS monetary,
-           SUM(net_total) FILTER (WHERE purchase_day > first_day) AS repeat_value,
+           SUM(net_total) FILTER (WHERE day_number > 1) AS repeat_value,
            SUM(net_total) FILTER (WHERE purchase_day > %(revenue_since)s) AS revenue_30d,
-           COUNT(*) FILTER (WHERE is_new_day AND purchase_day <= %(calibration_end)s) AS cal_purchase_days,
+           MAX(day_number) FILTER (WHERE purchase_day <= %(calibration_end)s) AS cal_purchase_days,
            MAX(purchase_day) FILTER (WHERE purchase_day <= %(calibration_end)s) AS cal_last_day
     FROM by_day
     GROUP BY customer_id
@@ -87,7 +86,7 @@ SELECT customer_id,
        %(as_of_day)s - first_day AS age_days,
        COALESCE(repeat_value, 0) AS repeat_value,
        COALESCE(revenue_30d, 0) AS revenue_30d,
-       cal_purchase_days,
+       COALESCE(cal_purchase_days, 0) AS cal_purchase_days,
        cal_last_day - first_day AS cal_span_days
 FROM customer_totals
 """
