@@ -95,7 +95,7 @@ def loaded_shop(slug: str, customers: int, orders: int, seed: int):
     shop_load(shop, customers=customers, orders=orders, seed=seed)
     # What autovacuum would do after a bulk insert (it is off on some hosts here): planner
     # statistics that know the new shop (planned on stale ones, the floor walked an index
-    # for 35 s instead of 8) and a visibility map for index-only scans.
+    # for 35 s instead of 6-7) and a visibility map for index-only scans.
     tables_vacuum(["customers_customer", "orders_order"])
     return shop
 
