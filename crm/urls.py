@@ -36,5 +36,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "crm.views.bad_request"
 handler404 = "crm.views.not_found"
 handler500 = "crm.views.server_error"

@@ -136,6 +136,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "PREPROCESSING_HOOKS": ["crm.tenancy.schema.one_path_per_endpoint"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "crm.tenancy.schema.document_errors",
+    ],
     # One schema name per choice set shared by several fields.
     "ENUM_NAME_OVERRIDES": {
         "CustomerChannelEnum": "customers.models.Channel",

@@ -62,6 +62,14 @@ def api_exception_handler(exc, context):
     return Response(body, status=response.status_code, headers=dict(response.items()))
 
 
+def json_bad_request(request, exception=None):
+    # Django's own refusals before any view runs: too many form fields, a body over the
+    # upload limit, a disallowed host, ...
+    return JsonResponse(
+        error_body("bad_request", "The request could not be read: it is malformed or too large."), status=400
+    )
+
+
 def json_not_found(request, exception=None):
     return JsonResponse(error_body("not_found", "Not found."), status=404)
 

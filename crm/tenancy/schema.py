@@ -1,4 +1,5 @@
-"""OpenAPI: the API-key security scheme, and one documented path per endpoint.
+"""OpenAPI: the API-key security scheme, one documented path per endpoint, and the error
+responses every operation can give.
 
 Every endpoint is mounted twice (`/api/v1/...` for API keys, `/api/v1/s/{shop_slug}/...`
 for staff sessions). The schema shows the storefront path, or the staff path for
@@ -24,3 +25,42 @@ def one_path_per_endpoint(endpoints, **kwargs):
         if path.startswith(STAFF_PREFIX) == staff_only:
             kept.append((path, path_regex, method, callback))
     return kept
+
+
+# The one error body (crm.tenancy.errors) and the statuses any operation may answer with.
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["code", "detail", "fields"],
+    "properties": {
+        "code": {"type": "string", "description": "invalid, not_found, not_authenticated, conflict, ..."},
+        "detail": {"type": "string", "description": "One line for people: the first problem."},
+        "fields": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": "Each invalid field (dotted for nested ones: lines.0.quantity) and its reasons.",
+        },
+    },
+}
+ERROR_RESPONSES = {
+    "400": "Invalid input: `fields` names each field and the reason.",
+    "401": "No credentials, or a malformed, unknown or revoked API key.",
+    "403": "The credentials may not do this (role, or an API key on a staff-only endpoint).",
+    "404": "No such object in this shop (another shop's ids are 404 too).",
+    "429": "Too many requests for this API key; retry after the Retry-After header.",
+}
+
+
+def document_errors(result, **kwargs):
+    """Postprocessing hook: the Error schema, and the error responses an operation does not
+    document itself (400 where it takes a body or query parameters)."""
+    result["components"].setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path_item in result["paths"].values():
+        for operation in path_item.values():
+            takes_input = "requestBody" in operation or any(
+                parameter["in"] == "query" for parameter in operation.get("parameters", [])
+            )
+            for code, description in ERROR_RESPONSES.items():
+                if code != "400" or takes_input:
+                    operation["responses"].setdefault(code, {"description": description, "content": content})
+    return result

@@ -4,7 +4,7 @@
 from django.urls import path
 
 from crm.views.auth import HomeView, PasswordChangeDoneView, PasswordChangeView, ShopLoginView, logout_view
-from crm.views.errors import not_found, server_error
+from crm.views.errors import bad_request, not_found, server_error
 from crm.views.shop import ShopHomeView
 from crm.views.shop_settings import (
     ApiKeyCreateView,
@@ -19,6 +19,7 @@ __all__ = [
     "HomeView",
     "ShopLoginView",
     "logout_view",
+    "bad_request",
     "not_found",
     "server_error",
     "shop_page_urlpatterns",

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from crm.models import Role
 from crm.tenancy.access import get_for_shop
 from crm.tenancy.api import ShopScopedApi
-from crm.tenancy.pagination import CappedPageNumberPagination
+from crm.tenancy.pagination import CappedPageNumberPagination, page_schema
 from customers.api.common import DOMAIN_ERRORS, as_validation_error, change_source, live_customer_get, staff_user
 from customers.api.serializers import (
     BulkTagResultSerializer,
@@ -32,7 +32,7 @@ from customers.services import (
 
 
 class TagListApi(ShopScopedApi):
-    @extend_schema(responses=TagSerializer(many=True), summary="The shop's tags")
+    @page_schema(TagSerializer, summary="The shop's tags")
     def get(self, request, **kwargs):
         paginator = CappedPageNumberPagination()
         page = paginator.paginate_queryset(Tag.objects.order_by("name"), request, view=self)
@@ -104,7 +104,7 @@ class CustomerBulkTagApi(ShopScopedApi):
 
 
 class CustomerNotesApi(ShopScopedApi):
-    @extend_schema(responses=NoteSerializer(many=True), summary="A customer's notes, newest first")
+    @page_schema(NoteSerializer, summary="A customer's notes, newest first")
     def get(self, request, customer_id: int, **kwargs):
         customer = live_customer_get(customer_id)
         paginator = CappedPageNumberPagination()

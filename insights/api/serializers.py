@@ -52,13 +52,6 @@ class RunDetailSerializer(RunSerializer):
         )  # fmt: skip
 
 
-class RunPageSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.CharField(allow_null=True)
-    previous = serializers.CharField(allow_null=True)
-    results = RunSerializer(many=True)
-
-
 class RunCreateSerializer(serializers.Serializer):
     as_of = serializers.DateField(
         required=False, help_text="Score as of the end of this day in the shop's timezone (default: today)."
@@ -195,3 +188,9 @@ class SegmentMapWriteSerializer(serializers.Serializer):
         allow_empty=False,
         help_text=f"null restores the default map ({len(DEFAULT_SEGMENT_MAP)} segments).",
     )
+
+    def validate_rules(self, rules):
+        # allow_null reaches the items of a many=True field too: null is for the whole map only.
+        if rules is not None and any(rule is None for rule in rules):
+            raise serializers.ValidationError("Each rule must be an object, not null.")
+        return rules

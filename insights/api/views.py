@@ -13,7 +13,7 @@ from crm.models import Role, User
 from crm.tenancy.access import get_for_shop, has_role, membership_for_slug
 from crm.tenancy.api import ShopScopedApi
 from crm.tenancy.errors import Conflict
-from crm.tenancy.pagination import CappedPageNumberPagination, ShopCursorPagination
+from crm.tenancy.pagination import CappedPageNumberPagination, ShopCursorPagination, page_schema
 from customers.models import Customer
 from insights.api import serializers as s
 from insights.models import RunStatus, ScoringRun
@@ -149,12 +149,7 @@ class ClvDistributionApi(_InsightsApi):
 
 
 class RunListApi(_InsightsApi):
-    @extend_schema(
-        parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
-        responses=s.RunPageSerializer,
-        summary="Scoring runs, newest first",
-        operation_id="insights_runs_list",
-    )
+    @page_schema(s.RunSerializer, summary="Scoring runs, newest first", operation_id="insights_runs_list")
     def get(self, request, **kwargs):
         paginator = CappedPageNumberPagination()
         page = paginator.paginate_queryset(scoring_run_list(shop=self.shop), request, view=self)

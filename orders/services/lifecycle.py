@@ -156,7 +156,7 @@ def _refund_lines_clean(raw, order: Order, errors: dict) -> list[tuple]:
     for index, item in enumerate(raw):
         sku = item.get("sku") if isinstance(item, dict) else None
         quantity = item.get("quantity", 1) if isinstance(item, dict) else None
-        if sku not in ordered:
+        if not isinstance(sku, str) or sku not in ordered:
             errors[f"lines.{index}.sku"] = [_("This order has no line with this SKU.")]
         elif type(quantity) is not int or not 0 < quantity <= ordered[sku]:
             errors[f"lines.{index}.quantity"] = [_("Must be between 1 and the quantity ordered.")]

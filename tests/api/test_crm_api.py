@@ -143,6 +143,16 @@ def test_unknown_api_path_is_json_404(api):
     assert_error_shape(response, 404, "not_found")
 
 
+def test_a_body_django_refuses_to_read_is_a_json_400(api):
+    too_many_fields = "&".join(f"customer_ids={n}" for n in range(1001))  # over DATA_UPLOAD_MAX_NUMBER_FIELDS
+
+    response = api.post(
+        "/api/v1/customers/bulk-tag/", too_many_fields, content_type="application/x-www-form-urlencoded"
+    )
+
+    assert_error_shape(response, 400, "bad_request")
+
+
 # --- Idempotency-Key -------------------------------------------------------------------
 
 

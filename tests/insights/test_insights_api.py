@@ -199,6 +199,8 @@ def test_segment_map_get_and_put_for_managers_with_field_errors(client, shop, ot
         url, {"rules": [{"key": "x", "name": "X", "r": [1, 9], "fm": [1, 5]}]}, content_type="application/json"
     )
     assert bad_shape.status_code == 400 and "rules.0.r.1" in bad_shape.json()["fields"]
+    null_rule = client.put(url, {"rules": [None]}, content_type="application/json")
+    assert null_rule.status_code == 400 and "rules" in null_rule.json()["fields"]
     gap = {"rules": [{"key": "recent", "name": "Recent", "r": [3, 5], "fm": [1, 5]}]}
     uncovered = client.put(url, gap, content_type="application/json")
     assert uncovered.status_code == 400 and "R=1" in uncovered.json()["fields"]["rules"][0]

@@ -201,13 +201,15 @@ def test_refunds_partial_then_full_then_refused(api):
     assert [r["amount"] for r in order["refunds"]] == ["49.00", "49.00"]
 
 
-def test_refund_of_unknown_sku_is_422(api):
+@pytest.mark.parametrize("sku", ["NOPE", {"sku": "SKU-1"}, ["SKU-1"], 7])
+def test_refund_of_unknown_or_malformed_sku_is_422(api, sku):
     api.post(LIST, ISSUE_ORDER, format="json")
 
-    response = api.post(refunds_url("A1001"), {"amount": "1.00", "lines": [{"sku": "NOPE"}]}, format="json")
+    response = api.post(refunds_url("A1001"), {"amount": "1.00", "lines": [{"sku": sku}]}, format="json")
 
     assert response.status_code == 422
     assert "lines.0.sku" in response.json()["fields"]
+    assert api.get(f"{LIST}A1001/").json()["refunds"] == []
 
 
 def test_refund_of_pending_order_is_409(api):
