@@ -119,6 +119,9 @@ def _batches(reader, shop: Shop, default_channel: str, result: CustomerImportRes
 
 def row_clean(values: dict, shop: Shop, default_channel: str) -> tuple[dict | None, tuple[str, str] | None]:
     """One row as a resolve identity, or (column, reason)."""
+    nul_column = next((column for column, value in values.items() if "\x00" in value), None)
+    if nul_column is not None:  # PostgreSQL text cannot hold NUL
+        return None, (nul_column, _("Null characters are not allowed."))
     try:
         identity = {
             "channel": _channel(values.get("channel") or default_channel),

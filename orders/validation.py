@@ -140,7 +140,8 @@ def order_clean(raw, ctx: CleanContext) -> tuple[CleanOrder | None, dict[str, li
 
 def _text(raw: dict, name: str, limit: int, errors: _Errors, *, required: bool = False) -> str:
     value = raw.get(name)
-    if type(value) is str and 0 < len(value) <= limit and not value[0].isspace() and not value[-1].isspace():
+    if (type(value) is str and 0 < len(value) <= limit and not value[0].isspace() and not value[-1].isspace()
+            and "\x00" not in value):  # fmt: skip
         return value  # the common case, checked cheaply
     if value is None or value == "":
         if required:
@@ -154,6 +155,8 @@ def _text(raw: dict, name: str, limit: int, errors: _Errors, *, required: bool =
     value = value.strip()
     if required and not value:
         errors.add(name, _("This field is required."))
+    elif "\x00" in value:  # PostgreSQL text cannot hold NUL
+        errors.add(name, _("Null characters are not allowed."))
     elif len(value) > limit:
         errors.add(name, _("At most %(limit)d characters.") % {"limit": limit})
     return value
@@ -312,7 +315,8 @@ def _line(raw, prefix: str, errors: _Errors) -> CleanLine | None:
         sku, name, category = raw.get("sku"), raw.get("name", ""), raw.get("category", "")
         if (type(sku) is str and 0 < len(sku) <= 64 and sku.strip() == sku and type(name) is str
                 and len(name) <= 200 and type(category) is str and len(category) <= 100
-                and type(unit_price) is str and _CENTS.match(unit_price)):  # fmt: skip
+                and type(unit_price) is str and _CENTS.match(unit_price)
+                and "\x00" not in sku and "\x00" not in name and "\x00" not in category):  # fmt: skip
             price = Decimal(unit_price)
             return CleanLine(sku, name.strip(), category.strip(), quantity, price, price * quantity)
     nested = _Errors()

@@ -70,6 +70,10 @@ def json_bad_request(request, exception=None):
     )
 
 
+def json_parameter_invalid(name: str, reason: str) -> JsonResponse:
+    return JsonResponse(error_body("invalid", f"{name}: {reason}", {name: [reason]}), status=400)
+
+
 def json_not_found(request, exception=None):
     return JsonResponse(error_body("not_found", "Not found."), status=404)
 

@@ -16,6 +16,8 @@ def customer_note_add(*, shop: Shop, customer: Customer, author: User | None, bo
     body = (body or "").strip()
     if not body or len(body) > MAX_NOTE_LENGTH:
         raise NoteInvalid(f"1 to {MAX_NOTE_LENGTH} characters.")
+    if "\x00" in body:  # PostgreSQL text cannot hold NUL
+        raise NoteInvalid("Null characters are not allowed.")
     note = CustomerNote.objects.create(shop=shop, customer=customer, author=author, body=body)
     audit_event_record(action="customer.note", obj=customer, changes={"note_id": note.pk})
     return note

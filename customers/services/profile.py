@@ -29,7 +29,9 @@ def attributes_validate(*, attributes: dict) -> dict:
     and coerce them to JSON-friendly values."""
     if not isinstance(attributes, dict):
         raise ProfileInvalid({"attributes": ["Must be an object."]})
-    definitions = {item.key: item for item in CustomerAttributeDefinition.objects.filter(key__in=list(attributes))}
+    # A key holding NUL cannot be a defined one (nor be sent to PostgreSQL): it stays unknown.
+    keys = [key for key in attributes if isinstance(key, str) and "\x00" not in key]
+    definitions = {item.key: item for item in CustomerAttributeDefinition.objects.filter(key__in=keys)}
     errors, clean = {}, {}
     for key, value in attributes.items():
         definition = definitions.get(key)
@@ -57,6 +59,8 @@ def _attribute_coerce(definition: CustomerAttributeDefinition, value):
             raise ValueError(value)
         return value
     if definition.type == AttributeType.CHOICE and value not in definition.choices:
+        raise ValueError(value)
+    if "\x00" in str(value):  # PostgreSQL's jsonb cannot hold NUL
         raise ValueError(value)
     return str(value)
 

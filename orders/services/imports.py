@@ -112,11 +112,26 @@ def _stage_rows(cursor, path: Path, result: ImportResult) -> None:
             if not any(cell.strip() for cell in row):
                 continue  # blank lines, common at the end of spreadsheet exports
             result.total_rows += 1
-            chunk.append((reader.line_num, *row_values(row, positions)))
+            cells = row_values(row, positions)
+            line = reader.line_num
+            if any("\x00" in cell for cell in cells):
+                # PostgreSQL text cannot hold NUL: the row is recorded as the reject, staged
+                # without it, and marked by a negative line number so its whole order is refused.
+                cells = _nul_row_reject(cells, line, result)
+                line = -line
+            chunk.append((line, *cells))
             if len(chunk) == STAGE_CHUNK:
                 copy_rows(cursor, "orders_import_rows", ("line_number", *COLUMNS), chunk)
                 chunk = []
         copy_rows(cursor, "orders_import_rows", ("line_number", *COLUMNS), chunk)
+
+
+def _nul_row_reject(cells: list[str], line: int, result: ImportResult) -> list[str]:
+    column = next(name for name, cell in zip(COLUMNS, cells, strict=True) if "\x00" in cell)
+    cells = [cell.replace("\x00", "") for cell in cells]
+    order_id = cells[COLUMNS.index("order_id")]
+    result.reject(line=line, order_id=order_id, field_name=column, reason=_("Null characters are not allowed."), rows=0)
+    return cells
 
 
 def _orders_from_stage() -> Iterator[list[tuple[int, dict[str, str]]]]:
@@ -142,6 +157,11 @@ def _orders_from_stage() -> Iterator[list[tuple[int, dict[str, str]]]]:
 
 
 def _order_item(rows, default_channel: str, result: ImportResult):
+    if any(line_number < 0 for line_number, _values in rows):  # a row held NUL (its reject is recorded)
+        result.processed_rows += len(rows)
+        result.rows_rejected += len(rows)
+        result.orders_rejected += 1
+        return None
     lines = [line_number for line_number, _values in rows]
     order_id = rows[0][1]["order_id"]
     if not order_id:

@@ -141,6 +141,8 @@ def _refund_clean(data, order: Order, remaining: Decimal) -> tuple[Decimal, str,
     reason = data.get("reason") or ""
     if not isinstance(reason, str) or len(reason) > 500:
         errors["reason"] = [_("Must be a string of at most 500 characters.")]
+    elif "\x00" in reason:  # PostgreSQL text cannot hold NUL
+        errors["reason"] = [_("Null characters are not allowed.")]
     lines = _refund_lines_clean(data.get("lines") or [], order, errors)
     if errors:
         raise RefundInvalid(errors)

@@ -143,6 +143,21 @@ def test_unknown_api_path_is_json_404(api):
     assert_error_shape(response, 404, "not_found")
 
 
+def test_a_null_character_in_a_query_parameter_is_a_400_naming_it(api, staff_client, shop):
+    # PostgreSQL text cannot hold NUL: passed on to the search, it was a 500.
+    body = assert_error_shape(api.get("/api/v1/customers/", {"q": "王\x00"}), 400, "invalid")
+    assert body["fields"] == {"q": ["Null characters are not allowed."]}
+    assert api.get("/api/v1/orders/", {"q": "A\x00"}).status_code == 400
+    assert staff_client.get(f"/s/{shop.slug}/customers/", {"city": "\x00"}).status_code == 400
+    assert staff_client.get(f"/s/{shop.slug}/customers/", {"city": "杭州"}).status_code == 200
+
+
+def test_a_null_character_in_the_path_is_a_404(api, staff_client, shop):
+    assert_error_shape(api.get("/api/v1/orders/A%00/"), 404, "not_found")
+    assert_error_shape(api.post("/api/v1/orders/A%00/refunds/", {}, format="json"), 404, "not_found")
+    assert staff_client.get(f"/s/{shop.slug}/orders/A%00/").status_code == 404
+
+
 def test_a_body_django_refuses_to_read_is_a_json_400(api):
     too_many_fields = "&".join(f"customer_ids={n}" for n in range(1001))  # over DATA_UPLOAD_MAX_NUMBER_FIELDS
 

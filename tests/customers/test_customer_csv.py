@@ -59,6 +59,14 @@ def test_import_creates_matches_and_reports_rejects_with_line_numbers(shop, tmp_
         assert CustomerChannelId.objects.get(channel="app", external_id="U2").customer.name == "李雷"
 
 
+def test_a_cell_holding_a_null_character_rejects_its_row_naming_the_column(shop, tmp_path):
+    output = run_import(shop, tmp_path, "customer_id,name,phone\nK1,A\x00B,13800138555\nK2,Bob,13800138556\n")
+
+    assert "line 2: name: Null characters are not allowed." in output
+    with shop_scope(shop.pk):
+        assert list(Customer.objects.values_list("name", flat=True)) == ["Bob"]
+
+
 def test_reimport_changes_nothing(shop, tmp_path):
     run_import(shop, tmp_path, CSV_TEXT)
     before = table_state(shop)

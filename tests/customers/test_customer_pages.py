@@ -54,6 +54,7 @@ def test_detail_page_and_htmx_parts(shop, agent, customer, tag):
     note = client.post(url("note-add", shop, customer_id=customer.pk), {"body": "喜欢绿茶"}, HTTP_HX_REQUEST="true")
     assert note.status_code == 200 and "喜欢绿茶" in note.content.decode()
     assert client.post(url("note-add", shop, customer_id=customer.pk), {"body": " "}).status_code == 400
+    assert client.post(url("note-add", shop, customer_id=customer.pk), {"body": "a\x00"}).status_code == 400
     tags = client.post(url("tags", shop, customer_id=customer.pk), {"tag_id": tag.pk})
     assert "VIP" in tags.content.decode()
     consent = client.post(url("consent", shop, customer_id=customer.pk),

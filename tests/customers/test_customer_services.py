@@ -79,6 +79,19 @@ def test_update_validates_custom_attributes_against_definitions(shop, in_shop):
     assert set(error.value.errors) == {"attributes.shoe_size", "attributes.vip_level"}
 
 
+def test_custom_attributes_with_a_null_character_are_refused(shop, in_shop):
+    # PostgreSQL can neither compare nor store NUL: a key or a text value holding one was a 500.
+    from customers.models import CustomerAttributeDefinition
+
+    CustomerAttributeDefinition.objects.create(shop=shop, key="nickname", label="Nickname", type="text")
+    customer = CustomerFactory(shop=shop)
+    with pytest.raises(ProfileInvalid) as error:
+        customer_update(shop=shop, customer=customer, data={"attributes": {"nickname": "A\x00", "x\x00": 1}})
+    assert set(error.value.errors) == {"attributes.nickname", "attributes.x\x00"}
+    customer.refresh_from_db()
+    assert customer.attributes == {}
+
+
 def test_consent_changes_are_recorded_with_history(shop, in_shop, customer):
     customer_consent_set(
         shop=shop, customer=customer, channel="sms", purpose="marketing", is_granted=True, source="checkout"

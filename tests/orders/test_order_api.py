@@ -62,6 +62,12 @@ def test_status_change_through_upsert_appends_history(api, shop):
         ({"customer": {}}, "customer.non_field_errors"),
         ({"total": "abc"}, "total"),
         ({"channel": "fax"}, "channel"),
+        # PostgreSQL text cannot hold NUL: these were 500s.
+        ({"external_id": "A\x001"}, "external_id"),
+        ({"coupon_code": "OFF\x00"}, "coupon_code"),
+        ({"customer": {"external_id": "U\x00"}}, "customer.external_id"),
+        ({"lines": [{"sku": "S\x00", "quantity": 1, "unit_price": "98.00"}]}, "lines.0.sku"),
+        ({"lines": [{"sku": "S", "name": "\x00", "quantity": 1, "unit_price": "98.00"}]}, "lines.0.name"),
     ],
 )
 def test_invalid_order_is_400_naming_the_field(api, shop, changes, field):
@@ -88,16 +94,18 @@ def test_bulk_mixed_valid_and_invalid(api, shop):
         order_for_customer("B3", "U3", "not a phone"),
         "not an order",
         order_for_customer("B1", "U1", "13800000001"),
+        order_for_customer("B5", "U5", "13800000005", coupon_code="\x00"),
     ]
     response = api.post(BULK, {"orders": items}, format="json")
 
     assert response.status_code == 200
     body = response.json()
-    assert (body["created"], body["errors"]) == (1, 4)
+    assert (body["created"], body["errors"]) == (1, 5)
     results = body["results"]
-    assert [r["result"] for r in results] == ["created", "error", "error", "error", "error"]
+    assert [r["result"] for r in results] == ["created", "error", "error", "error", "error", "error"]
     assert (results[1]["field"], results[2]["field"]) == ("total", "customer.phone")
     assert results[4]["field"] == "external_id"
+    assert results[5]["field"] == "coupon_code"
     with shop_scope(shop.pk):
         assert list(Order.objects.values_list("external_id", flat=True)) == ["B1"]
 
@@ -201,7 +209,7 @@ def test_refunds_partial_then_full_then_refused(api):
     assert [r["amount"] for r in order["refunds"]] == ["49.00", "49.00"]
 
 
-@pytest.mark.parametrize("sku", ["NOPE", {"sku": "SKU-1"}, ["SKU-1"], 7])
+@pytest.mark.parametrize("sku", ["NOPE", {"sku": "SKU-1"}, ["SKU-1"], 7, "SKU-1\x00"])
 def test_refund_of_unknown_or_malformed_sku_is_422(api, sku):
     api.post(LIST, ISSUE_ORDER, format="json")
 
@@ -210,6 +218,15 @@ def test_refund_of_unknown_or_malformed_sku_is_422(api, sku):
     assert response.status_code == 422
     assert "lines.0.sku" in response.json()["fields"]
     assert api.get(f"{LIST}A1001/").json()["refunds"] == []
+
+
+def test_refund_reason_with_a_null_character_is_422(api):
+    api.post(LIST, ISSUE_ORDER, format="json")
+
+    response = api.post(refunds_url("A1001"), {"amount": "1.00", "reason": "broken\x00"}, format="json")
+
+    assert response.status_code == 422
+    assert response.json()["fields"] == {"reason": ["Null characters are not allowed."]}
 
 
 def test_refund_of_pending_order_is_409(api):

@@ -97,6 +97,18 @@ def test_rejects_name_the_line_and_the_reason(shop, tmp_path):
         assert sorted(Order.objects.values_list("external_id", flat=True)) == ["C1", "C2"]
 
 
+def test_a_null_character_rejects_its_whole_order_naming_line_and_column(shop, tmp_path):
+    # PostgreSQL text cannot hold NUL: the order is refused whole, not imported without that line.
+    c1_second_line = [*ROWS[2][:10], "SKU-\x003", *ROWS[2][11:]]
+    result = _import(shop, csv_write(tmp_path / "orders.csv", [ROWS[0], ROWS[1], c1_second_line]))
+
+    assert [(r["line"], r["order_id"], r["field"]) for r in result.rejects] == [(4, "C1", "sku")]
+    assert result.rejects[0]["reason"] == "Null characters are not allowed."
+    assert (result.orders_created, result.orders_rejected, result.rows_rejected) == (1, 1, 2)
+    with shop_scope(shop.pk):
+        assert list(Order.objects.values_list("external_id", flat=True)) == ["C2"]
+
+
 def test_missing_required_columns_fail_the_whole_file(shop, tmp_path):
     path = csv_write(tmp_path / "orders.csv", [["C1", "10.00"]], header=["order_id", "total"])
 
