@@ -22,11 +22,12 @@ from django.utils.translation import gettext as _
 from crm.audit import audit_event_record
 from crm.models import Shop
 from crm.tenancy.context import require_shop_id
+from crm.text import text_problem
 from customers.identity import IdentityInvalid, email_normalize, phone_normalize
 from customers.identity_batch import IdentityBatch
 from customers.models import Channel, Gender, Tag
 from customers.services.tags import customers_tag
-from orders.csv_format import encoding_detect
+from orders.csv_format import ImportFileError, encoding_detect
 
 BATCH = 1000
 MAX_REJECTS_KEPT = 1000
@@ -82,7 +83,10 @@ def customers_import_file(
 
 def _encoding(path: Path) -> str:
     with path.open("rb") as raw:
-        return encoding_detect(iter(lambda: raw.read(READ_CHUNK), b""))
+        try:
+            return encoding_detect(iter(lambda: raw.read(READ_CHUNK), b""))
+        except ImportFileError as error:
+            raise CustomerImportFileError(str(error)) from None
 
 
 def header_positions(header: list[str]) -> dict[str, int]:
@@ -119,9 +123,9 @@ def _batches(reader, shop: Shop, default_channel: str, result: CustomerImportRes
 
 def row_clean(values: dict, shop: Shop, default_channel: str) -> tuple[dict | None, tuple[str, str] | None]:
     """One row as a resolve identity, or (column, reason)."""
-    nul_column = next((column for column, value in values.items() if "\x00" in value), None)
-    if nul_column is not None:  # PostgreSQL text cannot hold NUL
-        return None, (nul_column, _("Null characters are not allowed."))
+    for column, value in values.items():
+        if problem := text_problem(value):
+            return None, (column, problem)
     try:
         identity = {
             "channel": _channel(values.get("channel") or default_channel),

@@ -34,21 +34,31 @@ class ImportFileError(ValueError):
 
 def encoding_detect(chunks: Iterable[bytes]) -> str:
     """ "utf-8-sig" (BOM), "utf-8" if every byte decodes as UTF-8, else "gb18030" (a
-    superset of GBK, what Chinese spreadsheet tools write). Reads the whole stream once,
-    in chunks, so a late non-UTF-8 byte is caught and memory stays flat."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    first = True
-    encoding = "utf-8"
-    try:
-        for chunk in chunks:
-            if first and chunk.startswith(codecs.BOM_UTF8):
-                encoding = "utf-8-sig"
-            first = False
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
+    superset of GBK, what Chinese spreadsheet tools write) if every byte decodes as that;
+    ImportFileError when neither does (UTF-16 "Unicode text" exports, binary files). Reads
+    the whole stream once, in chunks, so a late bad byte is caught and memory stays flat."""
+    decoders = {name: codecs.getincrementaldecoder(name)() for name in ("utf-8", "gb18030")}
+    bom = None
+    for chunk in chunks:
+        if bom is None:
+            bom = chunk.startswith(codecs.BOM_UTF8)
+        for name, decoder in list(decoders.items()):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                del decoders[name]
+        if not decoders:
+            break
+    for name, decoder in list(decoders.items()):
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            del decoders[name]
+    if "utf-8" in decoders:
+        return "utf-8-sig" if bom else "utf-8"
+    if "gb18030" in decoders:
         return "gb18030"
-    return encoding
+    raise ImportFileError(_('The file is neither UTF-8 nor GBK text: save it as "CSV UTF-8" and upload it again.'))
 
 
 def header_columns(header: list[str]) -> dict[str, int]:

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
+from crm.text import text_problem
 from customers.identity import IdentityInvalid, email_normalize, phone_normalize
 from orders.currencies import ISO_4217_CODES
 from orders.models import OrderChannel, OrderStatus
@@ -141,7 +142,7 @@ def order_clean(raw, ctx: CleanContext) -> tuple[CleanOrder | None, dict[str, li
 def _text(raw: dict, name: str, limit: int, errors: _Errors, *, required: bool = False) -> str:
     value = raw.get(name)
     if (type(value) is str and 0 < len(value) <= limit and not value[0].isspace() and not value[-1].isspace()
-            and "\x00" not in value):  # fmt: skip
+            and value.isprintable()):  # fmt: skip
         return value  # the common case, checked cheaply
     if value is None or value == "":
         if required:
@@ -155,8 +156,8 @@ def _text(raw: dict, name: str, limit: int, errors: _Errors, *, required: bool =
     value = value.strip()
     if required and not value:
         errors.add(name, _("This field is required."))
-    elif "\x00" in value:  # PostgreSQL text cannot hold NUL
-        errors.add(name, _("Null characters are not allowed."))
+    elif problem := text_problem(value):
+        errors.add(name, problem)
     elif len(value) > limit:
         errors.add(name, _("At most %(limit)d characters.") % {"limit": limit})
     return value
@@ -316,7 +317,7 @@ def _line(raw, prefix: str, errors: _Errors) -> CleanLine | None:
         if (type(sku) is str and 0 < len(sku) <= 64 and sku.strip() == sku and type(name) is str
                 and len(name) <= 200 and type(category) is str and len(category) <= 100
                 and type(unit_price) is str and _CENTS.match(unit_price)
-                and "\x00" not in sku and "\x00" not in name and "\x00" not in category):  # fmt: skip
+                and sku.isprintable() and name.isprintable() and category.isprintable()):  # fmt: skip
             price = Decimal(unit_price)
             return CleanLine(sku, name.strip(), category.strip(), quantity, price, price * quantity)
     nested = _Errors()

@@ -2,6 +2,7 @@
 
 from crm.audit import audit_event_record
 from crm.models import Shop, User
+from crm.text import text_problem
 from customers.models import Customer, CustomerNote
 
 MAX_NOTE_LENGTH = 5000
@@ -16,8 +17,8 @@ def customer_note_add(*, shop: Shop, customer: Customer, author: User | None, bo
     body = (body or "").strip()
     if not body or len(body) > MAX_NOTE_LENGTH:
         raise NoteInvalid(f"1 to {MAX_NOTE_LENGTH} characters.")
-    if "\x00" in body:  # PostgreSQL text cannot hold NUL
-        raise NoteInvalid("Null characters are not allowed.")
+    if problem := text_problem(body):
+        raise NoteInvalid(problem)
     note = CustomerNote.objects.create(shop=shop, customer=customer, author=author, body=body)
     audit_event_record(action="customer.note", obj=customer, changes={"note_id": note.pk})
     return note

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from crm.audit import audit_event_record
 from crm.models import Shop
+from crm.text import text_problem
 from customers.identity import IdentityInvalid, customer_resolve_reporting, email_normalize, phone_normalize
 from customers.models import AttributeType, Customer, CustomerAttributeDefinition
 
@@ -29,9 +30,9 @@ def attributes_validate(*, attributes: dict) -> dict:
     and coerce them to JSON-friendly values."""
     if not isinstance(attributes, dict):
         raise ProfileInvalid({"attributes": ["Must be an object."]})
-    # A key holding NUL cannot be a defined one (nor be sent to PostgreSQL): it stays unknown.
-    keys = [key for key in attributes if isinstance(key, str) and "\x00" not in key]
-    definitions = {item.key: item for item in CustomerAttributeDefinition.objects.filter(key__in=keys)}
+    if problem := next(filter(None, map(text_problem, attributes)), None):  # a key PostgreSQL cannot hold
+        raise ProfileInvalid({"attributes": [problem]})
+    definitions = {item.key: item for item in CustomerAttributeDefinition.objects.filter(key__in=list(attributes))}
     errors, clean = {}, {}
     for key, value in attributes.items():
         definition = definitions.get(key)
@@ -60,7 +61,7 @@ def _attribute_coerce(definition: CustomerAttributeDefinition, value):
         return value
     if definition.type == AttributeType.CHOICE and value not in definition.choices:
         raise ValueError(value)
-    if "\x00" in str(value):  # PostgreSQL's jsonb cannot hold NUL
+    if text_problem(str(value)):
         raise ValueError(value)
     return str(value)
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from crm.models import Shop, User
 from crm.tenancy.context import require_shop_id
+from crm.text import text_problem
 from orders.csv_format import (
     COLUMNS,
     ImportFileError,
@@ -114,9 +115,9 @@ def _stage_rows(cursor, path: Path, result: ImportResult) -> None:
             result.total_rows += 1
             cells = row_values(row, positions)
             line = reader.line_num
-            if any("\x00" in cell for cell in cells):
-                # PostgreSQL text cannot hold NUL: the row is recorded as the reject, staged
-                # without it, and marked by a negative line number so its whole order is refused.
+            if "\x00" in "".join(cells):
+                # PostgreSQL text cannot hold NUL (crm.text): the row is recorded as the reject,
+                # staged without it, and marked by a negative line number so its whole order is refused.
                 cells = _nul_row_reject(cells, line, result)
                 line = -line
             chunk.append((line, *cells))
@@ -130,7 +131,7 @@ def _nul_row_reject(cells: list[str], line: int, result: ImportResult) -> list[s
     column = next(name for name, cell in zip(COLUMNS, cells, strict=True) if "\x00" in cell)
     cells = [cell.replace("\x00", "") for cell in cells]
     order_id = cells[COLUMNS.index("order_id")]
-    result.reject(line=line, order_id=order_id, field_name=column, reason=_("Null characters are not allowed."), rows=0)
+    result.reject(line=line, order_id=order_id, field_name=column, reason=text_problem("\x00"), rows=0)
     return cells
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from crm.models import Shop
 from crm.tenancy.context import require_shop_id
+from crm.text import text_problem
 from customers.identity import customers_resolve_bulk
 from customers.stats import NON_QUALIFYING_STATUSES, customer_stats_add, customer_stats_refresh
 from orders.models import ChangeSource, Order, OrderStatus
@@ -128,7 +129,8 @@ def error_result(index: int, external_id, errors: dict[str, list[str]]) -> dict:
     field_name, reasons = next(iter(errors.items()))
     return {
         "index": index,
-        "external_id": external_id if isinstance(external_id, str) else None,
+        # Echoed only when it is text at all: a lone surrogate could not even be sent back.
+        "external_id": external_id if isinstance(external_id, str) and not text_problem(external_id) else None,
         "result": "error",
         "field": field_name,
         "reason": reasons[0],

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from crm.audit import audit_event_record
 from crm.models import Shop, User
+from crm.text import text_problem
 from customers.identity import customer_stats_refresh
 from orders.models import ChangeSource, Order, OrderStatus, OrderStatusChange, Refund, RefundLine
 from orders.validation import money_parse
@@ -141,8 +142,8 @@ def _refund_clean(data, order: Order, remaining: Decimal) -> tuple[Decimal, str,
     reason = data.get("reason") or ""
     if not isinstance(reason, str) or len(reason) > 500:
         errors["reason"] = [_("Must be a string of at most 500 characters.")]
-    elif "\x00" in reason:  # PostgreSQL text cannot hold NUL
-        errors["reason"] = [_("Null characters are not allowed.")]
+    elif problem := text_problem(reason):
+        errors["reason"] = [problem]
     lines = _refund_lines_clean(data.get("lines") or [], order, errors)
     if errors:
         raise RefundInvalid(errors)

@@ -67,6 +67,14 @@ def test_a_cell_holding_a_null_character_rejects_its_row_naming_the_column(shop,
         assert list(Customer.objects.values_list("name", flat=True)) == ["Bob"]
 
 
+def test_a_file_neither_utf8_nor_gbk_is_refused_with_a_reason(shop, tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_bytes("customer_id,name\nU1,王芳\n".encode("utf-16"))
+
+    with pytest.raises(CommandError, match="neither UTF-8 nor GBK"):
+        call_command("import_customers", shop.slug, str(path), stdout=io.StringIO(), stderr=io.StringIO())
+
+
 def test_reimport_changes_nothing(shop, tmp_path):
     run_import(shop, tmp_path, CSV_TEXT)
     before = table_state(shop)

@@ -1,5 +1,7 @@
 """The storefront API: upsert, bulk, list, detail, status changes, refunds, idempotency."""
 
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -79,6 +81,27 @@ def test_invalid_order_is_400_naming_the_field(api, shop, changes, field):
     assert field in body["fields"]
     with shop_scope(shop.pk):
         assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"external_id": "A\ud800"}, "external_id"),
+        ({"customer": {"external_id": "U9", "name": "\udfff"}}, "customer.name"),
+    ],
+)
+def test_a_lone_surrogate_is_400_naming_the_field(api, shop, changes, field):
+    # JSON's "\ud800" escape decodes to a str PostgreSQL cannot store: it was a 500.
+    body = json.dumps(order_payload(**changes))  # ASCII-escaped, as a storefront would send it
+
+    response = api.post(LIST, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["fields"][field] == ["Not valid Unicode text (it holds a lone surrogate)."]
+    with shop_scope(shop.pk):
+        assert not Order.objects.exists()
+    bulk = api.post(BULK, f'{{"orders": [{body}]}}', content_type="application/json").json()["results"][0]
+    assert (bulk["result"], bulk["field"]) == ("error", field)
 
 
 def test_malformed_body_is_400_not_500(api):

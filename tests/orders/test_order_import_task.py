@@ -63,17 +63,26 @@ def test_a_second_delivery_does_nothing(shop, tmp_path, upload_root, django_capt
         assert Order.objects.count() == 2
 
 
-def test_a_bad_file_fails_the_job_with_a_reason(shop, tmp_path, upload_root, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"order_id,total\nX,1\n", "customer_id"),
+        # Excel's "Unicode text" export: UTF-16, neither UTF-8 nor GBK (it was an uncaught decode error).
+        ("order_id,customer_id,placed_at,total\n".encode("utf-16"), "neither UTF-8 nor GBK"),
+    ],
+)
+def test_a_bad_file_fails_the_job_with_a_reason(shop, tmp_path, upload_root, django_capture_on_commit_callbacks,
+                                                content, reason):  # fmt: skip
     job = _queued_job(shop, tmp_path, django_capture_on_commit_callbacks)
-    with open(job.file_path, "w") as handle:
-        handle.write("order_id,total\nX,1\n")
+    with open(job.file_path, "wb") as handle:
+        handle.write(content)
 
     order_import_task(shop.pk, job.pk)
 
     with shop_scope(shop.pk):
         job.refresh_from_db()
         assert job.status == "failed"
-        assert "customer_id" in job.error
+        assert reason in job.error
         assert not Order.objects.exists()
 
 
