@@ -158,6 +158,15 @@ def test_a_null_character_in_the_path_is_a_404(api, staff_client, shop):
     assert staff_client.get(f"/s/{shop.slug}/orders/A%00/").status_code == 404
 
 
+def test_json_nested_too_deeply_is_a_400_parse_error(api):
+    # Python's json module gives up with RecursionError: it was a 500 on every JSON endpoint.
+    too_deep = "[" * 100_000 + "]" * 100_000
+
+    response = api.post("/api/v1/orders/bulk/", too_deep, content_type="application/json")
+
+    assert assert_error_shape(response, 400, "parse_error")["detail"] == "JSON parse error - nested too deeply."
+
+
 def test_a_body_django_refuses_to_read_is_a_json_400(api):
     too_many_fields = "&".join(f"customer_ids={n}" for n in range(1001))  # over DATA_UPLOAD_MAX_NUMBER_FIELDS
 
