@@ -2,11 +2,11 @@ import re
 import uuid
 
 from django.http import Http404
-from django.utils.translation import gettext as _
 from django.views.defaults import bad_request
 
 from crm.request_context import request_id_var
 from crm.tenancy.errors import json_parameter_invalid
+from crm.text import text_problem
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -31,9 +31,9 @@ class RequestIdMiddleware:
 
 class NullCharacterMiddleware:
     """Refuses a NUL character in the URL: in the path a 404 (no key can hold one), in the
-    query string a 400 naming the parameter. PostgreSQL text cannot hold NUL, so no stored
-    value could match one, and passed on to SQL it raised (a 500 from every search and text
-    filter, and from the order pages and endpoints keyed by external id)."""
+    query string a 400 naming the parameter (crm.text). PostgreSQL text cannot hold NUL, so
+    no stored value could match one, and passed on to SQL it raised (a 500 from every search
+    and text filter, and from the order pages and endpoints keyed by external id)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -42,8 +42,8 @@ class NullCharacterMiddleware:
         if "\x00" in request.path_info:
             raise Http404
         for name, values in request.GET.lists():
-            if "\x00" in name or any("\x00" in value for value in values):
+            if problem := text_problem(name) or next(filter(None, map(text_problem, values)), None):
                 if request.path.startswith("/api/"):
-                    return json_parameter_invalid(name.replace("\x00", ""), _("Null characters are not allowed."))
+                    return json_parameter_invalid(name.replace("\x00", ""), problem)
                 return bad_request(request, exception=None)
         return self.get_response(request)
