@@ -29,8 +29,9 @@ from decimal import Decimal
 from functools import cached_property
 
 from django.db import connection
-from django.db.models import BigIntegerField, BooleanField, DateTimeField, DecimalField, Field, Q, QuerySet
+from django.db.models import BigIntegerField, DateTimeField, DecimalField, F, Field, Func, Q, QuerySet, Value
 from django.db.models.expressions import Expression, RawSQL
+from django.db.models.lookups import LessThan
 
 from crm.models import Shop
 from crm.tenancy.context import require_shop_id
@@ -142,7 +143,8 @@ def customer_list(
     # A search or a filter carries values of its own: its statement is compiled for this page only.
     shape = None if match else (require_shop_id(), ordering, as_json, size + 1)
     rows = _keyset_rows(
-        lambda: _live(match).annotate(**{name: RawSQL(sql, ())}).values(*fields, name),  # noqa: S611
+        lambda: _live(match),
+        lambda rows: rows.annotate(**{name: RawSQL(sql, ())}).values(*fields, name),  # noqa: S611
         order,
         position,
         size + 1,
@@ -244,25 +246,32 @@ def _before(columns: tuple[str, ...], values: tuple) -> Q:
     inside the row comparison: PostgreSQL estimates a row comparison from its first column
     alone, and `shop_id < this shop` is about zero rows for the lowest shop id, which made it
     hash the whole shop for a search sorted by last order (2 s at 1M customers) and sort it
-    for a page by total spent (0.5 s). Column names come from ORDERINGS; values are parameters."""
+    for a page by total spent (0.5 s). Column names come from ORDERINGS; values are parameters.
+    The row comparison is built of expressions, so it names the table by whatever alias the
+    query gives it (a page part is a subquery, see _page)."""
     if len(columns) == 1:
         return Q(**{f"{columns[0]}__lt": values[0]})
-    names = ", ".join(f'"{_TABLE}"."{column}"' for column in columns)
-    sql = f"({names}) < ({', '.join(['%s'] * len(values))})"
-    return Q(**{f"{columns[0]}__lte": values[0]}) & Q(RawSQL(sql, values, output_field=BooleanField()))  # noqa: S611
+    row = Func(*(F(column) for column in columns), function="ROW", output_field=Field())
+    bound = Func(*(v if isinstance(v, Expression) else Value(v) for v in values), function="ROW", output_field=Field())
+    return Q(**{f"{columns[0]}__lte": values[0]}) & Q(LessThan(row, bound))
 
 
 def _keyset_rows(
-    build: Callable[[], QuerySet], order: Ordering, position: tuple | None, limit: int, shape: tuple | None
+    live: Callable[[], QuerySet],
+    select: Callable[[QuerySet], QuerySet],
+    order: Ordering,
+    position: tuple | None,
+    limit: int,
+    shape: tuple | None,
 ) -> list[dict]:
     """The page's rows: those before `position` in `order`, then for a nullable order the
-    rows without a value. `build` makes the selected live customers; `shape` keys the
-    compiled statements (None: compile for this page only)."""
+    rows without a value. `live` makes the matching live customers, `select` the columns of
+    a page's rows; `shape` keys the compiled statements (None: compile for this page only)."""
     field = order.field
     last_id = Slot("last_id", BigIntegerField())
     if field == "id":
         main = _statement(
-            lambda: build().filter(_before(("id",), (last_id,))).order_by("-pk")[:limit], shape and (*shape, "main")
+            lambda: _page(live, select, _before(("id",), (last_id,)), ("-pk",), limit), shape and (*shape, "main")
         )
         return _fetch(main, {"last_id": position[1] if position else MAX_ID})
     rows: list[dict] = []
@@ -270,19 +279,29 @@ def _keyset_rows(
     if not in_null_part:
         value = Slot("value", Customer._meta.get_field(field))
         part = _statement(
-            lambda: build().filter(_before((field, "id"), (value, last_id))).order_by(f"-{field}", "-pk")[:limit],
+            lambda: _page(live, select, _before((field, "id"), (value, last_id)), (f"-{field}", "-pk"), limit),
             shape and (*shape, "main"),
         )
         bound_value, bound_id = position or (order.above_all, MAX_ID)
         rows = _fetch(part, {"value": bound_value, "last_id": bound_id})
     if order.nullable and len(rows) < limit:
         # Customers with no value (e.g. no orders yet) come last, newest first.
-        nulls = _statement(
-            lambda: build().filter(_before(("id",), (last_id,)), **{f"{field}__isnull": True}).order_by("-pk")[:limit],
-            shape and (*shape, "nulls"),
-        )
+        without_value = _before(("id",), (last_id,)) & Q(**{f"{field}__isnull": True})
+        nulls = _statement(lambda: _page(live, select, without_value, ("-pk",), limit), shape and (*shape, "nulls"))
         rows += _fetch(nulls, {"last_id": position[1] if in_null_part else MAX_ID})[: limit - len(rows)]
     return rows
+
+
+def _page(live: Callable[[], QuerySet], select: Callable[[QuerySet], QuerySet], condition: Q, ordering: tuple,
+          limit: int) -> QuerySet:  # fmt: skip
+    """One part of a page: its ids picked by a subquery that reads only the shop's index,
+    then the selected columns (JSON, tags) built for those rows alone. In one query the cost
+    of building a row counted for every row the scan might read, which drowned the difference
+    between the shop's index and the primary key: the generic plan walked the primary key
+    down from the newest id and filtered out every customer other shops added since (25 ms a
+    first page behind 50,000 of them, 0.1 ms through the shop's index)."""
+    ids = live().filter(condition).order_by(*ordering).values("pk")[:limit]
+    return select(Customer.objects.filter(pk__in=ids)).order_by(*ordering)
 
 
 def _cursor_encode(row: dict, order: Ordering) -> str:
