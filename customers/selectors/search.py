@@ -18,7 +18,7 @@ also matches a storefront id exactly.
 import re
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
 from crm.models import Shop
@@ -95,4 +95,8 @@ def _prefix_q(query: str, *, shop: Shop, before: int, limit: int | None) -> Q:
     if limit is not None:
         sql += " ORDER BY id DESC LIMIT %s"
         params.append(limit)
-    return Q(pk__in=RawSQL(sql, params))  # noqa: S611 (column names from PREFIX_COLUMNS, values as parameters)
+    # = ANY(ARRAY(...)), not IN (...): the page then fetches its matches by id. As a join, a
+    # page sorted by spend or last order hashed the matches and read the whole shop to find
+    # them (0.35-0.47 s for a common two-character prefix with ~3,000 matches at 1M customers).
+    sql = f'"customers_customer"."id" = ANY(ARRAY({sql}))'
+    return Q(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611 (columns from PREFIX_COLUMNS, values as parameters)
