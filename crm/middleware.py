@@ -2,11 +2,10 @@ import re
 import uuid
 
 from django.http import Http404
-from django.views.defaults import bad_request
 
 from crm.request_context import request_id_var
-from crm.tenancy.errors import json_parameter_invalid
 from crm.text import text_problem
+from crm.views.errors import parameter_invalid
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -43,7 +42,5 @@ class NullCharacterMiddleware:
             raise Http404
         for name, values in request.GET.lists():
             if problem := text_problem(name) or next(filter(None, map(text_problem, values)), None):
-                if request.path.startswith("/api/"):
-                    return json_parameter_invalid(name.replace("\x00", ""), problem)
-                return bad_request(request, exception=None)
+                return parameter_invalid(request, name.replace("\x00", ""), problem)
         return self.get_response(request)

@@ -31,7 +31,6 @@ from orders.csv_format import ImportFileError, encoding_detect
 
 BATCH = 1000
 MAX_REJECTS_KEPT = 1000
-READ_CHUNK = 1 << 20
 IDENTITY_COLUMNS = ("customer_id", "phone", "email")
 COLUMNS = (*IDENTITY_COLUMNS, "channel", "name", "gender", "birthday", "province", "city", "district", "tags")
 ALIASES = {"客户编号": "customer_id", "会员编号": "customer_id", "手机": "phone", "手机号": "phone", "电话": "phone",
@@ -41,10 +40,6 @@ GENDERS = {"female": Gender.FEMALE, "f": Gender.FEMALE, "女": Gender.FEMALE, "m
            "男": Gender.MALE, "other": Gender.OTHER, "其他": Gender.OTHER, "unknown": Gender.UNKNOWN,
            "未知": Gender.UNKNOWN}  # fmt: skip
 TEXT_LIMITS = {"name": 200, "province": 64, "city": 64, "district": 64, "customer_id": 128}
-
-
-class CustomerImportFileError(ValueError):
-    """The file as a whole cannot be imported (header)."""
 
 
 @dataclass
@@ -63,7 +58,7 @@ def customers_import_file(
 ) -> CustomerImportResult:
     """Import a customer CSV into the shop in scope (the caller's transaction)."""
     assert shop.pk == require_shop_id(), "import in the scope of the shop it names"
-    result = CustomerImportResult(encoding=_encoding(path))
+    result = CustomerImportResult(encoding=encoding_detect(path))
     with path.open("rb") as raw, io.TextIOWrapper(raw, encoding=result.encoding, newline="") as text:
         for batch in _batches(csv.reader(text), shop, default_channel, result):
             _import_batch(shop, batch, result)
@@ -81,14 +76,6 @@ def customers_import_file(
     return result
 
 
-def _encoding(path: Path) -> str:
-    with path.open("rb") as raw:
-        try:
-            return encoding_detect(iter(lambda: raw.read(READ_CHUNK), b""))
-        except ImportFileError as error:
-            raise CustomerImportFileError(str(error)) from None
-
-
 def header_positions(header: list[str]) -> dict[str, int]:
     positions = {}
     for index, raw in enumerate(header):
@@ -97,7 +84,7 @@ def header_positions(header: list[str]) -> dict[str, int]:
         if name in COLUMNS and name not in positions:
             positions[name] = index
     if not any(column in positions for column in IDENTITY_COLUMNS):
-        raise CustomerImportFileError(_("The header needs at least one of: customer_id, phone, email."))
+        raise ImportFileError(_("The header needs at least one of: customer_id, phone, email."))
     return positions
 
 

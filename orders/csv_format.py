@@ -9,7 +9,7 @@ order, wherever they are in the file.
 """
 
 import codecs
-from collections.abc import Iterable
+from pathlib import Path
 
 from django.utils.translation import gettext as _
 
@@ -32,33 +32,30 @@ class ImportFileError(ValueError):
     """The file as a whole cannot be imported (encoding, header)."""
 
 
-def encoding_detect(chunks: Iterable[bytes]) -> str:
-    """ "utf-8-sig" (BOM), "utf-8" if every byte decodes as UTF-8, else "gb18030" (a
-    superset of GBK, what Chinese spreadsheet tools write) if every byte decodes as that;
-    ImportFileError when neither does (UTF-16 "Unicode text" exports, binary files). Reads
-    the whole stream once, in chunks, so a late bad byte is caught and memory stays flat."""
-    decoders = {name: codecs.getincrementaldecoder(name)() for name in ("utf-8", "gb18030")}
-    bom = None
-    for chunk in chunks:
-        if bom is None:
-            bom = chunk.startswith(codecs.BOM_UTF8)
-        for name, decoder in list(decoders.items()):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError:
-                del decoders[name]
-        if not decoders:
-            break
-    for name, decoder in list(decoders.items()):
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            del decoders[name]
-    if "utf-8" in decoders:
-        return "utf-8-sig" if bom else "utf-8"
-    if "gb18030" in decoders:
+def encoding_detect(path: Path) -> str:
+    """ "utf-8-sig" (BOM), "utf-8" if every byte of the file decodes as UTF-8, else "gb18030"
+    (a superset of GBK, what Chinese spreadsheet tools write) if every byte decodes as that;
+    ImportFileError when neither does (UTF-16 "Unicode text" exports, binary files). Reads the
+    whole file in chunks, so a late bad byte is caught and memory stays flat; a second time
+    only for a file that is not UTF-8."""
+    if _decodes(path, "utf-8"):
+        with open(path, "rb") as handle:
+            return "utf-8-sig" if handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8 else "utf-8"
+    if _decodes(path, "gb18030"):
         return "gb18030"
     raise ImportFileError(_('The file is neither UTF-8 nor GBK text: save it as "CSV UTF-8" and upload it again.'))
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def header_columns(header: list[str]) -> dict[str, int]:

@@ -61,9 +61,10 @@ def _attribute_coerce(definition: CustomerAttributeDefinition, value):
         return value
     if definition.type == AttributeType.CHOICE and value not in definition.choices:
         raise ValueError(value)
-    if text_problem(str(value)):
+    text = str(value)
+    if text_problem(text):
         raise ValueError(value)
-    return str(value)
+    return text
 
 
 def customer_create(*, shop: Shop, data: dict) -> tuple[Customer, bool]:

@@ -77,7 +77,7 @@ def orders_import_file(
 ) -> ImportResult:
     """Import one order CSV in the caller's shop scope and transaction."""
     assert shop.pk == require_shop_id(), "import in the scope of the shop it names"
-    result = ImportResult(encoding=_encoding_of(path))
+    result = ImportResult(encoding=encoding_detect(path))
     with connection.cursor() as cursor:
         cursor.execute(_STAGE_DDL)
         _stage_rows(cursor, path, result)
@@ -94,11 +94,6 @@ def orders_import_file(
     if batch:
         _ingest(shop, batch, result, progress)
     return result
-
-
-def _encoding_of(path: Path) -> str:
-    with open(path, "rb") as handle:
-        return encoding_detect(iter(lambda: handle.read(1 << 20), b""))
 
 
 def _stage_rows(cursor, path: Path, result: ImportResult) -> None:

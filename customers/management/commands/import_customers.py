@@ -1,14 +1,15 @@
 """`manage.py import_customers SHOP_SLUG FILE.csv`: import a customer CSV (docs/customers.md)."""
 
 from crm.management.csv_import import CsvImportCommand
-from customers.csv_import import CustomerImportFileError, customers_import_file
+from customers.csv_import import customers_import_file
 from customers.models import Channel
+from orders.csv_format import ImportFileError
 
 
 class Command(CsvImportCommand):
     help = "Import customers from a CSV file (UTF-8 with or without BOM, or GBK) into one shop."
     channels = Channel
-    file_error = CustomerImportFileError
+    file_error = ImportFileError
 
     def import_file(self, **kwargs):
         return customers_import_file(**kwargs)
