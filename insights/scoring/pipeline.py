@@ -114,25 +114,28 @@ def fit_quality_check(summary: pd.DataFrame, holdout_days: int) -> dict[str, Any
 
 
 def _segment_stats(frame: pd.DataFrame, rules: Sequence[SegmentRule]) -> dict[str, dict[str, Any]]:
-    grouped = frame.groupby("segment").agg(
-        customers=("segment", "size"),
-        monetary=("monetary", "sum"),
-        clv_total=("clv", "sum"),
-        clv_customers=("clv", "count"),
-    )
-    stats = {}
+    """Per segment of the map, in map order: customers, net spend, CLV total and how many have a CLV."""
+    names: dict[str, str] = {}
     for rule in rules:
-        if rule.key in stats:
-            continue
-        row = grouped.loc[rule.key] if rule.key in grouped.index else None
-        stats[rule.key] = {
-            "name": rule.name,
-            "customers": 0 if row is None else int(row["customers"]),
-            "monetary": 0.0 if row is None else round(float(row["monetary"]), 2),
-            "clv_total": 0.0 if row is None else round(float(row["clv_total"]), 2),
-            "clv_customers": 0 if row is None else int(row["clv_customers"]),
+        names.setdefault(rule.key, rule.name)
+    # Sums over segment codes with bincount: a pandas groupby cost milliseconds per run.
+    codes = pd.Categorical(frame["segment"], categories=list(names)).codes
+    clv = frame["clv"].to_numpy(dtype="float64")
+    valued = ~np.isnan(clv)
+    customers = np.bincount(codes, minlength=len(names))
+    monetary = np.bincount(codes, frame["monetary"].to_numpy(dtype="float64"), len(names))
+    clv_total = np.bincount(codes[valued], clv[valued], len(names))
+    clv_customers = np.bincount(codes[valued], minlength=len(names))
+    return {
+        key: {
+            "name": name,
+            "customers": int(customers[index]),
+            "monetary": round(float(monetary[index]), 2),
+            "clv_total": round(float(clv_total[index]), 2),
+            "clv_customers": int(clv_customers[index]),
         }
-    return stats
+        for index, (key, name) in enumerate(names.items())
+    }
 
 
 def _rf_grid(frame: pd.DataFrame) -> list[list[int]]:
@@ -143,7 +146,10 @@ def _rf_grid(frame: pd.DataFrame) -> list[list[int]]:
 
 def _at_risk_top(frame: pd.DataFrame, limit: int = AT_RISK_TOP) -> list[dict[str, Any]]:
     """The churn-risk customers with the most net spend so far: who the shop can least afford to lose."""
-    at_risk = frame[frame["churn_risk"]].nlargest(limit, "monetary")
+    at_risk = np.flatnonzero(frame["churn_risk"].to_numpy(dtype=bool))
+    monetary = frame["monetary"].to_numpy(dtype="float64")[at_risk]
+    # The `limit` largest by spend, in descending order (ties by position, as nlargest keeps them).
+    top = at_risk[np.argsort(-monetary, kind="stable")[:limit]]
     return [
         {
             "customer_id": int(row.customer_id),
@@ -154,7 +160,7 @@ def _at_risk_top(frame: pd.DataFrame, limit: int = AT_RISK_TOP) -> list[dict[str
             "p_alive": None if pd.isna(row.p_alive) else round(float(row.p_alive), 4),
             "recency_days": int(row.recency_days),
         }
-        for row in at_risk.itertuples()
+        for row in frame.iloc[top].itertuples()
     ]
 
 

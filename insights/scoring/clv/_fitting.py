@@ -21,9 +21,11 @@ LOG_PARAMETER_BOUND = np.log(1e6)
 LOG_PARAMETER_DETERMINED = np.log(1e4)
 WARM_START_ROWS = 20_000
 # Stopping rules on the mean log-likelihood over log-parameters: rough for the warm start,
-# precise (parameters to about 1e-7) for a final answer.
+# precise (parameters to about 1e-7) for a final answer. Tighter rules only buy failed line
+# searches at the limit of float precision: at ftol 1e-14 and gtol 1e-9 the Gamma-Gamma fit of
+# a 10,000-customer shop spent 31 of its 54 evaluations on them and ended at the same point.
 ROUGH_STOP = {"ftol": 1e-10, "gtol": 1e-6}
-PRECISE_STOP = {"ftol": 1e-14, "gtol": 1e-9}
+PRECISE_STOP = {"ftol": 1e-13, "gtol": 1e-8}
 
 
 def weights_of(summary: pd.DataFrame) -> np.ndarray:
@@ -119,17 +121,21 @@ def fit_distinct(
 ) -> tuple[optimize.OptimizeResult, Any]:
     """Maximise the weighted log-likelihood over the distinct rows of the columns.
 
-    The bounded search runs on at most WARM_START_ROWS distinct rows (a fixed random subset:
-    an unbiased estimate of the same likelihood). Quasi-Newton steps on all rows, started
-    from that subset's optimum and curvature, then need only a handful of evaluations of the
-    full likelihood, which is what costs time for a million customers.
+    Up to WARM_START_ROWS distinct rows, one precise bounded search over all of them. Above,
+    the bounded search runs on WARM_START_ROWS of them (a fixed random subset: an unbiased
+    estimate of the same likelihood), and quasi-Newton steps on all rows, started from that
+    subset's optimum and curvature, then need only a handful of evaluations of the full
+    likelihood, which is what costs time for a million customers. (On few rows a rough search,
+    the curvature and a polish took more evaluations than the one precise search: 32 against
+    24 for BG/NBD on a 10,000-customer shop, 77 against 23 for Gamma-Gamma.)
     """
     distinct = distinct_rows(columns, weights)
     data = build(distinct)
-    full_objective = warm_objective = _log_space(log_likelihood, data)
-    if len(distinct.weights) > WARM_START_ROWS:
-        keep = np.random.default_rng(0).random(len(distinct.weights)) < WARM_START_ROWS / len(distinct.weights)
-        warm_objective = _log_space(log_likelihood, build(distinct.subset(keep)))
+    full_objective = _log_space(log_likelihood, data)
+    if len(distinct.weights) <= WARM_START_ROWS:
+        return _minimize_bounded(full_objective, np.zeros(parameter_count), precise=True), data
+    keep = np.random.default_rng(0).random(len(distinct.weights)) < WARM_START_ROWS / len(distinct.weights)
+    warm_objective = _log_space(log_likelihood, build(distinct.subset(keep)))
     # The warm search only needs to get close: the polish below decides the last digits.
     warm = _minimize_bounded(warm_objective, np.zeros(parameter_count), precise=False)
     inverse_hessian = _inverse_hessian(warm_objective, warm.x)
