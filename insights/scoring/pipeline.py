@@ -35,6 +35,7 @@ from insights.scoring.rfm import (
     rfm_cutpoints_compute,
     rfm_scores_compute,
     rfm_segments_assign,
+    segment_names,
 )
 
 # Calibration columns of SUMMARY_SQL: each customer's history as it stood holdout_days
@@ -115,9 +116,7 @@ def fit_quality_check(summary: pd.DataFrame, holdout_days: int) -> dict[str, Any
 
 def _segment_stats(frame: pd.DataFrame, rules: Sequence[SegmentRule]) -> dict[str, dict[str, Any]]:
     """Per segment of the map, in map order: customers, net spend, CLV total and how many have a CLV."""
-    names: dict[str, str] = {}
-    for rule in rules:
-        names.setdefault(rule.key, rule.name)
+    names = segment_names(rules)
     # Sums over segment codes with bincount: a pandas groupby cost milliseconds per run.
     codes = pd.Categorical(frame["segment"], categories=list(names)).codes
     clv = frame["clv"].to_numpy(dtype="float64")
