@@ -13,9 +13,12 @@ single pair can land on a busy moment); every pair is kept in the JSON.
 The 100 shops run through a real Celery worker started as the Procfile starts one (prefork
 pool with one process per CPU, one BLAS thread each) on a queue of its own: the runs are
 queued first, then their tasks are sent at once, and the wall time runs from the first send
-until the last run has finished. Shops are generated once with COPY (bench/scoring_data.py)
-and reused while their row counts match; their scoring rows are cleared before each
-measurement.
+until the last run has finished. Its floor is every shop's floor on as many connections at
+once as the pool has processes, measured just before; the CPU seconds the pool and its
+database backends spent in the run are reported beside it, which tells a run that needs
+more CPU than the box has from one that waits. Shops are generated once with COPY
+(bench/scoring_data.py) and reused while their row counts match; their scoring rows are
+cleared before each measurement.
 """
 
 import io
@@ -25,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -132,18 +136,63 @@ def _children(slug_groups: list[list[str]]) -> list[dict]:
     return results
 
 
-def _pool_peak_rss_mb(worker_pid: int) -> float:
-    """The largest peak resident set (VmHWM) among the worker's pool processes."""
-    peaks = [0.0]
+def floors_parallel_seconds(shops: list, connections: int) -> float:
+    """Wall seconds of every shop's floor on `connections` connections at once, as the
+    worker pool runs their scoring: the floor of the many-shop wall time."""
+
+    def stream(part: list) -> None:
+        try:
+            for shop in part:
+                floor_seconds(shop)
+        finally:
+            connection.close()  # this thread's connection
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=connections) as pool:
+        list(pool.map(stream, [shops[index::connections] for index in range(connections)]))
+    return time.perf_counter() - started
+
+
+def _pool_processes(worker_pid: int) -> list[Path]:
+    """/proc directories of the worker's pool processes."""
+    pool = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            if parent == worker_pid:
-                status = (stat.parent / "status").read_text()
-                peaks.append(int(status.split("VmHWM:")[1].split()[0]) / 1024)
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == worker_pid:
+                pool.append(stat.parent)
         except (OSError, IndexError, ValueError):
             continue  # a process that ended while we looked
-    return round(max(peaks), 1)
+    return pool
+
+
+def _pool_usage(worker_pid: int) -> tuple[float, float]:
+    """The largest peak resident set (VmHWM, MB) among the worker's pool processes, and
+    their CPU seconds (user + system)."""
+    peaks, cpu = [0.0], 0.0
+    for process in _pool_processes(worker_pid):
+        try:
+            peaks.append(int((process / "status").read_text().split("VmHWM:")[1].split()[0]) / 1024)
+            fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
+            cpu += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            continue
+    return round(max(peaks), 1), round(cpu, 2)
+
+
+def _backends_cpu_seconds(since) -> float | None:
+    """CPU seconds of the database backends connected since `since` (the pool's), from
+    /proc/PID/schedstat; None where PostgreSQL does not run on this host."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' "
+            "AND backend_start >= %s AND pid <> pg_backend_pid()",
+            [since],
+        )
+        pids = [row[0] for row in cursor.fetchall()]
+    try:
+        return round(sum(int(Path(f"/proc/{pid}/schedstat").read_text().split()[0]) for pid in pids) / 1e9, 2)
+    except OSError:
+        return None
 
 
 @contextmanager
@@ -255,18 +304,23 @@ def _many_shops_case(sizes: dict, size: str) -> dict:
     tables_vacuum(list(INSIGHTS_TABLES))
     floors = [floor_seconds(shop) for shop in shops]
     workers = os.cpu_count() or 1
+    floors_parallel = floors_parallel_seconds(shops, workers)
     queue = f"bench-scoring-{os.getpid()}"
     with scoring_worker(queue, concurrency=workers) as worker:
         runs = []
         for shop in shops:
             with shop_scope(shop.pk):
                 runs.append(scoring_run_request(shop=shop, as_of=_as_of(), trigger=RunTrigger.COMMAND, enqueue=False))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT clock_timestamp()")
+            (sent_at,) = cursor.fetchone()
         started = time.perf_counter()
         for run in runs:
             scoring_run_task.apply_async((run.shop_id, run.pk), queue=queue)
         _runs_wait(runs)
         wall = time.perf_counter() - started
-        peak = _pool_peak_rss_mb(worker.pid)
+        peak, pool_cpu = _pool_usage(worker.pid)
+        database_cpu = _backends_cpu_seconds(sent_at)
     finished = []
     for run in runs:
         with shop_scope(run.shop_id):
@@ -279,6 +333,11 @@ def _many_shops_case(sizes: dict, size: str) -> dict:
         "workers": f"1 celery worker, prefork pool of {workers}",
         "wall_seconds": round(wall, 2),
         "floor_seconds_total": round(sum(floors), 3),
+        "floor_parallel_wall_seconds": round(floors_parallel, 2),
+        "wall_ratio_to_parallel_floor": round(wall / floors_parallel, 2),
+        # What the two CPUs spent during the run: the pool's Python and its database
+        # backends (None where PostgreSQL runs on another host).
+        "cpu_seconds": {"worker_pool": pool_cpu, "postgres_backends": database_cpu},
         "run_seconds_total": round(sum(run_seconds), 2),
         "ratio_total": round(sum(run_seconds) / sum(floors), 2),
         "stage_seconds_total": {

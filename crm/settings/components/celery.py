@@ -12,6 +12,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes every database connection before and after each task
+# unless this is set, so each task paid for a new PostgreSQL backend (fork, login, cold
+# catalog caches). With it, connections live across tasks; crm/celery.py closes them at
+# task boundaries when broken or older than CONN_MAX_AGE, as Django does between requests,
+# and the fixup closes them anyway after this many tasks. The shop scope is
+# transaction-local, so nothing of one task's shop outlives its transaction.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "default")
 # Heavy scoring and outbound messaging get their own queues (crm.celery.Queue); every
