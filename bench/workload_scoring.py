@@ -183,6 +183,9 @@ def _backends_cpu_seconds(since) -> float | None:
     """CPU seconds of the database backends connected since `since` (the pool's), from
     /proc/PID/schedstat; None where PostgreSQL does not run on this host."""
     with connection.cursor() as cursor:
+        cursor.execute("SELECT inet_server_addr() IS NULL OR inet_server_addr() IN ('127.0.0.1', '::1')")
+        if not cursor.fetchone()[0]:
+            return None
         cursor.execute(
             "SELECT pid FROM pg_stat_activity WHERE backend_type = 'client backend' "
             "AND backend_start >= %s AND pid <> pg_backend_pid()",
@@ -335,7 +338,7 @@ def _many_shops_case(sizes: dict, size: str) -> dict:
         "floor_seconds_total": round(sum(floors), 3),
         "floor_parallel_wall_seconds": round(floors_parallel, 2),
         "wall_ratio_to_parallel_floor": round(wall / floors_parallel, 2),
-        # What the two CPUs spent during the run: the pool's Python and its database
+        # What the box's CPUs spent during the run: the pool's Python and its database
         # backends (None where PostgreSQL runs on another host).
         "cpu_seconds": {"worker_pool": pool_cpu, "postgres_backends": database_cpu},
         "run_seconds_total": round(sum(run_seconds), 2),
