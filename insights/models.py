@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.jobs import DurableJob
 from crm.tenancy.models import ShopOwnedModel, shop_key_without_index
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -47,7 +48,9 @@ class LifecycleStage(models.TextChoices):
     CHURNED = "churned", _("Churned")
 
 
-class ScoringRun(ShopOwnedModel):
+class ScoringRun(ShopOwnedModel, DurableJob):
+    """A durable job (crm/jobs.py): the row is the promise, the task message only a nudge."""
+
     as_of = models.DateField(_("as of"))
     trigger = models.CharField(_("trigger"), max_length=10, choices=RunTrigger.choices, default=RunTrigger.STAFF)
     status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
