@@ -89,13 +89,24 @@ def test_a_task_that_always_dies_is_given_up_after_its_attempts_with_the_reason_
     assert _job(ImportJob, shop, job.pk).attempts == MAX_ATTEMPTS
 
 
-def _hold_row(table: str, shop, row_id: int):
-    """Another session holding the job's row, as a live worker's work transaction does."""
+def _other_session():
     settings = connection.settings_dict
-    holder = psycopg2.connect(
+    return psycopg2.connect(
         dbname=settings["NAME"], user=settings["USER"], password=settings["PASSWORD"],
         host=settings["HOST"] or None, port=settings["PORT"] or None,
     )  # fmt: skip
+
+
+def _hold_table(table: str):
+    holder = _other_session()
+    with holder.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")  # a test's constant
+    return holder
+
+
+def _hold_row(table: str, shop, row_id: int):
+    """Another session holding the job's row, as a live worker's work transaction does."""
+    holder = _other_session()
     with holder.cursor() as cursor:
         cursor.execute("SELECT set_config('app.shop_id', %s, true)", [str(shop.pk)])
         cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", [row_id])  # noqa: S608 - a test's constant
@@ -168,11 +179,11 @@ def _create_with_broker_down(shop, tmp_path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _worker(queues: list[str]) -> subprocess.Popen:
+def _worker(queues: list[str], **environ: str) -> subprocess.Popen:
     with app.connection_for_write() as broker:
         for queue in queues:  # messages other tests left behind
             broker.default_channel.queue_purge(queue)
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings.test"}
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "crm.settings.test", **environ}
     command = [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool", "solo", "-Q", ",".join(queues)]
     command += ["--loglevel", "WARNING", "--without-heartbeat", "--without-mingle", "--without-gossip"]
     return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -208,3 +219,28 @@ def test_jobs_whose_publish_was_lost_are_completed_by_the_sweeper(tmp_path):
     with shop_scope(shop.pk):
         assert Order.objects.filter(external_id__in=["C1", "C2"]).count() == 2
         assert current_run_get(shop=shop) == run
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_waiting_on_a_lock_gives_up_the_attempt_at_its_lock_timeout(tmp_path, settings):
+    settings.IMPORT_UPLOAD_ROOT = ROOT / ".data" / "uploads"  # where the worker looks
+    shop = make_shop("lock-timeout", "lock@jobs.example")
+    holder = _hold_table("orders_order")  # e.g. a long migration or a stuck session
+    worker = _worker([Queue.DEFAULT], WORKER_DB_LOCK_TIMEOUT="1s")
+    try:
+        job = _queued_import(shop, tmp_path)
+        deadline = time.monotonic() + 60
+        while (job := _job(ImportJob, shop, job.pk)).attempts == 0 or job.status == "running":
+            assert time.monotonic() < deadline and worker.poll() is None, worker.stdout.read().decode()
+            time.sleep(0.3)
+    finally:
+        holder.rollback()
+        holder.close()
+        worker.terminate()
+        worker.wait(timeout=30)
+    assert (job.status, job.attempts) == ("queued", 1)  # retried later by the sweeper
+    assert "lock timeout" in job.error
+    with shop_scope(shop.pk):
+        assert not Order.objects.exists()
+    Path(job.file_path).unlink()
