@@ -34,6 +34,12 @@ app.conf.beat_schedule = {
         "task": "insights.scoring_dispatch",
         "schedule": crontab(minute="*/15"),
     },
+    # Daily at 04:41 UTC (https://crontab.guru/#41_4_*_*_*): delete expired staff sessions
+    # from PostgreSQL (Redis expires its copies by itself).
+    "sessions-clear": {
+        "task": "crm.sessions_clear",
+        "schedule": crontab(minute=41, hour=4),
+    },
     # Every minute (https://crontab.guru/#*_*_*_*_*): run again the import jobs and scoring
     # runs whose task message was lost or whose worker died (crm/jobs.py).
     "jobs-sweep": {

@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.contrib.sessions.backends.cached_db import SessionStore
 from django.utils import timezone
 
 from crm.jobs import jobs_sweep_all_shops
@@ -25,3 +26,8 @@ def jobs_sweep_task() -> int:
     """Beat entry point: nudge every shop's durable jobs that are due again (crm/jobs.py);
     returns how many were nudged."""
     return jobs_sweep_all_shops(now=timezone.now())
+
+
+@shared_task(name="crm.sessions_clear")
+def sessions_clear_task() -> None:
+    SessionStore.clear_expired()

@@ -92,7 +92,9 @@ CACHES = {
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "shopcrm"),
     }
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+# Read from Redis, kept in PostgreSQL too: a Redis restart (which may keep nothing) signs
+# nobody out, and while Redis is unreachable a signed-in request answers 503, not a login page.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -15,7 +15,7 @@ import hashlib
 from contextlib import ExitStack
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -107,6 +107,11 @@ class ShopScopedApi(APIView):
                 response = self.handle_exception(
                     Conflict("A request with this Idempotency-Key completed concurrently.")
                 )
+            except DatabaseError:
+                # The database went away (a restart): the request's transaction is lost,
+                # so the client's retry must find the key free, not "in progress".
+                self._idempotency_release()
+                raise
             else:
                 self._close_scope()
         return super().finalize_response(request, response, *args, **kwargs)
