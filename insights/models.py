@@ -118,9 +118,8 @@ class CustomerScore(ShopOwnedModel):
     # Without ShopOwnedModel's lone shop_id index: every index here starts with shop, and
     # each index is paid for on every one of a run's million inserts. Without its foreign-key
     # constraint too (migration 0007): the deferred check queued one trigger event per row and
-    # ran a million lookups of the same shop at commit (4.6 s per million rows on the bench
-    # box). Row-level security already pins every row to the shop in scope, and deleting a
-    # shop cascades through the ORM.
+    # ran a million lookups of the same shop at commit. Row-level security already pins every
+    # row to the shop in scope, and deleting a shop cascades through the ORM.
     shop = shop_key_without_index(db_constraint=False)
 
     # No foreign-key constraint in the database for these two (migration 0004 drops the

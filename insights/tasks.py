@@ -12,7 +12,7 @@ from crm.tenancy.tasks import with_shop_scope
 @worker_init.connect
 def _scoring_stack_preload(**_kwargs) -> None:
     """Load the services (pandas, scipy) once in the worker's main process, before the pool
-    forks, so no pool process spends its first run importing them (about a second each)."""
+    forks, so no pool process spends its first run importing them."""
     import insights.services  # noqa: F401, PLC0415
 
 

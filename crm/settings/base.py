@@ -76,7 +76,7 @@ DATABASES = {
     "default": {
         **database_from_url(env_str(_database_url_var, "postgres://shopcrm_app@localhost:5432/shopcrm")),
         # Every request is one transaction: the shop setting is transaction-local and
-        # so can never outlive the request on a pooled connection (PITFALLS 3).
+        # so can never outlive the request on a pooled connection.
         "ATOMIC_REQUESTS": True,
         "CONN_MAX_AGE": int(env_str("DB_CONN_MAX_AGE", "60")),
         "CONN_HEALTH_CHECKS": True,

@@ -4,10 +4,10 @@
 - a `(shop_id, id)` unique constraint, so other tenant tables can point at this one with
   composite foreign keys;
 - for every foreign key to another tenant model, a composite `(shop_id, x_id)` foreign
-  key, so no row can point into another shop (PITFALLS 5);
+  key, so no row can point into another shop (a plain foreign key check ignores RLS);
 - ENABLE + FORCE row-level security and a policy that compares `shop_id` with the
   transaction-local `app.shop_id` setting. A missing setting is NULL after NULLIF, so the
-  comparison is never true and no rows are visible or writable (PITFALLS 2).
+  comparison is never true and no rows are visible or writable (fails closed).
 
 `lookup_sql` adds a read-only policy for the rare row that must be found before the shop
 is known (an API key by its prefix, a user's memberships); it must name a setting that
