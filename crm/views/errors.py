@@ -1,6 +1,7 @@
 """Error pages: JSON under /api/, the shell's HTML pages elsewhere."""
 
 import sys
+from contextlib import suppress
 
 import redis
 from django.db import InterfaceError, OperationalError
@@ -10,6 +11,7 @@ from django.views.defaults import bad_request as html_bad_request
 from django.views.defaults import page_not_found
 from django.views.defaults import server_error as html_server_error
 
+from crm.tenancy.api import idempotency_lock_release
 from crm.tenancy.errors import (
     json_bad_request,
     json_not_found,
@@ -53,6 +55,8 @@ def server_error(request):
 
 
 def service_unavailable(request):
+    with suppress(redis.RedisError):  # Redis may be what is down; then its locks are gone too
+        idempotency_lock_release(request)
     if request.path.startswith("/api/"):
         response = json_service_unavailable(request)
     else:  # rendered without a request context: no session, no user, no database
