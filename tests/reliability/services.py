@@ -117,3 +117,10 @@ def gunicorn(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     port_wait(port)
     return process
+
+
+def celery_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
+    command = [sys.executable, "-m", "celery", "-A", "crm", "worker", "--pool", "solo", "-Q", "default,scoring"]
+    command += ["--loglevel", "WARNING", "--without-heartbeat", "--without-mingle", "--without-gossip"]
+    with open(log, "w") as output:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)

@@ -1,6 +1,7 @@
 """PostgreSQL and Redis restart under a steady stream of storefront writes to a live server:
-requests meanwhile answer 503 with Retry-After (JSON, nothing written), never 500, and every
-write the server acknowledged is in the database afterwards."""
+requests meanwhile answer 503 with Retry-After (JSON, nothing written), never 500, every
+write the server acknowledged is in the database afterwards, and the Celery worker that
+lived through both restarts still runs the next task."""
 
 import json
 import shutil
@@ -17,7 +18,15 @@ import psycopg2
 import pytest
 
 from tests.orders.payloads import order_payload
-from tests.reliability.services import LocalPostgres, LocalRedis, environment, free_port, gunicorn, manage
+from tests.reliability.services import (
+    LocalPostgres,
+    LocalRedis,
+    celery_worker,
+    environment,
+    free_port,
+    gunicorn,
+    manage,
+)
 
 WRITERS = 4
 TRIES = 60
@@ -94,6 +103,24 @@ def _wait_for_more(stream: WriteStream, count: int, timeout: float = 30) -> None
         time.sleep(0.05)
 
 
+def _api(port: int, key: str, path: str, body: dict | None = None) -> dict:
+    data = None if body is None else json.dumps(body).encode()
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/{path}", data, headers)
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - http to our server
+        return json.load(response)
+
+
+def _scoring_run_finishes(port: int, key: str, worker) -> str:
+    """A scoring run asked for now reaches the worker and ends; returns its status."""
+    run_id = _api(port, key, "insights/runs/", {})["id"]
+    deadline = time.monotonic() + 60
+    while (status := _api(port, key, f"insights/runs/{run_id}/")["status"]) in ("queued", "running"):
+        assert time.monotonic() < deadline and worker.poll() is None, status
+        time.sleep(0.3)
+    return status
+
+
 def _stored_orders(postgres: LocalPostgres) -> dict[str, str]:
     database = psycopg2.connect(f"host={postgres.socket_dir} user=postgres dbname=shopcrm")
     with database, database.cursor() as cursor:
@@ -121,6 +148,7 @@ def test_restarts_of_postgresql_and_redis_answer_503_and_lose_no_acknowledged_wr
     key = manage(env, "create_api_key", "steady").strip().splitlines()[-1]
     port = free_port()
     server = gunicorn(env, port, folder / "gunicorn.log")
+    worker = celery_worker(env, folder / "worker.log")  # lives through both restarts
     stream = WriteStream(port=port, key=key)
     threads = stream.start()
     try:
@@ -134,12 +162,15 @@ def test_restarts_of_postgresql_and_redis_answer_503_and_lose_no_acknowledged_wr
         time.sleep(1.5)
         redis.start()
         _wait_for_more(stream, 20)
-    finally:
         stream.stopping.set()
         for thread in threads:
             thread.join(timeout=60)
-        server.terminate()
-        server.wait(timeout=30)
+        run_status = _scoring_run_finishes(port, key, worker)  # the worker reconnected to both
+    finally:
+        stream.stopping.set()
+        for process in (server, worker):
+            process.terminate()
+            process.wait(timeout=30)
     stored = _stored_orders(postgres)
     postgres.stop()
     redis.stop()
@@ -150,3 +181,4 @@ def test_restarts_of_postgresql_and_redis_answer_503_and_lose_no_acknowledged_wr
     assert 0 < unavailable_during_postgres < stream.statuses[503], stream.statuses
     assert stream.bad_unavailable == []  # each 503 had Retry-After and the JSON error body
     assert {external_id: stored.get(external_id) for external_id in stream.acknowledged} == stream.acknowledged
+    assert run_status == "succeeded"
