@@ -115,10 +115,13 @@ def job_run(model: type[DurableJob], *, shop_id: int, job_id: int, work: Callabl
         with shop_scope(shop_id):
             return _fail(model.objects.select_for_update().get(pk=job_id), failure.reason, now=timezone.now())
     except Exception as error:  # noqa: BLE001 - the task's edge: the job row and the log record it
-        logger.exception(
+        # The type only: an error's text can quote the data (a duplicate key names its value),
+        # and personal data stays out of logs. The job row keeps the text for its shop's staff.
+        logger.error(
             "jobs.attempt_failed",
-            extra={"shop_id": shop_id, "job": model._meta.label, "job_id": job_id, "attempt": claimed.attempts},
-        )
+            extra={"shop_id": shop_id, "job": model._meta.label, "job_id": job_id, "attempt": claimed.attempts,
+                   "error_type": type(error).__name__},
+        )  # fmt: skip
         with shop_scope(shop_id):
             return _attempt_failed(model, job_id, f"{type(error).__name__}: {error}", now=timezone.now())
 
