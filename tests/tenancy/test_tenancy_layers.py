@@ -1,6 +1,8 @@
 """The three tenancy layers, each tested on its own: ORM scoping, the database's row-level
 security as the app role, and same-shop composite foreign keys."""
 
+import time
+
 import psycopg2
 import pytest
 from django.conf import settings
@@ -9,7 +11,7 @@ from rest_framework.test import APIClient
 
 from crm.models import ApiKey, AuditEvent, Membership
 from crm.services import api_key_create
-from crm.tenancy.context import ShopScopeError, current_shop_id, shop_scope
+from crm.tenancy.context import ShopScopeError, current_shop_id, setting_signature, shop_scope
 from tests.conftest import make_shop
 
 
@@ -74,6 +76,14 @@ def _app_connection():
     )
 
 
+def signed_setting_sql(name: str, value: str, expires_in: int = 60) -> tuple[str, list[str]]:
+    """What shop_scope runs, for a connection of the test's own."""
+    return (
+        f"SET LOCAL {name} = %s; SET LOCAL {name}_mac = %s",
+        [value, setting_signature(name, value, int(time.time()) + expires_in)],
+    )
+
+
 def _count(cursor, table: str) -> int:
     cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - fixed table names
     return cursor.fetchone()[0]
@@ -90,7 +100,7 @@ def test_raw_sql_as_app_role_sees_only_the_set_shop_and_nothing_without_a_settin
             cursor.execute("SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
             assert cursor.fetchone()[1:] == (False, False)
             assert _count(cursor, "crm_apikey") == 0  # fresh connection, no setting: no rows
-            cursor.execute("SELECT set_config('app.shop_id', %s, true)", [str(shop_a.pk)])
+            cursor.execute(*signed_setting_sql("app.shop_id", str(shop_a.pk)))
             cursor.execute("SELECT DISTINCT shop_id FROM crm_apikey")
             assert cursor.fetchall() == [(shop_a.pk,)]
             cursor.execute("SELECT count(*) FROM crm_membership WHERE shop_id = %s", [shop_b.pk])
