@@ -14,7 +14,7 @@ from functools import partial
 
 from django.db import migrations
 
-from crm.postgresql import citus
+from crm.tenancy.migrations import tenant_policies_apply
 
 FUNCTIONS_SQL = r"""
 CREATE TABLE crm_tenant_context_key (
@@ -60,16 +60,10 @@ SET search_path = pg_catalog, pg_temp
 AS $$ SELECT NULLIF(public.crm_verified_setting('app.shop_id'), '')::bigint $$;
 """
 
-MEMBERSHIP_LOOKUP = "user_id = (SELECT NULLIF(crm_verified_setting('app.user_id'), '')::bigint)"
-RAW_MEMBERSHIP_LOOKUP = "user_id = NULLIF(current_setting('app.user_id', true), '')::bigint"
 
-
-def membership_lookup(apps, schema_editor, *, verified: bool = True) -> None:
-    """The memberships lookup reads the verified user id, except on Citus (no subquery there,
-    crm/tenancy/migrations.py says why)."""
+def policies(apps, schema_editor, *, verified: bool = True) -> None:
     with schema_editor.connection.cursor() as cursor:
-        expression = MEMBERSHIP_LOOKUP if verified and not citus.is_citus(cursor) else RAW_MEMBERSHIP_LOOKUP
-        cursor.execute(f"ALTER POLICY crm_membership_lookup ON crm_membership USING ({expression})")
+        tenant_policies_apply(cursor, verified=verified)
 
 
 class Migration(migrations.Migration):
@@ -81,5 +75,5 @@ class Migration(migrations.Migration):
             "DROP FUNCTION crm_current_shop_id(); DROP FUNCTION crm_verified_setting(text); "
             "DROP TABLE crm_tenant_context_key;",
         ),
-        migrations.RunPython(membership_lookup, partial(membership_lookup, verified=False)),
+        migrations.RunPython(policies, partial(policies, verified=False)),
     ]

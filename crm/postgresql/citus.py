@@ -5,7 +5,8 @@ On plain PostgreSQL everything here does nothing. On a database with the `citus`
 - every tenant table (a `shop_id` column and row-level security) is hash-distributed by
   `shop_id`, co-located with COLOCATION_ANCHOR, so the composite (shop_id, x_id) foreign keys
   and every join on shop_id stay on one node;
-- anything else (django_session, django_migrations) stays on the coordinator.
+- anything else (django_session, django_migrations) stays on the coordinator;
+- the functions in DISTRIBUTED_FUNCTIONS run where the shop's rows are.
 
 `citus_distribute` does it for a whole existing database, in the only order Citus accepts: a
 table that gains a foreign key to a reference table while still local becomes a "Citus local
@@ -33,6 +34,20 @@ REFERENCE_TABLES = (
 )
 # Every distributed table is co-located with this one (crm's own, so it exists first).
 COLOCATION_ANCHOR = "crm_membership"
+# Functions that run on the node holding the shop named by their first argument (the only
+# way a SECURITY DEFINER function can read a shard as another role within the caller's
+# transaction): signature -> the table whose shards they read.
+DISTRIBUTED_FUNCTIONS = {
+    "customer_search_ids(bigint, text, boolean, bigint, integer)": "customers_customer",
+}
+
+
+def staged_insert(sql: str, connection) -> str:
+    """An INSERT ... SELECT from a source Citus does not distribute (a staging table, unnest()),
+    made one Citus can run: it would COPY the rows into the shards, which row-level security
+    refuses; with an ON CONFLICT clause it inserts them from intermediate results instead.
+    Only for inserts where no row can conflict (new identity ids, a new run's scores)."""
+    return f"{sql} ON CONFLICT DO NOTHING" if connection.is_citus else sql
 
 
 def is_citus(cursor) -> bool:
@@ -69,6 +84,13 @@ def distribute_tenant_table(cursor, table: str) -> None:
     cursor.execute("SELECT create_distributed_table(%s, 'shop_id', colocate_with => %s)", [table, COLOCATION_ANCHOR])
 
 
+def distribute_function(cursor, signature: str) -> None:
+    cursor.execute(
+        "SELECT create_distributed_function(%s, '$1', colocate_with => %s, force_delegation => true)",
+        [signature, DISTRIBUTED_FUNCTIONS[signature]],
+    )
+
+
 def citus_distribute(cursor) -> None:
     """Place every table not yet placed (see the module docstring); idempotent."""
     if not is_citus(cursor):
@@ -101,3 +123,7 @@ def citus_distribute(cursor) -> None:
             distribute_tenant_table(cursor, table)
     for table, name, definition in foreign_keys:
         cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+    for signature in DISTRIBUTED_FUNCTIONS:
+        cursor.execute("SELECT to_regprocedure(%s) IS NOT NULL", [signature])
+        if cursor.fetchone()[0]:
+            distribute_function(cursor, signature)

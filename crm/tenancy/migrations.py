@@ -33,8 +33,32 @@ SHOP_POLICY = "shop_id = (SELECT crm_current_shop_id())"
 RAW_SETTING_POLICY = "shop_id = NULLIF(current_setting('app.shop_id', true), '')::bigint"
 
 
+# The one lookup policy that reads a setting naming its row's owner (a user's memberships,
+# before a shop is chosen): signed like the shop, raw on Citus. The API-key lookup's prefix
+# is unsigned (docs/architecture.md says why).
+MEMBERSHIP_LOOKUP = "user_id = (SELECT NULLIF(crm_verified_setting('app.user_id'), '')::bigint)"
+RAW_MEMBERSHIP_LOOKUP = "user_id = NULLIF(current_setting('app.user_id', true), '')::bigint"
+
+
 def shop_policy(cursor) -> str:
     return RAW_SETTING_POLICY if citus.is_citus(cursor) else SHOP_POLICY
+
+
+def tenant_policies_apply(cursor, *, verified: bool = True) -> None:
+    """Point every tenant table's policy, and the membership lookup, at the verified context
+    (at the raw setting on Citus, or with verified=False)."""
+    raw = citus.is_citus(cursor) or not verified
+    policy = RAW_SETTING_POLICY if raw else SHOP_POLICY
+    for table in citus.tenant_tables(cursor):
+        cursor.execute(f'ALTER POLICY "{table}_shop_isolation" ON "{table}" USING ({policy}) WITH CHECK ({policy})')
+    lookup = RAW_MEMBERSHIP_LOOKUP if raw else MEMBERSHIP_LOOKUP
+    cursor.execute(f"ALTER POLICY crm_membership_lookup ON crm_membership USING ({lookup})")
+
+
+def citus_place(cursor) -> None:
+    """Place the database on Citus (crm/postgresql/citus.py) with the policies Citus accepts."""
+    tenant_policies_apply(cursor)
+    citus.citus_distribute(cursor)
 
 
 def tenant_foreign_keys(model):
@@ -49,10 +73,13 @@ def tenant_foreign_keys(model):
 
 
 def composite_foreign_key_sql(table: str, column: str, target_table: str) -> tuple[str, str]:
+    """Checked at the end of each statement, not at commit: a violation is an IntegrityError
+    of the statement on both engines (Citus reports one found at commit on a worker as a
+    failed connection), which the API answers with a 409."""
     name = f"{table}_{column}_same_shop"
     return (
         f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" FOREIGN KEY (shop_id, "{column}") '
-        f'REFERENCES "{target_table}" (shop_id, id) DEFERRABLE INITIALLY DEFERRED',
+        f'REFERENCES "{target_table}" (shop_id, id) DEFERRABLE INITIALLY IMMEDIATE',
         f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"',
     )
 
@@ -168,10 +195,10 @@ class TenantTableBeforeCompositeKeys(TenantTable):
 def tenant_tables_convert(cursor) -> None:
     """Give every existing tenant table the shape TenantTable gives a new one: the primary
     key (shop_id, id) instead of (id) beside a (shop_id, id) unique key (the composite
-    foreign keys into the table are moved over to it), the verified-context policy, and on
-    Citus its placement. Idempotent; single-column foreign keys between tenant tables must
-    be gone first (TenantForeignKey's AlterField migrations drop them)."""
-    policy = shop_policy(cursor)
+    foreign keys into the table are moved over to it and checked per statement), the
+    verified-context policy, and on Citus its placement. Idempotent; single-column foreign
+    keys between tenant tables must be gone first (TenantForeignKey's AlterField migrations
+    drop them)."""
     for table in citus.tenant_tables(cursor):
         cursor.execute(
             "SELECT c.conname, a.attname FROM pg_constraint c "
@@ -195,5 +222,11 @@ def tenant_tables_convert(cursor) -> None:
             )
             for source, constraint, definition in referencing:
                 cursor.execute(f'ALTER TABLE "{source}" ADD CONSTRAINT "{constraint}" {definition}')
-        cursor.execute(f'ALTER POLICY "{table}_shop_isolation" ON "{table}" USING ({policy}) WITH CHECK ({policy})')
-    citus.citus_distribute(cursor)
+        cursor.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f' AND condeferred",
+            [table],
+        )
+        for (constraint,) in cursor.fetchall():
+            if constraint.endswith("_same_shop"):
+                cursor.execute(f'ALTER TABLE "{table}" ALTER CONSTRAINT "{constraint}" DEFERRABLE INITIALLY IMMEDIATE')
+    citus_place(cursor)

@@ -220,6 +220,8 @@ def _fetch(compiled: tuple[Statement, bool], values: Mapping[str, object]) -> li
     statement, is_reused = compiled
     params = statement.bind(values)
     with connection.cursor() as cursor:
+        # Citus cannot plan a distributed query's generic plan: there the statement runs as it is.
+        is_reused = is_reused and not connection.is_citus
         if is_reused:
             prepared = _PREPARED.setdefault(connection.connection, set())
             if statement.prepared_name not in prepared:

@@ -1,18 +1,18 @@
 """The three tenancy layers, each tested on its own: ORM scoping, the database's row-level
 security as the app role, and same-shop composite foreign keys."""
 
-import time
-
 import psycopg2
 import pytest
 from django.conf import settings
 from django.db import IntegrityError, ProgrammingError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from crm.models import ApiKey, AuditEvent, Membership
 from crm.services import api_key_create
-from crm.tenancy.context import ShopScopeError, current_shop_id, setting_signature, shop_scope
-from tests.conftest import make_shop
+from crm.tenancy.context import ShopScopeError, current_shop_id, shop_scope
+from customers.models import Customer
+from tests.conftest import make_shop, signed_setting_sql
 
 
 def _key(shop, name="storefront"):
@@ -76,14 +76,6 @@ def _app_connection():
     )
 
 
-def signed_setting_sql(name: str, value: str, expires_in: int = 60) -> tuple[str, list[str]]:
-    """What shop_scope runs, for a connection of the test's own."""
-    return (
-        f"SET LOCAL {name} = %s; SET LOCAL {name}_mac = %s",
-        [value, setting_signature(name, value, int(time.time()) + expires_in)],
-    )
-
-
 def _count(cursor, table: str) -> int:
     cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - fixed table names
     return cursor.fetchone()[0]
@@ -128,3 +120,25 @@ def test_an_api_requests_shop_setting_ends_with_its_transaction():
         cursor.execute("SELECT current_setting('app.shop_id', true)")
         assert cursor.fetchone()[0] in ("", None)
         assert _count(cursor, "crm_apikey") == 0
+
+
+def test_save_never_sets_shop_id_and_names_the_row_by_shop_and_id(shop):
+    """Citus refuses an UPDATE that sets the distribution column, and routes one by it."""
+    key = _key(shop)
+    with shop_scope(shop.pk), CaptureQueriesContext(connection) as queries:
+        key.name = "renamed"
+        key.save()
+    (update,) = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("UPDATE")]
+    assignments, condition = update.split(" WHERE ")
+    assert '"shop_id"' not in assignments
+    assert f'"crm_apikey"."shop_id" = {shop.pk}' in condition
+
+
+def test_joins_between_tenant_tables_match_shop_id(shop):
+    """Forward and reverse joins along a TenantForeignKey carry shop_id (Citus co-location)."""
+    with shop_scope(shop.pk):
+        forward = str(AuditEvent.objects.select_related("actor_api_key").query)
+        reverse = str(Customer.objects.filter(customer_tags__tag__name="vip").query)
+    assert '"crm_apikey"."shop_id" = ("crm_auditevent"."shop_id")' in forward
+    assert '"customers_customer"."shop_id" = ("customers_customertag"."shop_id")' in reverse
+    assert '"customers_tag"."shop_id" = ("customers_customertag"."shop_id")' in reverse

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection, transaction
 
 from crm.tenancy.context import setting_signature, shop_scope
-from tests.conftest import make_shop
-from tests.tenancy.test_tenancy_layers import _app_connection, _count, _key, signed_setting_sql
+from tests.conftest import make_shop, signed_setting_sql
+from tests.tenancy.test_tenancy_layers import _app_connection, _count, _key
 
 
 @pytest.fixture
