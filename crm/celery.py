@@ -73,6 +73,6 @@ def _session_timeouts_set(connection, **_kwargs) -> None:
 
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false)",
+            "SET lock_timeout = %s; SET statement_timeout = %s",
             [settings.WORKER_DB_LOCK_TIMEOUT, settings.WORKER_DB_STATEMENT_TIMEOUT],
         )

@@ -203,7 +203,7 @@ def job_progress_clear(model, *, shop_id: int, job_id: int) -> None:
     cache.delete(_progress_key(model, shop_id, job_id))
 
 
-def jobs_sweep_all_shops(*, now: datetime) -> int:
+def jobs_sweep_every_shop(*, now: datetime) -> int:
     """The beat sweeper's body: every shop, each in its own scope and transaction."""
     nudged = 0
     for shop_id in Shop.objects.order_by("pk").values_list("pk", flat=True):

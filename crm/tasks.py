@@ -2,7 +2,7 @@ from celery import shared_task
 from django.contrib.sessions.backends.cached_db import SessionStore
 from django.utils import timezone
 
-from crm.jobs import jobs_sweep_all_shops
+from crm.jobs import jobs_sweep_every_shop
 from crm.models import Shop
 from crm.services import idempotency_records_purge
 from crm.tenancy.tasks import with_shop_scope
@@ -25,7 +25,7 @@ def idempotency_records_purge_dispatch_task() -> None:
 def jobs_sweep_task() -> int:
     """Beat entry point: nudge every shop's durable jobs that are due again (crm/jobs.py);
     returns how many were nudged."""
-    return jobs_sweep_all_shops(now=timezone.now())
+    return jobs_sweep_every_shop(now=timezone.now())
 
 
 @shared_task(name="crm.sessions_clear")

@@ -26,7 +26,7 @@ from insights.selectors import current_run_get
 from orders.models import ImportJob, ImportStatus, Order
 from orders.services.imports import import_job_create
 from orders.tasks import order_import_task
-from tests.conftest import make_shop
+from tests.conftest import make_shop, signed_setting_sql
 from tests.insights.conftest import AS_OF, shop_with_history
 from tests.orders.csv_files import ROWS, csv_write
 
@@ -108,7 +108,7 @@ def _hold_row(table: str, shop, row_id: int):
     """Another session holding the job's row, as a live worker's work transaction does."""
     holder = _other_session()
     with holder.cursor() as cursor:
-        cursor.execute("SELECT set_config('app.shop_id', %s, true)", [str(shop.pk)])
+        cursor.execute(*signed_setting_sql("app.shop_id", str(shop.pk)))
         cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", [row_id])  # noqa: S608 - a test's constant
         assert cursor.fetchone() is not None
     return holder

@@ -7,17 +7,17 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0005_shop_key_through_composite_keys'),
+        ('insights', '0010_tenant_keys_and_placement'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importjob',
+            model_name='scoringrun',
             name='attempts',
             field=models.PositiveSmallIntegerField(default=0, verbose_name='attempts'),
         ),
         migrations.AddField(
-            model_name='importjob',
+            model_name='scoringrun',
             name='due_at',
             field=models.DateTimeField(default=crm.jobs.job_due_default, editable=False, verbose_name='due at'),
         ),

@@ -7,17 +7,17 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('insights', '0008_scores_keyed_by_run_and_customer'),
+        ('orders', '0006_same_shop_foreign_keys'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='scoringrun',
+            model_name='importjob',
             name='attempts',
             field=models.PositiveSmallIntegerField(default=0, verbose_name='attempts'),
         ),
         migrations.AddField(
-            model_name='scoringrun',
+            model_name='importjob',
             name='due_at',
             field=models.DateTimeField(default=crm.jobs.job_due_default, editable=False, verbose_name='due at'),
         ),
