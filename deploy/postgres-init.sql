@@ -16,9 +16,11 @@ GRANT USAGE ON SCHEMA public TO shopcrm_app;
 ALTER DEFAULT PRIVILEGES FOR ROLE shopcrm_owner IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO shopcrm_app;
 ALTER DEFAULT PRIVILEGES FOR ROLE shopcrm_owner IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO shopcrm_app;
 -- On a Citus coordinator (citus in shared_preload_libraries, docs/scaling.md): the extension,
--- and SET LOCAL (the shop scope) passed on to the workers.
+-- SET LOCAL (the shop scope) passed on to the workers, and one connection per worker in a
+-- transaction that reads many shards and then writes a reference table.
 SELECT current_setting('shared_preload_libraries') LIKE '%citus%' AS is_citus \gset
 \if :is_citus
 CREATE EXTENSION IF NOT EXISTS citus;
 ALTER DATABASE shopcrm SET citus.propagate_set_commands = 'local';
+ALTER DATABASE shopcrm SET citus.multi_shard_modify_mode = 'sequential';
 \endif

@@ -31,7 +31,10 @@ def _score_q(column: str) -> Callable[[str, object, ZoneInfo], Q]:
     def build(operator: str, value, tz: ZoneInfo) -> Q:
         lookup = column if operator == "exact" else f"{column}__{operator}"
         current_run = Subquery(ShopScoringState.objects.values("current_run_id")[:1])
-        scores = CustomerScore.objects.filter(run_id=current_run, customer_id=OuterRef("pk"), **{lookup: value})
+        # shop_id matched too: on Citus the score and the customer are then on one shard.
+        scores = CustomerScore.objects.filter(
+            run_id=current_run, customer_id=OuterRef("pk"), shop_id=OuterRef("shop_id"), **{lookup: value}
+        )
         return Q(Exists(scores))
 
     return build

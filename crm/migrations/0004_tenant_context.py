@@ -4,7 +4,8 @@
 holds an unexpired HMAC-SHA256 of it (crm/tenancy/context.py makes them) under the key in
 `crm_tenant_context_key`, which only the owner role can read; otherwise NULL. The key is
 stored as its two HMAC pads, so the check needs only the built-in sha256(). SECURITY DEFINER
-(owned by the owner role) so that it may read the key; it reads nothing else.
+(owned by the owner role) so that it may read the key; it reads nothing else. plpgsql, whose
+plans are kept for the session (a SQL function is planned again in every statement).
 `crm_current_shop_id()` is what every tenant policy compares shop_id with (as a scalar
 subquery: evaluated once per statement, and an index condition). The key is written after
 every migrate (crm/apps.py).
@@ -37,26 +38,30 @@ END
 $$;
 
 CREATE FUNCTION crm_verified_setting(p_name text) RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT setting.value
-    FROM (
-        SELECT current_setting(p_name, true) AS value,
-               split_part(current_setting(p_name || '_mac', true), '.', 1) AS expires,
-               split_part(current_setting(p_name || '_mac', true), '.', 2) AS digest
-    ) AS setting, public.crm_tenant_context_key AS key
-    WHERE key.id = 1
-        AND CASE WHEN setting.expires ~ '^[0-9]{1,12}$'
-                 THEN setting.expires::bigint >= extract(epoch FROM now()) END
-        AND encode(sha256(key.outer_pad || sha256(key.inner_pad
-            || convert_to(p_name || '=' || setting.value || '.' || setting.expires, 'UTF8'))), 'hex')
-            = setting.digest
+DECLARE
+    value text := current_setting(p_name, true);
+    signature text := current_setting(p_name || '_mac', true);
+    expires text := split_part(signature, '.', 1);
+    key record;
+BEGIN
+    IF expires !~ '^[0-9]{1,12}$' OR expires::bigint < extract(epoch FROM now()) THEN
+        RETURN NULL;
+    END IF;
+    SELECT inner_pad, outer_pad INTO key FROM public.crm_tenant_context_key WHERE id = 1;
+    IF encode(sha256(key.outer_pad || sha256(key.inner_pad
+            || convert_to(p_name || '=' || value || '.' || expires, 'UTF8'))), 'hex')
+        = split_part(signature, '.', 2) THEN
+        RETURN value;
+    END IF;
+    RETURN NULL;
+END
 $$;
 
 CREATE FUNCTION crm_current_shop_id() RETURNS bigint
 LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
 AS $$ SELECT NULLIF(public.crm_verified_setting('app.shop_id'), '')::bigint $$;
 """
 

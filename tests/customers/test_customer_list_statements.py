@@ -57,7 +57,8 @@ def test_a_page_is_prepared_once_per_connection_and_leaves_planning_as_it_was(sh
             customer_list(
                 shop=shop, params=QueryDict(""), cursor=cursor, size=2, ordering="-orders_count", as_json=True
             )
-        assert _prepared_count() == before + 1
+        # On Citus the page runs as a plain statement (it cannot plan a generic plan there).
+        assert _prepared_count() == before + (0 if connection.is_citus else 1)
         with connection.cursor() as cursor:
             cursor.execute("SHOW plan_cache_mode")
             assert cursor.fetchone()[0] == "auto"
