@@ -13,9 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.money import MONEY
 from crm.tenancy.models import ShopOwnedModel, shop_key_without_index
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class RunStatus(models.TextChoices):

@@ -11,17 +11,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.channels import ORDER_CHANNEL_CHOICES, Channel
+from crm.money import MONEY
 from crm.tenancy.models import ShopOwnedModel, shop_key_without_index
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
-
-
-class OrderChannel(models.TextChoices):
-    WEB = "web", _("Web store")
-    APP = "app", _("App")
-    MINI_PROGRAM = "mini_program", _("Mini-program")
-    MARKETPLACE = "marketplace", _("Marketplace")
-    OFFLINE = "offline", _("Offline store")
 
 
 class OrderStatus(models.TextChoices):
@@ -61,7 +53,7 @@ class Order(ShopOwnedModel):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="orders", db_constraint=False, db_index=False
     )
-    channel = models.CharField(_("channel"), max_length=20, choices=OrderChannel.choices, default=OrderChannel.WEB)
+    channel = models.CharField(_("channel"), max_length=20, choices=ORDER_CHANNEL_CHOICES, default=Channel.WEB)
     status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
     placed_at = models.DateTimeField(_("placed at"))
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
@@ -189,7 +181,7 @@ class ImportJob(ShopOwnedModel):
     file_name = models.CharField(_("file"), max_length=255)
     file_path = models.CharField(max_length=500, blank=True, editable=False)
     default_channel = models.CharField(
-        _("default channel"), max_length=20, choices=OrderChannel.choices, default=OrderChannel.WEB
+        _("default channel"), max_length=20, choices=ORDER_CHANNEL_CHOICES, default=Channel.WEB
     )
     encoding = models.CharField(_("encoding"), max_length=20, blank=True)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)

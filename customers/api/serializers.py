@@ -5,7 +5,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from customers.models import Channel, ConsentChannel, ConsentPurpose, Customer, CustomerNote, Gender, Tag
+from crm.channels import Channel
+from customers.models import ConsentChannel, ConsentPurpose, Customer, CustomerNote, Gender, Tag
 from customers.selectors.overview import overview_sections_json
 
 

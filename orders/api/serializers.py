@@ -7,9 +7,9 @@ lean enough for the bulk hot path), refunds by `orders.services.lifecycle`.
 
 from rest_framework import serializers
 
+from crm.channels import ORDER_CHANNEL_CHOICES, Channel
 from orders.models import (
     Order,
-    OrderChannel,
     OrderLine,
     OrderStatus,
     OrderStatusChange,
@@ -39,7 +39,7 @@ class OrderLineInputSerializer(serializers.Serializer):
 
 class OrderInputSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=128, help_text="The storefront's order id; the upsert key.")
-    channel = serializers.ChoiceField(choices=OrderChannel.choices, required=False, default=OrderChannel.WEB)
+    channel = serializers.ChoiceField(choices=ORDER_CHANNEL_CHOICES, required=False, default=Channel.WEB)
     status = serializers.ChoiceField(choices=OrderStatus.choices, required=False, default=OrderStatus.PENDING)
     placed_at = serializers.DateTimeField(help_text="ISO 8601; at most one day in the future.")
     paid_at = serializers.DateTimeField(required=False)
