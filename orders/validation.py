@@ -37,7 +37,6 @@ TEXT_LIMITS = {
     "shipping_address": 500,
     "recipient_name": 100,
 }
-TIME_FIELDS = ("paid_at", "shipped_at", "delivered_at")
 # Customers recur across nearby batches; normalizing is pure, so remember recent results
 # (not errors). Bounded small: a 1,000,000-row import meets ~100,000 customers, and a cache
 # sized for all of them made the import's memory grow with the file.
