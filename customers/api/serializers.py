@@ -172,7 +172,8 @@ class OverviewSerializer(serializers.Serializer):
     notes = NoteSerializer(many=True)
     consent = ConsentStateSerializer(many=True)
     sections = serializers.SerializerMethodField(
-        help_text="Added by other apps, by name. `scores`: the body of GET /insights/customers/{id}/scores/."
+        help_text="Added by other apps, by name. `orders`: the 20 most recent orders, newest first; "
+        "`scores`: the body of GET /insights/customers/{id}/scores/."
     )
 
     @extend_schema_field(OpenApiTypes.OBJECT)
