@@ -42,9 +42,7 @@ def customer_merge(*, shop: Shop, survivor: Customer, duplicate: Customer) -> Cu
         raise MergeInvalid("One of the customers was already merged away.")
     identifiers = _identifiers(duplicate)
     moved = {}
-    for relation in Customer._meta.related_objects:
-        if relation.related_model is CustomerMerge:
-            continue
+    for relation in _relations():
         count = _move(relation, shop, survivor, duplicate)
         if count:
             moved[relation.related_model._meta.label_lower + "." + relation.field.name] = count
@@ -66,6 +64,16 @@ def _lock(survivor_id: int, duplicate_id: int) -> tuple[Customer, Customer]:
     locked = Customer.objects.select_for_update().filter(pk__in=[survivor_id, duplicate_id]).order_by("pk")
     rows = {row.pk: row for row in locked}
     return rows[survivor_id], rows[duplicate_id]
+
+
+def _relations() -> list[ForeignObjectRel]:
+    """Every foreign key to Customer, also those without a reverse accessor
+    (`related_name="+"`), except the merge history's own."""
+    return [
+        field
+        for field in Customer._meta.get_fields(include_hidden=True)
+        if isinstance(field, ForeignObjectRel) and field.related_model is not CustomerMerge
+    ]
 
 
 def _identifiers(duplicate: Customer) -> dict:
