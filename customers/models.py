@@ -1,4 +1,5 @@
-"""Customer profiles and what hangs off them: channel ids, consent, tags, notes, merges.
+"""Customer profiles and what hangs off them: channel ids, secondary identifiers, consent, tags,
+notes, merges.
 
 Data and constraints only; writes go through customers/services/ and customers/identity.py.
 """

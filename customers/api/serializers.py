@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crm.channels import Channel
+from crm.money import MONEY
 from customers.models import ConsentChannel, ConsentPurpose, Customer, CustomerNote, Gender, Tag
 from customers.selectors.overview import overview_sections_json
 
@@ -69,9 +70,9 @@ class CustomerListItemSerializer(serializers.Serializer):
     city = serializers.CharField()
     source_channel = serializers.CharField()
     orders_count = serializers.IntegerField()
-    total_spent = serializers.DecimalField(max_digits=14, decimal_places=2)
+    total_spent = serializers.DecimalField(**MONEY)
     refunds_count = serializers.IntegerField()
-    refunded_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    refunded_amount = serializers.DecimalField(**MONEY)
     first_order_at = serializers.DateTimeField(allow_null=True)
     last_order_at = serializers.DateTimeField(allow_null=True)
     is_automated_targeting_refused = serializers.BooleanField()
@@ -156,13 +157,13 @@ class ConsentStateSerializer(serializers.Serializer):
 
 class StatsSerializer(serializers.Serializer):
     orders_count = serializers.IntegerField()
-    total_spent = serializers.DecimalField(max_digits=14, decimal_places=2)
-    average_order_value = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    total_spent = serializers.DecimalField(**MONEY)
+    average_order_value = serializers.DecimalField(**MONEY, allow_null=True)
     first_order_at = serializers.DateTimeField(allow_null=True)
     last_order_at = serializers.DateTimeField(allow_null=True)
     refunds_count = serializers.IntegerField()
-    refunded_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
-    net_spent = serializers.DecimalField(max_digits=14, decimal_places=2)
+    refunded_amount = serializers.DecimalField(**MONEY)
+    net_spent = serializers.DecimalField(**MONEY)
 
 
 class OverviewSerializer(serializers.Serializer):
