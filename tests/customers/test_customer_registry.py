@@ -139,3 +139,15 @@ def test_erasure_calls_every_registered_part_with_the_whole_person(shop, in_shop
     assert calls == [(shop.pk, sorted([customer.pk, duplicate.pk]))]
     assert Order.objects.get().recipient_name == ""  # orders' own part
     assert not CustomerIdentifier.objects.exists()
+
+
+def test_secondary_identifiers_stay_in_their_shop(shop, other_shop):
+    with shop_scope(shop.pk):
+        survivor = customer_resolve(shop=shop, channel="web", phone="13800138000")
+        duplicate = customer_resolve(shop=shop, channel="web", phone="13900139000")
+        customer_merge(shop=shop, survivor=survivor, duplicate=duplicate)
+    with shop_scope(other_shop.pk):
+        theirs = customer_resolve(shop=other_shop, channel="web", phone="13900139000")
+
+        assert theirs.shop_id == other_shop.pk and theirs.phone == "+8613900139000"
+        assert not CustomerIdentifier.objects.exists()
