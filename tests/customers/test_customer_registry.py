@@ -151,3 +151,14 @@ def test_secondary_identifiers_stay_in_their_shop(shop, other_shop):
 
         assert theirs.shop_id == other_shop.pk and theirs.phone == "+8613900139000"
         assert not CustomerIdentifier.objects.exists()
+
+
+def test_searching_a_merged_duplicates_phone_or_email_finds_the_survivor(shop, api):
+    with shop_scope(shop.pk):
+        survivor = customer_resolve(shop=shop, channel="web", phone="13800138000", email="wf@example.com")
+        duplicate = customer_resolve(shop=shop, channel="web", phone="13900139000", email="fang@example.com")
+        customer_merge(shop=shop, survivor=survivor, duplicate=duplicate)
+
+    for query in ("13900139000", "+86 139 0013 9000", "Fang@Example.com"):
+        found = api.get("/api/v1/customers/", {"q": query}).json()["results"]
+        assert [row["id"] for row in found] == [survivor.pk], query
