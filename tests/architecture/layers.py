@@ -13,6 +13,9 @@ LAYERS = ("crm", "customers", "orders", "insights", "loyalty", "messaging", "cam
 # The composition root names every app: URL mounting and settings.
 COMPOSITION_ROOT = re.compile(r"^crm/(urls\.py|settings/)")
 NOT_PRODUCT = ("bench", "tests")
+# A string is SQL when it says what to do with a table; a bare table name (placement
+# metadata, a label) is not a query.
+SQL_VERB = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|FROM|JOIN|COPY|TRUNCATE|INTO)\b", re.IGNORECASE)
 
 
 def product_files(root: Path) -> Iterator[tuple[str, str]]:
@@ -66,13 +69,15 @@ def _string_constants(source: str) -> Iterator[tuple[int, str]]:
 
 
 def raw_sql_violations(files: Iterable[tuple[str, str]], table_apps: dict[str, str]) -> list[str]:
-    """Strings in one app's modules that name another app's table: raw SQL reaching into
+    """SQL strings in one app's modules that name another app's table: raw SQL reaching into
     tables that app should be asked about through a function it exports."""
     pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, table_apps), key=len, reverse=True)) + r")\b")
     violations = []
     for path, source in files:
         app = _app_of(path)
         for line, text in _string_constants(source):
+            if not SQL_VERB.search(text):
+                continue
             for table in sorted(set(pattern.findall(text))):
                 if table_apps[table] != app:
                     violations.append(f"{path}:{line} names {table}, a table of {table_apps[table]}")

@@ -2,6 +2,7 @@
 
 import json
 import os
+import time
 
 import psycopg2
 import pytest
@@ -9,7 +10,7 @@ from django.db import connection
 
 from crm.env import database_from_url
 from crm.models import AuditEvent, IdempotencyRecord
-from crm.tenancy.context import shop_scope
+from crm.tenancy.context import setting_signature, shop_scope
 from customers.identity import customer_resolve
 from customers.models import Customer, CustomerMerge
 from customers.services import customer_erase, customer_merge, customer_note_add
@@ -86,7 +87,7 @@ ERASED_VALUES = (ESCAPED_NAME, "+8613800138000", "13800138000", "wxf@example.com
 
 def owner_cursor():
     """A connection as the database owner, which can read every table (row-level security
-    still applies to it, so each shop is read with that shop's setting)."""
+    still applies to it, so each shop is read with that shop's signed setting)."""
     owner = database_from_url(os.environ["TEST_DATABASE_OWNER_URL"])
     return psycopg2.connect(dbname=connection.settings_dict["NAME"], user=owner["USER"], password=owner["PASSWORD"],
                             host=owner["HOST"], port=owner["PORT"] or None).cursor()  # fmt: skip
@@ -107,7 +108,11 @@ def columns_holding(values: tuple[str, ...]) -> list[tuple[str, str, str]]:
         )
         tables = cursor.fetchall()
         for shop_id in shop_ids:
-            cursor.execute("SELECT set_config('app.shop_id', %s, false)", [str(shop_id)])
+            signature = setting_signature("app.shop_id", str(shop_id), int(time.time()) + 600)
+            cursor.execute(
+                "SELECT set_config('app.shop_id', %s, false), set_config('app.shop_id_mac', %s, false)",
+                [str(shop_id), signature],
+            )
             for table, columns in tables:
                 for value, stored_forms in forms.items():
                     patterns = ["%" + form.replace("\\", "\\\\").replace("%", "\\%") + "%" for form in stored_forms]

@@ -191,7 +191,6 @@ def test_the_privacy_export_includes_the_customers_scores_and_their_history(api,
     assert body["scores"]["current"]["segment"] in {row["segment"] for row in body["scores"]["history"]}
 
 
-
 def test_merging_two_scored_customers_keeps_the_survivors_scores(shop, scored):
     customers, first, second = scored
     both_runs = scored_ids(shop, first) & scored_ids(shop, second)
