@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.channels import ORDER_CHANNEL_CHOICES, Channel
+from crm.jobs import DurableJob
 from crm.money import MONEY
 from crm.tenancy.models import ShopOwnedModel, TenantForeignKey, shop_key_without_index
 
@@ -161,9 +162,9 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class ImportJob(ShopOwnedModel):
-    """One uploaded order CSV and what became of it. Live progress while running is in
-    the cache (orders/services/imports.py) because the task runs in one transaction."""
+class ImportJob(ShopOwnedModel, DurableJob):
+    """One uploaded order CSV and what became of it (a durable job: crm/jobs.py). Live
+    progress while running is in the cache, because the import runs in one transaction."""
 
     shop = shop_key_without_index()
 

@@ -12,7 +12,7 @@ Erasure anonymizes personal data everywhere it was copied and keeps what analyti
 - the platform's copies (crm/privacy.py): audit changes about these customers, stored
   idempotent responses, the admin's log.
 The audit event `customer.erase` (ids only) is the erasure ledger to re-apply after a
-backup restore.
+backup restore (a restored backup still holds the erased data).
 """
 
 import phonenumbers
