@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 
-from bench.datagen import _DEFAULTS, Dataset, dataset_generate
+from bench.datagen import _DEFAULTS
 from crm.tenancy.context import shop_scope
+from orders.synthetic import Dataset, dataset_generate
 
 CHUNK_ORDERS = 1_000_000
 

@@ -67,7 +67,7 @@ def summary(values_ms: list[float]) -> dict:
 
 
 def _dataset(count: int):
-    from bench.datagen import dataset_generate
+    from orders.synthetic import dataset_generate
 
     return dataset_generate(customers=count, orders=int(count * 1.6), seed=11)
 

@@ -31,7 +31,7 @@ from bench.common import (
     tables_vacuum,
     timed,
 )
-from bench.datagen import dataset_generate, order_payloads
+from orders.synthetic import dataset_generate, order_payloads
 
 SIZES = {"small": (3_000, 750), "full": (200_000, 50_000)}
 BATCH = 1_000

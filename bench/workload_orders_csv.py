@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 from bench.common import bench_shop, bench_shop_empty, copy_floor_seconds, machine, peak_rss_mb, tables_vacuum
-from bench.datagen import csv_write, dataset_generate
+from bench.datagen import csv_write
+from orders.synthetic import dataset_generate
 
 SIZES = {"small": (2_000, 8_000), "full": (250_000, 1_000_000)}
 SHOP = "bench-orders-csv"

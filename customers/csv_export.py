@@ -1,20 +1,12 @@
-"""Streaming CSV export of customers (the columns customers/csv_import.py reads back).
-
-The response body is produced after the view has returned, outside the request's
-transaction, so the generator enters the shop's scope itself and reads keyset chunks
-by id: memory stays flat for a million rows.
-"""
-
-import csv
-import io
-from collections.abc import Iterator
+"""Streaming CSV export of customers (the columns customers/csv_import.py reads back),
+in keyset chunks by id (crm/csv_files.py)."""
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from crm.csv_files import csv_download
 from crm.models import Shop
-from crm.tenancy.context import shop_scope
 from customers.models import CustomerChannelId, CustomerTag
 
 CHUNK = 2000
@@ -31,28 +23,12 @@ _MODEL_COLUMNS = (
 
 
 def customer_csv_response(*, shop: Shop, queryset: QuerySet) -> StreamingHttpResponse:
-    stamp = timezone.localtime(timezone.now(), shop.tzinfo).strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(_csv_lines(shop, queryset), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="customers-{shop.slug}-{stamp}.csv"'
-    return response
+    def read_chunk(after_id: int) -> tuple[list[list], int | None]:
+        rows = list(queryset.filter(pk__gt=after_id).order_by("pk").values(*_MODEL_COLUMNS)[:CHUNK])
+        extras = _chunk_extras([row["id"] for row in rows])
+        return [_csv_row(row, extras, shop) for row in rows], rows[-1]["id"] if rows else None
 
-
-def _csv_lines(shop: Shop, queryset: QuerySet) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    # A BOM so spreadsheet tools read the Chinese text as UTF-8.
-    yield "\ufeff" + _flush(writer, buffer, COLUMNS)
-    last_id = 0
-    while True:
-        with shop_scope(shop.pk):
-            rows = list(queryset.filter(pk__gt=last_id).order_by("pk").values(*_MODEL_COLUMNS)[:CHUNK])
-            extras = _chunk_extras([row["id"] for row in rows])
-        if not rows:
-            return
-        for row in rows:
-            writer.writerow(_csv_row(row, extras, shop))
-        yield _drain(buffer)
-        last_id = rows[-1]["id"]
+    return csv_download(shop=shop, name="customers", header=COLUMNS, read_chunk=read_chunk)
 
 
 def _chunk_extras(ids: list[int]) -> dict[int, dict]:
@@ -74,15 +50,3 @@ def _csv_row(row: dict, extras: dict, shop: Shop) -> list:
         if values[name] is not None:
             values[name] = timezone.localtime(values[name], shop.tzinfo).isoformat(timespec="seconds")
     return ["" if values[name] is None else values[name] for name in COLUMNS]
-
-
-def _flush(writer, buffer: io.StringIO, row) -> str:
-    writer.writerow(row)
-    return _drain(buffer)
-
-
-def _drain(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text

@@ -20,14 +20,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.audit import audit_event_record
+from crm.channels import Channel
+from crm.csv_files import ImportFileError, cell_unquote, encoding_detect
 from crm.models import Shop
 from crm.tenancy.context import require_shop_id
 from crm.text import text_problem
 from customers.identity import IdentityInvalid, email_normalize, phone_normalize
 from customers.identity_batch import IdentityBatch
-from customers.models import Channel, Gender, Tag
+from customers.models import Gender, Tag
 from customers.services.tags import customers_tag
-from orders.csv_format import ImportFileError, encoding_detect
 
 BATCH = 1000
 MAX_REJECTS_KEPT = 1000
@@ -95,7 +96,7 @@ def _batches(reader, shop: Shop, default_channel: str, result: CustomerImportRes
         if not any(cell.strip() for cell in row):
             continue
         result.rows += 1
-        values = {column: row[index].strip() if index < len(row) else "" for column, index in positions.items()}
+        values = {column: cell_unquote(row[index]) if index < len(row) else "" for column, index in positions.items()}
         identity, error = row_clean(values, shop, default_channel)
         if error is not None:
             _reject(result, reader.line_num, *error)

@@ -2,10 +2,9 @@
 
 Query parameters look like `total_spent__gte=100`, `city=杭州`, `tag__in=3,4`. Only names
 registered here are accepted, each with its own operators and value parser; the ORM path
-comes from the registration, never from the request (so no request can traverse into
-private fields). Later
-features add fields with `CUSTOMER_FILTERS.register(FilterField(...))`, e.g. issue 4's
-segment, lifecycle stage, CLV and P(alive) ranges.
+comes from the registration, never from the request (no user-supplied lookups reach the
+ORM). The fields live in `customers.registry.CUSTOMER_FILTERS`: customers registers its
+own (CUSTOMER_FILTER_FIELDS), other apps theirs (insights: segment, CLV, P(alive)).
 """
 
 from collections.abc import Callable, Mapping
@@ -16,7 +15,8 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef, Q
 
-from customers.models import Channel, CustomerTag, Gender
+from crm.channels import Channel
+from customers.models import CustomerTag, Gender
 
 MAX_IN_VALUES = 50
 
@@ -150,8 +150,7 @@ class FilterRegistry:
 
 
 RANGE = ("exact", "gte", "lte")
-CUSTOMER_FILTERS = FilterRegistry()
-for _field in (
+CUSTOMER_FILTER_FIELDS = (
     FilterField("tag", "customer_tags__tag_id", "int", ("exact", "in"), build=_tag_q),
     FilterField("total_spent", "total_spent", "decimal", RANGE),
     FilterField("orders_count", "orders_count", "int", RANGE),
@@ -165,5 +164,4 @@ for _field in (
     FilterField("city", "city", "text", ("exact", "in")),
     FilterField("district", "district", "text", ("exact",)),
     FilterField("is_automated_targeting_refused", "is_automated_targeting_refused", "bool"),
-):
-    CUSTOMER_FILTERS.register(_field)
+)

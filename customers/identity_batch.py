@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from customers.models import Customer
+from customers.models import Customer, CustomerIdentifier, IdentifierKind
 
 PROFILE_FIELDS = ("name", "gender", "birthday", "province", "city", "district", "source_channel")
 _CUSTOMER_READ_COLUMNS = ("id", "merged_into_id", "phone", "email", "attributes", *PROFILE_FIELDS)
@@ -90,10 +91,14 @@ class IdentityBatch:
         owners = self._read_channel_ids(channel_keys) if channel_keys else {}
         phones = [value for kind, value in keys if kind == "phone"]
         emails = [value for kind, value in keys if kind == "email"]
-        rows = self._read_customers(sorted(set(owners.values())), phones, emails)
+        secondary = _secondary_identifiers_read(phones, emails)
+        rows = self._read_customers(sorted(set(owners.values()) | set(secondary.values())), phones, emails)
         people = {row["id"]: self._existing_person(row) for row in rows}
         for channel_key, customer_id in owners.items():
             self.claims[("channel", channel_key)] = people[customer_id]
+        # A merged duplicate's phone/email finds the survivor, unless a live profile has it.
+        for key, customer_id in secondary.items():
+            self.claims.setdefault(key, people[customer_id])
 
     def _read_channel_ids(self, channel_keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
         channels, external_ids = zip(*channel_keys, strict=True)
@@ -205,6 +210,14 @@ class IdentityBatch:
             changes = _missing_fields(person)
             if changes:
                 _customer_fill(self.shop_id, person.customer_id, changes)
+
+
+def _secondary_identifiers_read(phones: list[str], emails: list[str]) -> dict[tuple[str, str], int]:
+    if not (phones or emails):
+        return {}
+    wanted = Q(kind=IdentifierKind.PHONE, value__in=phones) | Q(kind=IdentifierKind.EMAIL, value__in=emails)
+    rows = CustomerIdentifier.objects.filter(wanted).values_list("kind", "value", "customer_id")
+    return {(kind, value): customer_id for kind, value, customer_id in rows}
 
 
 def _missing_fields(person: Person) -> dict:

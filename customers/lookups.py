@@ -17,11 +17,6 @@ class Prefix(Lookup):
         return f"starts_with({lhs}, {rhs})", [*lhs_params, *rhs_params]
 
 
-def like_escape(value: str) -> str:
-    """Escape LIKE wildcards in a literal (for the few LIKE scans that need no index)."""
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def register() -> None:
     CharField.register_lookup(Prefix)
     TextField.register_lookup(Prefix)

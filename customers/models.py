@@ -1,4 +1,5 @@
-"""Customer profiles and what hangs off them: channel ids, consent, tags, notes, merges.
+"""Customer profiles and what hangs off them: channel ids, secondary identifiers, consent, tags,
+notes, merges.
 
 Data and constraints only; writes go through customers/services/ and customers/identity.py.
 """
@@ -12,22 +13,9 @@ from django.db.models.functions import Lower, Reverse, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.channels import Channel
+from crm.money import MONEY
 from crm.tenancy.models import ShopOwnedModel, TenantForeignKey, shop_key_without_index
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
-
-
-class Channel(models.TextChoices):
-    """Where a customer or an order came from (shared with orders/)."""
-
-    WEB = "web", _("Web store")
-    APP = "app", _("App")
-    MINI_PROGRAM = "mini_program", _("Mini-program")
-    MARKETPLACE = "marketplace", _("Marketplace")
-    OFFLINE = "offline", _("Offline store")
-    PHONE = "phone", _("Phone")
-    IMPORT = "import", _("Import")
-    STAFF = "staff", _("Staff")
 
 
 class Gender(models.TextChoices):
@@ -189,6 +177,32 @@ class CustomerChannelId(ShopOwnedModel):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.external_id}"
+
+
+class IdentifierKind(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+
+
+class CustomerIdentifier(ShopOwnedModel):
+    """A phone or email that finds this customer besides the profile's own: a merged
+    duplicate's, so the next order with it resolves to the survivor instead of creating
+    the duplicate again. Values are normalized like the profile's (E.164, lower-cased)."""
+
+    customer = TenantForeignKey(Customer, on_delete=models.CASCADE, related_name="identifiers", db_index=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=IdentifierKind.choices)
+    value = models.CharField(_("value"), max_length=254)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("secondary identifier")
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "kind", "value"], name="customer_identifier_shop_kind_value_uniq")
+        ]
+        indexes = [models.Index(fields=["shop", "customer"], name="customer_identifier_cust_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
 
 
 class AttributeType(models.TextChoices):

@@ -14,9 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.jobs import DurableJob
+from crm.money import MONEY
 from crm.tenancy.models import ShopOwnedModel, TenantForeignKey, shop_key_without_index
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
 class RunStatus(models.TextChoices):

@@ -1,19 +1,14 @@
 """Streaming CSV export of orders, in the import layout (one row per line, the columns of
 docs/orders.md), so an export can be edited and imported again.
 
-The body is produced after the view returns, outside the request's transaction, so the
-generator enters the shop's scope itself for each keyset chunk: memory stays flat.
+Read in keyset chunks by id (crm/csv_files.py).
 """
-
-import csv
-import io
-from collections.abc import Iterator
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
+from crm.csv_files import csv_download
 from crm.models import Shop
-from crm.tenancy.context import shop_scope
 from customers.models import CustomerChannelId
 from orders.csv_format import COLUMNS
 from orders.filters import OrderFilters
@@ -26,32 +21,15 @@ _ORDER_FIELDS = ("id", "external_id", "customer_id", "placed_at", "total", "curr
 
 
 def order_csv_response(*, shop: Shop, filters: OrderFilters) -> StreamingHttpResponse:
-    stamp = timezone.localtime(timezone.now(), shop.tzinfo).strftime("%Y%m%d-%H%M")
-    response = StreamingHttpResponse(_csv_chunks(shop, filters), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="orders-{shop.slug}-{stamp}.csv"'
-    return response
+    def read_chunk(after_id: int) -> tuple[list[list], int | None]:
+        orders = list(
+            Order.objects.filter(filters.condition(), pk__gt=after_id).order_by("pk").values(*_ORDER_FIELDS)[:CHUNK]
+        )
+        lines, channel_ids = _chunk_extras(orders)
+        rows = [_row(order, line, channel_ids, shop) for order in orders for line in lines.get(order["id"]) or [None]]
+        return rows, orders[-1]["id"] if orders else None
 
-
-def _csv_chunks(shop: Shop, filters: OrderFilters) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    # A BOM so spreadsheet tools read the Chinese text as UTF-8 (the import accepts it).
-    yield "\ufeff" + _drain(buffer)
-    last_id = 0
-    while True:
-        with shop_scope(shop.pk):
-            orders = list(
-                Order.objects.filter(filters.condition(), pk__gt=last_id).order_by("pk").values(*_ORDER_FIELDS)[:CHUNK]
-            )
-            lines, channel_ids = _chunk_extras(orders)
-        if not orders:
-            return
-        for order in orders:
-            for line in lines.get(order["id"]) or [None]:
-                writer.writerow(_row(order, line, channel_ids, shop))
-        yield _drain(buffer)
-        last_id = orders[-1]["id"]
+    return csv_download(shop=shop, name="orders", header=COLUMNS, read_chunk=read_chunk)
 
 
 def _chunk_extras(orders: list[dict]) -> tuple[dict, dict]:
@@ -88,10 +66,3 @@ def _row(order: dict, line: tuple | None, channel_ids: dict, shop: Shop) -> list
         "unit_price": unit_price,
     }
     return [values[column] if column in values else order[column] for column in COLUMNS]
-
-
-def _drain(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text

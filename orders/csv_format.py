@@ -1,5 +1,5 @@
-"""The order CSV format, as pure functions (no ORM, no clock): encoding detection, the
-header, and turning the rows of one order into the API's JSON payload shape.
+"""The order CSV format, as pure functions (no ORM, no clock): the header, and turning
+the rows of one order into the API's JSON payload shape.
 
 Columns (docs/orders.md): order_id, customer_id, placed_at, total are required;
 currency, status, phone, email, name, channel, sku, product_name, category, quantity,
@@ -8,10 +8,9 @@ shipping_city are optional. One row per order line; rows with the same order_id 
 order, wherever they are in the file.
 """
 
-import codecs
-from pathlib import Path
-
 from django.utils.translation import gettext as _
+
+from crm.csv_files import ImportFileError, cell_unquote
 
 REQUIRED_COLUMNS = ("order_id", "customer_id", "placed_at", "total")
 OPTIONAL_COLUMNS = (
@@ -26,36 +25,6 @@ ALIASES = {"订单号": "order_id", "客户编号": "customer_id", "下单时间
            "币种": "currency", "状态": "status", "手机": "phone", "手机号": "phone", "邮箱": "email",
            "姓名": "name", "渠道": "channel", "商品编码": "sku", "商品名称": "product_name", "品类": "category",
            "数量": "quantity", "单价": "unit_price"}  # fmt: skip
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be imported (encoding, header)."""
-
-
-def encoding_detect(path: Path) -> str:
-    """ "utf-8-sig" (BOM), "utf-8" if every byte of the file decodes as UTF-8, else "gb18030"
-    (a superset of GBK, what Chinese spreadsheet tools write) if every byte decodes as that;
-    ImportFileError when neither does (UTF-16 "Unicode text" exports, binary files). Reads the
-    whole file in chunks, so a late bad byte is caught and memory stays flat; a second time
-    only for a file that is not UTF-8."""
-    if _decodes(path, "utf-8"):
-        with open(path, "rb") as handle:
-            return "utf-8-sig" if handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8 else "utf-8"
-    if _decodes(path, "gb18030"):
-        return "gb18030"
-    raise ImportFileError(_('The file is neither UTF-8 nor GBK text: save it as "CSV UTF-8" and upload it again.'))
-
-
-def _decodes(path: Path, encoding: str) -> bool:
-    decoder = codecs.getincrementaldecoder(encoding)()
-    try:
-        with open(path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 20), b""):
-                decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def header_columns(header: list[str]) -> dict[str, int]:
@@ -75,7 +44,7 @@ def header_columns(header: list[str]) -> dict[str, int]:
 def row_values(row: list[str], positions: dict[str, int]) -> list[str]:
     """The row's cells in COLUMNS order ("" for absent columns and short rows)."""
     width = len(row)
-    return [row[positions[column]].strip() if column in positions and positions[column] < width else ""
+    return [cell_unquote(row[positions[column]]) if column in positions and positions[column] < width else ""
             for column in COLUMNS]  # fmt: skip
 
 

@@ -1,5 +1,5 @@
 """Demo orders for `manage.py seed_demo`: realistic Chinese customers and their orders,
-from the benchmark generator, written through the same ingest as the API.
+from the synthetic shop generator (orders/synthetic.py), written through the same ingest as the API.
 
 The generator spreads every customer's orders over the whole two years, so everyone looks
 like a customer who still buys and the shop has no history of customers leaving; BG/NBD
@@ -15,8 +15,10 @@ import numpy as np
 
 from crm.models import Shop
 from crm.tenancy.context import require_shop_id
+from customers.demo import demo_customer_extras_seed
 from orders.models import ChangeSource, Order
 from orders.services import MAX_BATCH, orders_ingest_bulk, refund_create
+from orders.synthetic import dataset_generate, order_payloads
 
 ORDERS_PER_CUSTOMER = 4
 HISTORY_DAYS = 730
@@ -24,11 +26,15 @@ CHURNED_SHARE = 0.4  # of repeat buyers: their last order is 2 months to 2 years
 SECONDS_PER_DAY = 86_400
 
 
+def demo_seed(*, shop: Shop) -> None:
+    """The demo shop's orders, then the tags, notes and consent of the customers they brought."""
+    demo_orders_seed(shop=shop)
+    demo_customer_extras_seed(shop=shop)
+
+
 def demo_orders_seed(*, shop: Shop, customers: int = 300, seed: int = 7, end: date | None = None) -> int:
     """Seed about 4 orders per customer over the two years up to `end` (today by
     default); a no-op when the shop already has orders. Returns the orders created."""
-    from bench.datagen import dataset_generate, order_payloads
-
     assert shop.pk == require_shop_id(), "seed in the scope of the shop it names"
     if Order.objects.exists():
         return 0

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from orders.models import OrderChannel, OrderStatus
+from crm.channels import ORDER_CHANNEL_VALUES
+from orders.models import OrderStatus
 
 FILTER_PARAMS = ("customer", "status", "channel", "placed_after", "placed_before", "q")
 
@@ -79,7 +80,7 @@ def order_filters_parse(params, tz: ZoneInfo) -> OrderFilters:
             values["customer"] = int(raw["customer"])
         else:
             errors["customer"] = [_("Must be a customer id.")]
-    for name, choices in (("status", OrderStatus.values), ("channel", OrderChannel.values)):
+    for name, choices in (("status", OrderStatus.values), ("channel", ORDER_CHANNEL_VALUES)):
         if raw[name] and raw[name] not in choices:
             errors[name] = [_("Must be one of: %(choices)s.") % {"choices": ", ".join(choices)}]
         elif raw[name]:

@@ -11,18 +11,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.channels import ORDER_CHANNEL_CHOICES, Channel
 from crm.jobs import DurableJob
+from crm.money import MONEY
 from crm.tenancy.models import ShopOwnedModel, TenantForeignKey, shop_key_without_index
-
-MONEY = {"max_digits": 14, "decimal_places": 2}
-
-
-class OrderChannel(models.TextChoices):
-    WEB = "web", _("Web store")
-    APP = "app", _("App")
-    MINI_PROGRAM = "mini_program", _("Mini-program")
-    MARKETPLACE = "marketplace", _("Marketplace")
-    OFFLINE = "offline", _("Offline store")
 
 
 class OrderStatus(models.TextChoices):
@@ -60,7 +52,7 @@ class Order(ShopOwnedModel):
     # the same shop, the shop-first indexes below serve the lookups, and one check and
     # one index per row fewer matter on the bulk ingest path.
     customer = TenantForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="orders", db_index=False)
-    channel = models.CharField(_("channel"), max_length=20, choices=OrderChannel.choices, default=OrderChannel.WEB)
+    channel = models.CharField(_("channel"), max_length=20, choices=ORDER_CHANNEL_CHOICES, default=Channel.WEB)
     status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
     placed_at = models.DateTimeField(_("placed at"))
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
@@ -180,7 +172,7 @@ class ImportJob(ShopOwnedModel, DurableJob):
     file_name = models.CharField(_("file"), max_length=255)
     file_path = models.CharField(max_length=500, blank=True, editable=False)
     default_channel = models.CharField(
-        _("default channel"), max_length=20, choices=OrderChannel.choices, default=OrderChannel.WEB
+        _("default channel"), max_length=20, choices=ORDER_CHANNEL_CHOICES, default=Channel.WEB
     )
     encoding = models.CharField(_("encoding"), max_length=20, blank=True)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)

@@ -1,5 +1,5 @@
-"""Reads of orders, for the API, the staff pages, the CSV export and customers/ (the
-customer 360 page and the personal-data export)."""
+"""Reads of orders, for the API, the staff pages, the CSV export and what orders adds to
+customers (the 360 section and the privacy export part, registered in orders/apps.py)."""
 
 from django.db.models import Prefetch, QuerySet
 from django.forms.models import model_to_dict
@@ -7,6 +7,7 @@ from django.http import Http404
 
 from crm.models import Shop
 from crm.tenancy.access import get_for_shop
+from customers.models import Customer
 from orders.filters import OrderFilters
 from orders.models import ImportJob, Order, OrderStatusChange, Refund
 
@@ -43,16 +44,16 @@ def order_detail(*, shop: Shop, key: str) -> Order:
 
 
 def order_list_for_customer(*, shop: Shop, customer_id: int, limit: int = 20) -> list[Order]:
-    """A customer's most recent orders (for the customer 360 timeline), lines included."""
+    """A customer's most recent orders (the orders section of the customer 360)."""
     return list(
-        Order.objects.filter(customer_id=customer_id).order_by("-placed_at", "-id").prefetch_related("lines")[:limit]
+        Order.objects.filter(customer_id=customer_id).select_related("customer").order_by("-placed_at", "-id")[:limit]
     )
 
 
-def orders_for_customer_export(*, shop: Shop, customer_id: int) -> list[dict]:
+def orders_for_customer_export(*, shop: Shop, customer: Customer) -> list[dict]:
     """Everything orders/ holds about one customer, as JSON-ready dicts (personal-data export)."""
     orders = (
-        Order.objects.filter(customer_id=customer_id)
+        Order.objects.filter(customer=customer)
         .order_by("placed_at", "id")
         .prefetch_related("lines", "status_changes", "refunds__lines")
     )

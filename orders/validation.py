@@ -15,16 +15,17 @@ from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
+from crm.channels import ORDER_CHANNEL_VALUES, Channel
+from crm.money import MAX_MONEY
 from crm.text import text_problem
 from customers.identity import IdentityInvalid, email_normalize, phone_normalize
 from orders.currencies import ISO_4217_CODES
-from orders.models import OrderChannel, OrderStatus
+from orders.models import OrderStatus
 
-CHANNELS = frozenset(OrderChannel.values)
+CHANNELS = frozenset(ORDER_CHANNEL_VALUES)
 STATUSES = frozenset(OrderStatus.values)
 MAX_LINES = 500
 MAX_QUANTITY = 1_000_000
-MAX_MONEY = Decimal("1e12")
 FUTURE_TOLERANCE = timedelta(days=1)
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 ZERO = Decimal("0")
@@ -36,7 +37,6 @@ TEXT_LIMITS = {
     "shipping_address": 500,
     "recipient_name": 100,
 }
-TIME_FIELDS = ("paid_at", "shipped_at", "delivered_at")
 # Customers recur across nearby batches; normalizing is pure, so remember recent results
 # (not errors). Bounded small: a 1,000,000-row import meets ~100,000 customers, and a cache
 # sized for all of them made the import's memory grow with the file.
@@ -110,7 +110,7 @@ def order_clean(raw, ctx: CleanContext) -> tuple[CleanOrder | None, dict[str, li
         return None, errors
     order = CleanOrder(
         external_id=_text(raw, "external_id", 128, errors, required=True),
-        channel=_choice(raw, "channel", CHANNELS, OrderChannel.WEB, errors),
+        channel=_choice(raw, "channel", CHANNELS, Channel.WEB, errors),
         status=_choice(raw, "status", STATUSES, OrderStatus.PENDING, errors),
         placed_at=_datetime(raw, "placed_at", ctx, errors, required=True),
         paid_at=_datetime(raw, "paid_at", ctx, errors),

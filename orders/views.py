@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
+from crm.channels import ORDER_CHANNEL_CHOICES, Channel
 from crm.models import Role
 from crm.tenancy.access import get_for_shop, has_role
 from crm.tenancy.pages import ShopPageView
 from orders.csv_export import order_csv_response
 from orders.filters import FilterInvalid, OrderFilters, order_filters_parse
-from orders.models import ImportJob, OrderChannel, OrderStatus
+from orders.models import ImportJob, OrderStatus
 from orders.selectors import import_job_list, order_detail, order_list
 from orders.services import order_refunded_amount
 from orders.services.imports import IMPORT_MAX_BYTES, import_job_create, import_progress
@@ -72,7 +73,7 @@ class OrderListView(ShopPageView, TemplateView):
             next_url=next_url,
             is_first_page=not cursor,
             statuses=OrderStatus.choices,
-            channels=OrderChannel.choices,
+            channels=ORDER_CHANNEL_CHOICES,
             can_export=has_role(self.membership, Role.MANAGER),
             **kwargs,
         )
@@ -101,7 +102,7 @@ class OrderExportView(ShopPageView):
 class ImportForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("CSV file"))
     default_channel = forms.ChoiceField(
-        label=gettext_lazy("Channel for rows without one"), choices=OrderChannel.choices, initial=OrderChannel.WEB
+        label=gettext_lazy("Channel for rows without one"), choices=ORDER_CHANNEL_CHOICES, initial=Channel.WEB
     )
 
     def clean_file(self):

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from crm.channels import Channel
+from crm.csv_files import ImportFileError
 from crm.models import Shop
 from crm.tenancy.context import shop_scope
 
@@ -13,13 +15,12 @@ SHOWN_REJECTS = 50
 
 
 class CsvImportCommand(BaseCommand):
-    channels: type  # the TextChoices of the `channel` column
-    file_error: type[Exception]  # the import's "this file cannot be read" error
+    channels: tuple[str, ...]  # the values the `channel` column may take
 
     def add_arguments(self, parser):
         parser.add_argument("shop_slug")
         parser.add_argument("path", type=Path)
-        parser.add_argument("--channel", default=self.channels.WEB, choices=self.channels.values,
+        parser.add_argument("--channel", default=Channel.WEB, choices=self.channels,
                             help="Channel for rows without a channel value.")  # fmt: skip
 
     def handle(self, *args, shop_slug: str, path: Path, channel: str, **options):
@@ -31,7 +32,7 @@ class CsvImportCommand(BaseCommand):
         try:
             with shop_scope(shop.pk):
                 result = self.import_file(shop=shop, path=path, default_channel=channel, progress=self._progress)
-        except self.file_error as error:
+        except ImportFileError as error:
             raise CommandError(str(error)) from None
         sys.stderr.write("\n")
         self.stdout.write(self.summary(result))

@@ -150,8 +150,8 @@ SPECTACULAR_SETTINGS = {
     ],
     # One schema name per choice set shared by several fields.
     "ENUM_NAME_OVERRIDES": {
-        "CustomerChannelEnum": "customers.models.Channel",
-        "OrderChannelEnum": "orders.models.OrderChannel",
+        "CustomerChannelEnum": "crm.channels.Channel",
+        "OrderChannelEnum": "crm.channels.ORDER_CHANNEL_CHOICES",
         "OrderStatusEnum": "orders.models.OrderStatus",
     },
 }

@@ -21,7 +21,7 @@ from customers.api.serializers import (
     OverviewSerializer,
 )
 from customers.csv_export import customer_csv_response
-from customers.filters import CUSTOMER_FILTERS
+from customers.registry import CUSTOMER_FILTERS
 from customers.selectors import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,

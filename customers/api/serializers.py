@@ -5,7 +5,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from customers.models import Channel, ConsentChannel, ConsentPurpose, Customer, CustomerNote, Gender, Tag
+from crm.channels import Channel
+from crm.money import MONEY
+from customers.models import ConsentChannel, ConsentPurpose, Customer, CustomerNote, Gender, Tag
 from customers.selectors.overview import overview_sections_json
 
 
@@ -68,9 +70,9 @@ class CustomerListItemSerializer(serializers.Serializer):
     city = serializers.CharField()
     source_channel = serializers.CharField()
     orders_count = serializers.IntegerField()
-    total_spent = serializers.DecimalField(max_digits=14, decimal_places=2)
+    total_spent = serializers.DecimalField(**MONEY)
     refunds_count = serializers.IntegerField()
-    refunded_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
+    refunded_amount = serializers.DecimalField(**MONEY)
     first_order_at = serializers.DateTimeField(allow_null=True)
     last_order_at = serializers.DateTimeField(allow_null=True)
     is_automated_targeting_refused = serializers.BooleanField()
@@ -155,13 +157,13 @@ class ConsentStateSerializer(serializers.Serializer):
 
 class StatsSerializer(serializers.Serializer):
     orders_count = serializers.IntegerField()
-    total_spent = serializers.DecimalField(max_digits=14, decimal_places=2)
-    average_order_value = serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True)
+    total_spent = serializers.DecimalField(**MONEY)
+    average_order_value = serializers.DecimalField(**MONEY, allow_null=True)
     first_order_at = serializers.DateTimeField(allow_null=True)
     last_order_at = serializers.DateTimeField(allow_null=True)
     refunds_count = serializers.IntegerField()
-    refunded_amount = serializers.DecimalField(max_digits=14, decimal_places=2)
-    net_spent = serializers.DecimalField(max_digits=14, decimal_places=2)
+    refunded_amount = serializers.DecimalField(**MONEY)
+    net_spent = serializers.DecimalField(**MONEY)
 
 
 class OverviewSerializer(serializers.Serializer):
@@ -171,7 +173,8 @@ class OverviewSerializer(serializers.Serializer):
     notes = NoteSerializer(many=True)
     consent = ConsentStateSerializer(many=True)
     sections = serializers.SerializerMethodField(
-        help_text="Added by other apps, by name. `scores`: the body of GET /insights/customers/{id}/scores/."
+        help_text="Added by other apps, by name. `orders`: the 20 most recent orders, newest first; "
+        "`scores`: the body of GET /insights/customers/{id}/scores/."
     )
 
     @extend_schema_field(OpenApiTypes.OBJECT)

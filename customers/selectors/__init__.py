@@ -12,14 +12,13 @@ from customers.selectors.listing import (
     customer_queryset,
     customer_search_q,
 )
-from customers.selectors.overview import OverviewSection, customer_overview, overview_section_register
+from customers.selectors.overview import customer_overview
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
     "ORDERINGS",
     "CursorInvalid",
-    "OverviewSection",
     "Page",
     "customer_duplicate_candidates",
     "customer_export_data",
@@ -27,5 +26,4 @@ __all__ = [
     "customer_overview",
     "customer_queryset",
     "customer_search_q",
-    "overview_section_register",
 ]

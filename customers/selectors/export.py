@@ -1,9 +1,16 @@
 """Everything the shop holds about one customer, as JSON-ready data (privacy export)."""
 
 from crm.models import Shop
-from customers.models import ConsentEvent, Customer, CustomerConsent, CustomerMerge, CustomerNote, CustomerTag
-from customers.selectors.overview import overview_sections_json, overview_sections_read
-from orders.selectors import orders_for_customer_export
+from customers.models import (
+    ConsentEvent,
+    Customer,
+    CustomerConsent,
+    CustomerIdentifier,
+    CustomerMerge,
+    CustomerNote,
+    CustomerTag,
+)
+from customers.registry import EXPORT_PARTS
 
 PROFILE_EXPORT_FIELDS = (
     "id", "name", "phone", "email", "gender", "birthday", "province", "city", "district", "source_channel",
@@ -25,11 +32,14 @@ def _row(instance, fields) -> dict:
 
 
 def customer_export_data(*, shop: Shop, customer: Customer) -> dict:
-    """Other apps' data about the customer (e.g. their scores, which are profiling) comes
-    from the sections they register for the 360."""
+    """Other apps' data about the customer (orders; scores, which are profiling) comes
+    from the parts they register in EXPORT_PARTS, one key each."""
     return {
         "profile": _row(customer, PROFILE_EXPORT_FIELDS),
         "channel_ids": [_row(row, ("channel", "external_id", "created_at")) for row in customer.channel_ids.all()],
+        "secondary_identifiers": [
+            _row(row, ("kind", "value", "created_at")) for row in CustomerIdentifier.objects.filter(customer=customer)
+        ],
         "consents": [
             _row(row, ("channel", "purpose", "is_granted", "source", "updated_at"))
             for row in CustomerConsent.objects.filter(customer=customer)
@@ -54,6 +64,5 @@ def customer_export_data(*, shop: Shop, customer: Customer) -> dict:
             }
             for row in CustomerMerge.objects.filter(survivor=customer)
         ],
-        "orders": orders_for_customer_export(shop=shop, customer_id=customer.pk),
-        **overview_sections_json(overview_sections_read(shop, customer)),
+        **{name: read(shop=shop, customer=customer) for name, read in EXPORT_PARTS.items()},
     }

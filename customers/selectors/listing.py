@@ -35,8 +35,8 @@ from django.db.models.lookups import LessThan
 
 from crm.models import Shop
 from crm.tenancy.context import require_shop_id
-from customers.filters import CUSTOMER_FILTERS
 from customers.models import Customer
+from customers.registry import CUSTOMER_FILTERS
 from customers.selectors.search import MAX_ID, customer_search_q
 
 DEFAULT_PAGE_SIZE = 50

@@ -1,44 +1,21 @@
-"""The customer 360: profile, order stats, tags, notes, consent, channel ids, and
-sections other apps add (scores; later tickets, coupons, messages) via
-`overview_section_register`, so customers/ never imports the apps that build on it."""
-
-from collections.abc import Callable
-from dataclasses import dataclass
+"""The customer 360: profile, order stats, tags, notes, consent, channel ids, and the
+sections other apps add (orders, scores; later tickets, coupons, messages) through
+customers/registry.py, so customers/ never imports the apps that build on it."""
 
 from crm.models import Shop
 from customers.models import ConsentChannel, ConsentPurpose, Customer, CustomerConsent, CustomerNote, CustomerTag
+from customers.registry import OVERVIEW_SECTIONS, OverviewSection
 
 RECENT_NOTES = 20
 
 
-@dataclass(frozen=True)
-class OverviewSection:
-    """A part of the 360 another app contributes: `read(shop, customer)` gets its data (in
-    the shop's scope); the page renders `template` with that data as `section`, and the API
-    returns `to_json(data)` under `sections[name]`."""
-
-    name: str
-    read: Callable[[Shop, Customer], object]
-    template: str
-    to_json: Callable[[object], object]
-
-
-_SECTIONS: dict[str, OverviewSection] = {}
-
-
-def overview_section_register(section: OverviewSection) -> None:
-    """Call from the contributing app's AppConfig.ready."""
-    assert section.name not in _SECTIONS, f"360 section {section.name} registered twice"
-    _SECTIONS[section.name] = section
-
-
 def overview_sections_json(sections: list[tuple[OverviewSection, object]]) -> dict:
-    """The API's (and the privacy export's) form of the sections `customer_overview` read."""
+    """The API's form of the sections `customer_overview` read."""
     return {section.name: section.to_json(data) for section, data in sections}
 
 
 def overview_sections_read(shop: Shop, customer: Customer) -> list[tuple[OverviewSection, object]]:
-    return [(section, section.read(shop, customer)) for section in _SECTIONS.values()]
+    return [(section, section.read(shop=shop, customer=customer)) for section in OVERVIEW_SECTIONS.values()]
 
 
 def customer_stats(customer: Customer) -> dict:

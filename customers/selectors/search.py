@@ -12,16 +12,18 @@ caller's query reads under row-level security as usual.
 Shorter queries have no trigram to look up; they match the start of the name, of the
 given name (the name after its first character: `秀英` finds `王秀英`) or of the email,
 with leakproof `starts_with` on btree pattern indexes (customers/lookups.py). Any query
-also matches a storefront id exactly.
+also matches a storefront id, or a merged duplicate's phone or email, exactly.
 """
 
 import re
+from contextlib import suppress
 
 from django.db import connection
 from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 
 from crm.models import Shop
+from customers.identity import IdentityInvalid, phone_normalize
 
 MAX_ID = 2**63 - 1
 MAX_QUERY_LENGTH = 100
@@ -35,8 +37,11 @@ _PHONE_QUERY = re.compile(r"^\+?[\d\s\-()]+$")
 _EMAIL_START = re.compile(r"^[^@\s]+@")
 # Columns a prefix branch may name: the code's own choice, never the request's.
 PREFIX_COLUMNS = ("name_key", "given_name_key", "email")
-_EXTERNAL_ID_SQL = (
-    "SELECT customer_id FROM customers_customerchannelid WHERE shop_id = %s AND external_id = %s AND customer_id < %s"
+# A storefront id, or a merged duplicate's phone or email (a secondary identifier), exactly.
+_EXACT_ID_SQL = (
+    "SELECT customer_id FROM customers_customerchannelid WHERE shop_id = %s AND external_id = %s AND customer_id < %s "
+    "UNION SELECT customer_id FROM customers_customeridentifier WHERE shop_id = %s AND value = ANY(%s) "
+    "AND customer_id < %s"
 )
 
 
@@ -68,10 +73,10 @@ def _substring_q(query: str, needle: str, is_phone: bool, *, shop: Shop, before:
     if limit is None and len(ids) > MAX_CANDIDATES:
         # Many customers match: the list's own scan meets them at once.
         contains = Q(phone__contains=needle) if is_phone else Q(name__icontains=needle) | Q(email__icontains=needle)
-        return contains | Q(pk__in=RawSQL(_EXTERNAL_ID_SQL, [shop.pk, query, before]))  # noqa: S611
+        return contains | Q(pk__in=RawSQL(_EXACT_ID_SQL, _exact_params(query, shop, before)))  # noqa: S611
     # One set, so the list reads these rows by key (an OR of two sets would filter its scan).
-    sql = f"SELECT unnest(%s::bigint[]) UNION {_EXTERNAL_ID_SQL}"
-    params = [ids, shop.pk, query, before]
+    sql = f"SELECT unnest(%s::bigint[]) UNION {_EXACT_ID_SQL}"
+    params = [ids, *_exact_params(query, shop, before)]
     if limit is not None:
         sql = f"SELECT id FROM ({sql}) AS matches(id) ORDER BY id DESC LIMIT %s"
         params.append(limit)
@@ -94,8 +99,8 @@ def _prefix_q(query: str, *, shop: Shop, before: int, limit: int | None) -> Q:
         for column in PREFIX_COLUMNS
     ]
     params = [value for _ in PREFIX_COLUMNS for value in (shop.pk, prefix, before)]
-    sql = f"SELECT id FROM ({' UNION '.join([*parts, _EXTERNAL_ID_SQL])}) AS matches"
-    params += [shop.pk, query, before]
+    sql = f"SELECT id FROM ({' UNION '.join([*parts, _EXACT_ID_SQL])}) AS matches"
+    params += _exact_params(query, shop, before)
     if limit is not None:
         sql += " ORDER BY id DESC LIMIT %s"
         params.append(limit)
@@ -104,3 +109,12 @@ def _prefix_q(query: str, *, shop: Shop, before: int, limit: int | None) -> Q:
     # them, for a common two-character prefix too (thousands of matches).
     sql = f'"customers_customer"."id" = ANY(ARRAY({sql}))'
     return Q(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611 (columns from PREFIX_COLUMNS, values as parameters)
+
+
+def _exact_params(query: str, shop: Shop, before: int) -> list:
+    """Parameters of _EXACT_ID_SQL: identifiers are stored normalized (E.164, lower-cased)."""
+    forms = [query.lower()]
+    if _PHONE_QUERY.match(query):
+        with suppress(IdentityInvalid):
+            forms.append(phone_normalize(query, shop.phone_region))
+    return [shop.pk, query, before, shop.pk, forms, before]

@@ -2,13 +2,14 @@
 Identity resolution lives in customers/identity.py."""
 
 from customers.services.consent import consent_is_granted, customer_consent_set, customer_targeting_refusal_set
-from customers.services.merge import MergeInvalid, customer_merge
+from customers.services.merge import MergeConflict, MergeInvalid, customer_merge
 from customers.services.notes import NoteInvalid, customer_note_add
 from customers.services.privacy import customer_erase, customer_export
 from customers.services.profile import ProfileInvalid, attributes_validate, customer_create, customer_update
 from customers.services.tags import TagInvalid, customers_tag, customers_untag, tag_delete, tag_save
 
 __all__ = [
+    "MergeConflict",
     "MergeInvalid",
     "NoteInvalid",
     "ProfileInvalid",

@@ -1,24 +1,33 @@
 """Merging a duplicate customer into a survivor.
 
-Every model with a foreign key to Customer is re-pointed generically through
-`Customer._meta.related_objects`, so tickets, coupons and messages added by later apps
-move without changes here. Rows that would break a unique constraint on the survivor (the
-same tag twice, the same channel id, a one-to-one score) are dropped from the duplicate
-instead; CustomerMerge history rows stay as they are.
+Every model with a foreign key to Customer gives up the duplicate's rows: through the
+merge handler its app registered for it (customers/registry.py MERGE_HANDLERS), which
+moves or combines them, or else by re-pointing them as they are. A re-pointed row that
+would break a unique constraint fails the whole merge (MergeConflict) and nothing
+changes: only a handler knows which of two clashing rows to keep. CustomerMerge history
+rows stay as they are. The duplicate's phone and email stay findable as secondary
+identifiers of the survivor (CustomerIdentifier), its channel ids move with it.
 """
 
-from django.db import models, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import ForeignObjectRel
+from django.utils.translation import gettext as _
 
 from crm.audit import audit_event_record
 from crm.models import Shop
 from crm.request_context import actor_var
 from customers.identity_batch import PROFILE_FIELDS
-from customers.models import Customer, CustomerConsent, CustomerMerge
+from customers.models import Customer, CustomerConsent, CustomerIdentifier, CustomerMerge, CustomerTag, IdentifierKind
+from customers.registry import MERGE_HANDLERS
 from customers.stats import customer_stats_refresh
 
 
 class MergeInvalid(ValueError):
     pass
+
+
+class MergeConflict(MergeInvalid):
+    """Rows of a model without a merge handler would clash on the survivor."""
 
 
 @transaction.atomic
@@ -32,12 +41,9 @@ def customer_merge(*, shop: Shop, survivor: Customer, duplicate: Customer) -> Cu
     if survivor.merged_into_id or duplicate.merged_into_id:
         raise MergeInvalid("One of the customers was already merged away.")
     identifiers = _identifiers(duplicate)
-    _consents_reconcile(survivor, duplicate)
     moved = {}
-    for relation in Customer._meta.related_objects:
-        if relation.related_model is CustomerMerge:
-            continue
-        count = _repoint(relation, survivor, duplicate)
+    for relation in _relations():
+        count = _move(relation, shop, survivor, duplicate)
         if count:
             moved[relation.related_model._meta.label_lower + "." + relation.field.name] = count
     _absorb_profile(survivor, duplicate)
@@ -60,6 +66,16 @@ def _lock(survivor_id: int, duplicate_id: int) -> tuple[Customer, Customer]:
     return rows[survivor_id], rows[duplicate_id]
 
 
+def _relations() -> list[ForeignObjectRel]:
+    """Every foreign key to Customer, also those without a reverse accessor
+    (`related_name="+"`), except the merge history's own."""
+    return [
+        field
+        for field in Customer._meta.get_fields(include_hidden=True)
+        if isinstance(field, ForeignObjectRel) and field.related_model is not CustomerMerge
+    ]
+
+
 def _identifiers(duplicate: Customer) -> dict:
     return {
         "name": duplicate.name,
@@ -69,48 +85,59 @@ def _identifiers(duplicate: Customer) -> dict:
     }
 
 
-def _consents_reconcile(survivor: Customer, duplicate: Customer) -> None:
-    """Where both have a consent for the same (channel, purpose), the newer decision wins."""
-    theirs = {(row.channel, row.purpose): row for row in CustomerConsent.objects.filter(customer=duplicate)}
-    for mine in CustomerConsent.objects.filter(customer=survivor):
-        other = theirs.get((mine.channel, mine.purpose))
-        if other is not None and other.updated_at > mine.updated_at:
-            mine.is_granted, mine.source, mine.updated_at = other.is_granted, other.source, other.updated_at
-            mine.save(update_fields=["is_granted", "source", "updated_at"])
-
-
-def _unique_field_sets(model: type[models.Model], fk_name: str) -> list[tuple[str, ...]]:
-    """The other fields of every unique constraint that includes the foreign key."""
-    sets = []
-    for constraint in model._meta.constraints:
-        if isinstance(constraint, models.UniqueConstraint) and fk_name in constraint.fields:
-            sets.append(tuple(name for name in constraint.fields if name not in ("shop", fk_name)))
-    for together in model._meta.unique_together:
-        if fk_name in together:
-            sets.append(tuple(name for name in together if name not in ("shop", fk_name)))
-    if model._meta.get_field(fk_name).unique:
-        sets.append(())
-    return sets
-
-
-def _repoint(relation, survivor: Customer, duplicate: Customer) -> int:
+def _move(relation: ForeignObjectRel, shop: Shop, survivor: Customer, duplicate: Customer) -> int:
     model, fk_name = relation.related_model, relation.field.name
-    manager = model._default_manager
-    for other_fields in _unique_field_sets(model, fk_name):
-        kept = set(manager.filter(**{fk_name: survivor}).values_list("pk", *other_fields))
-        if not kept:
+    handle = MERGE_HANDLERS.get(model._meta.label_lower)
+    if handle is not None:
+        return handle(shop=shop, survivor=survivor, duplicate=duplicate)
+    try:
+        with transaction.atomic():
+            return model._default_manager.filter(**{fk_name: duplicate}).update(**{fk_name: survivor})
+    except IntegrityError:
+        raise MergeConflict(
+            _("Both customers have %(rows)s that cannot be combined; nothing was merged.")
+            % {"rows": model._meta.verbose_name_plural}
+        ) from None
+
+
+def consents_merge(*, shop: Shop, survivor: Customer, duplicate: Customer) -> int:
+    """Where both have a consent for the same (channel, purpose), the newer decision wins;
+    the duplicate's other consents move. (Its consent history moves as it is.)"""
+    mine = {(row.channel, row.purpose): row for row in CustomerConsent.objects.filter(customer=survivor)}
+    for theirs in CustomerConsent.objects.filter(customer=duplicate):
+        kept = mine.get((theirs.channel, theirs.purpose))
+        if kept is None:
             continue
-        kept_keys = {row[1:] for row in kept}
-        theirs = manager.filter(**{fk_name: duplicate}).values_list("pk", *other_fields)
-        clashing = [row[0] for row in theirs if row[1:] in kept_keys]
-        if clashing:
-            manager.filter(pk__in=clashing).delete()
-    return manager.filter(**{fk_name: duplicate}).update(**{fk_name: survivor})
+        if theirs.updated_at > kept.updated_at:
+            kept.is_granted, kept.source, kept.updated_at = theirs.is_granted, theirs.source, theirs.updated_at
+            kept.save(update_fields=["is_granted", "source", "updated_at"])
+        theirs.delete()
+    return CustomerConsent.objects.filter(customer=duplicate).update(customer=survivor)
+
+
+def tags_merge(*, shop: Shop, survivor: Customer, duplicate: Customer) -> int:
+    """A tag both have stays the survivor's (who set it and when); the others move."""
+    survivor_tags = CustomerTag.objects.filter(customer=survivor).values("tag_id")
+    CustomerTag.objects.filter(customer=duplicate, tag_id__in=survivor_tags).delete()
+    return CustomerTag.objects.filter(customer=duplicate).update(customer=survivor)
+
+
+def identifiers_merge(*, shop: Shop, survivor: Customer, duplicate: Customer) -> int:
+    """The duplicate's secondary identifiers move, and its own phone and email become the
+    survivor's unless the survivor's profile takes them over (_absorb_profile)."""
+    moved = CustomerIdentifier.objects.filter(customer=duplicate).update(customer=survivor)
+    for kind, value, survivor_value in (
+        (IdentifierKind.PHONE, duplicate.phone, survivor.phone),
+        (IdentifierKind.EMAIL, duplicate.email, survivor.email),
+    ):
+        if value and survivor_value and value != survivor_value:
+            CustomerIdentifier.objects.get_or_create(shop=shop, kind=kind, value=value, defaults={"customer": survivor})
+    return moved
 
 
 def _absorb_profile(survivor: Customer, duplicate: Customer) -> None:
     """The survivor keeps its values and takes the duplicate's where it has none; the
-    duplicate's phone/email move (or are dropped) so the live unique indexes stay free."""
+    duplicate's phone/email move (or become identifiers) so the live unique indexes stay free."""
     taken = {name: getattr(duplicate, name) for name in ("phone", "email")}
     duplicate.merged_into = survivor
     duplicate.phone = duplicate.email = None

@@ -4,24 +4,36 @@ Erasure anonymizes personal data everywhere it was copied and keeps what analyti
 (order amounts, dates, statuses, lines; tags; consent decisions without the person):
 - the profile (and every profile merged into it): name, phone, email, birthday, address,
   custom attributes; the row stays so orders keep their customer;
-- channel ids (the storefront's account ids) and staff notes: deleted;
-- merge records: the duplicate's old identifiers are cleared;
-- orders: recipient name, phone and address blanked (orders' own erase service);
-- stored idempotent responses and audit changes that contain any of the person's
-  identifiers are deleted / emptied.
+- channel ids (the storefront's account ids), secondary identifiers and staff notes:
+  deleted; consent sources (free text) blanked; merge records: the duplicate's old
+  identifiers cleared;
+- every app's part registered in customers/registry.py ERASURE_PARTS (orders: recipient
+  name, phone and address);
+- the platform's copies (crm/privacy.py): audit changes about these customers, stored
+  idempotent responses, the admin's log.
 The audit event `customer.erase` (ids only) is the erasure ledger to re-apply after a
 backup restore (a restored backup still holds the erased data).
 """
 
-from django.db import connection, transaction
+import phonenumbers
+from django.db import transaction
 from django.utils import timezone
 
 from crm.audit import audit_event_record
 from crm.models import Shop
-from customers.lookups import like_escape
-from customers.models import Customer, CustomerChannelId, CustomerMerge, CustomerNote, Gender
+from crm.privacy import personal_copies_scrub
+from customers.models import (
+    ConsentEvent,
+    Customer,
+    CustomerChannelId,
+    CustomerConsent,
+    CustomerIdentifier,
+    CustomerMerge,
+    CustomerNote,
+    Gender,
+)
+from customers.registry import ERASURE_PARTS
 from customers.selectors.export import customer_export_data
-from orders.services import order_personal_data_erase
 
 
 def customer_export(*, shop: Shop, customer: Customer) -> dict:
@@ -36,13 +48,17 @@ def customer_erase(*, shop: Shop, customer: Customer) -> Customer:
     assert customer.shop_id == shop.pk
     people = _same_person(customer)
     ids = [person.pk for person in people]
-    secrets = _identifying_strings(people)
+    values = _identifying_strings(people)
     CustomerChannelId.objects.filter(customer_id__in=ids).delete()
+    CustomerIdentifier.objects.filter(customer_id__in=ids).delete()
     CustomerNote.objects.filter(customer_id__in=ids).delete()
-    for merge in CustomerMerge.objects.filter(duplicate_id__in=ids).exclude(duplicate_identifiers={}):
-        merge.duplicate_identifiers = {}
-        merge.save(update_fields=["duplicate_identifiers"])
-    order_personal_data_erase(shop=shop, customer_ids=ids)
+    CustomerConsent.objects.filter(customer_id__in=ids).exclude(source="").update(source="")
+    ConsentEvent.objects.filter(customer_id__in=ids).exclude(source="").update(source="")
+    CustomerMerge.objects.filter(duplicate_id__in=ids).exclude(duplicate_identifiers={}).update(
+        duplicate_identifiers={}
+    )
+    for erase in ERASURE_PARTS.values():
+        erase(shop=shop, customer_ids=ids)
     Customer.objects.filter(pk__in=ids).update(
         name="",
         phone=None,
@@ -57,7 +73,7 @@ def customer_erase(*, shop: Shop, customer: Customer) -> Customer:
         erased_at=timezone.now(),
         updated_at=timezone.now(),
     )
-    _scrub_copies(shop, secrets)
+    personal_copies_scrub(shop=shop, model=Customer, ids=ids, values=values)
     audit_event_record(action="customer.erase", obj=customer, changes={"customer_ids": ids})
     customer.refresh_from_db()
     return customer
@@ -74,6 +90,7 @@ def _same_person(customer: Customer) -> list[Customer]:
 
 
 def _identifying_strings(people: list[Customer]) -> list[str]:
+    """Every value that identified the person, in each form it may have been stored in."""
     values = set()
     for person in people:
         values.update(value for value in (person.phone, person.email) if value)
@@ -81,26 +98,18 @@ def _identifying_strings(people: list[Customer]) -> list[str]:
             values.add(person.name)
     ids = [person.pk for person in people]
     values.update(CustomerChannelId.objects.filter(customer_id__in=ids).values_list("external_id", flat=True))
+    values.update(CustomerIdentifier.objects.filter(customer_id__in=ids).values_list("value", flat=True))
     for merge in CustomerMerge.objects.filter(duplicate_id__in=ids):
         identifiers = merge.duplicate_identifiers or {}
         values.update(value for value in (identifiers.get("phone"), identifiers.get("email")) if value)
         values.update(value.split(":", 1)[-1] for value in identifiers.get("channel_ids", []))
-    return sorted(values)
+    values.update(_national_form(value) for value in list(values) if value.startswith("+"))
+    return sorted(value for value in values if value)
 
 
-def _scrub_copies(shop: Shop, secrets: list[str]) -> None:
-    """Stored API responses and audit changes may quote the person: drop those copies.
-    A common name can match other customers' records too; losing a replay record only
-    means a retried request is processed again (upserts keep that harmless)."""
-    if not secrets:
-        return
-    patterns = ["%" + like_escape(secret) + "%" for secret in secrets]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM crm_idempotencyrecord WHERE shop_id = %s AND response_body::text LIKE ANY(%s)",
-            [shop.pk, patterns],
-        )
-        cursor.execute(
-            "UPDATE crm_auditevent SET changes = '{}'::jsonb WHERE shop_id = %s AND changes::text LIKE ANY(%s)",
-            [shop.pk, patterns],
-        )
+def _national_form(phone: str) -> str:
+    """13800138000 for +8613800138000: the digits as people type them."""
+    try:
+        return phonenumbers.national_significant_number(phonenumbers.parse(phone))
+    except phonenumbers.NumberParseException:
+        return ""

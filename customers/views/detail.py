@@ -2,7 +2,6 @@
 
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
 from django.views.generic import TemplateView
 
 from crm.models import Role, role_at_least
@@ -19,10 +18,6 @@ from customers.services import (
     customers_tag,
     customers_untag,
 )
-from orders.models import Order
-from orders.selectors import order_list_for_customer
-
-RECENT_ORDERS = 20
 
 
 def page_customer(customer_id: int) -> Customer:
@@ -33,24 +28,13 @@ def page_customer(customer_id: int) -> Customer:
     return customer
 
 
-def _order_url(shop_slug: str, order: Order) -> str | None:
-    try:
-        return reverse("orders:detail", kwargs={"shop_slug": shop_slug, "order_id": order.pk})
-    except NoReverseMatch:
-        return None
-
-
 class CustomerDetailView(ShopPageView, TemplateView):
     template_name = "customers/detail.html"
 
     def get_context_data(self, customer_id: int, **kwargs):
         customer = page_customer(customer_id)
-        orders = order_list_for_customer(shop=self.shop, customer_id=customer.pk, limit=RECENT_ORDERS)
-        for order in orders:
-            order.url = _order_url(self.shop.slug, order)
         return super().get_context_data(
             **customer_overview(shop=self.shop, customer=customer),
-            orders=orders,
             duplicates=customer_duplicate_candidates(customer=customer),
             all_tags=list(Tag.objects.order_by("name")),
             can_manage=role_at_least(self.membership.role, Role.MANAGER),

@@ -1,7 +1,5 @@
 """The customers list page: search, filters, tags, bulk tag, CSV export, cursor paging."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -10,26 +8,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from crm.models import Shop
+from crm.channels import Channel
 from crm.tenancy.pages import ShopPageView
 from customers.csv_export import customer_csv_response
 from customers.filters import FilterInvalid
-from customers.models import Channel, Tag
+from customers.models import Tag
+from customers.registry import FILTER_CONTROLS
 from customers.selectors import DEFAULT_PAGE_SIZE, CursorInvalid, customer_list, customer_queryset
 from customers.services import customers_tag, customers_untag
-
-
-@dataclass(frozen=True)
-class FilterControls:
-    """Inputs another app adds to the filter form for the filters it registered in
-    CUSTOMER_FILTERS (from its AppConfig.ready): `template` rendered with `read(shop)` as
-    `section`, alongside the form's `filters` (the current values)."""
-
-    read: Callable[[Shop], object]
-    template: str
-
-
-FILTER_CONTROLS: list[FilterControls] = []
 
 
 class CustomerListView(ShopPageView, TemplateView):
@@ -61,7 +47,7 @@ class CustomerListView(ShopPageView, TemplateView):
             is_first_page=not params.get("cursor"),
             tags=list(Tag.objects.order_by("name")),
             channels=Channel.choices,
-            filter_controls=[(controls, controls.read(self.shop)) for controls in FILTER_CONTROLS],
+            filter_controls=[(controls, controls.read(shop=self.shop)) for controls in FILTER_CONTROLS.values()],
             **kwargs,
         )
 

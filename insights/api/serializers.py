@@ -3,11 +3,11 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from crm.money import MONEY
 from insights.models import CustomerScore, LifecycleStage, ScoringRun
 from insights.scoring.rfm import DEFAULT_SEGMENT_MAP
 from insights.selectors import run_progress
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
 SEGMENT_KEY = r"^[a-z][a-z0-9_]{0,49}$"
 
 

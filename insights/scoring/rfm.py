@@ -293,36 +293,8 @@ def rfm_segments_assign(scores: pd.DataFrame, segment_map: Sequence[SegmentRule]
     return pd.Series(lookup[codes], index=scores.index, name="segment")
 
 
-def segment_transition_matrix(
-    previous: pd.Series, current: pd.Series, segment_keys: Sequence[str] = ()
-) -> pd.DataFrame:
-    """Customer counts moving from each previous segment (rows) to each current one (columns).
-
-    Both Series map customer_id -> segment key. A customer present in only one run moves from
-    or to "none". Rows and columns are segment_keys in that order, then any other key seen
-    (sorted), then "none", so two runs' matrices line up.
-    """
-    for label, segments in (("previous", previous), ("current", current)):
-        if not segments.index.is_unique:
-            raise ValueError(f"{label} segments list a customer more than once")
-    movement = pd.concat({"from": previous, "to": current}, axis=1, join="outer")
-    from_codes, from_keys = pd.factorize(movement["from"])
-    to_codes, to_keys = pd.factorize(movement["to"])
-    order = transition_order(segment_keys, set(from_keys) | set(to_keys))
-    position = {key: index for index, key in enumerate(order)}
-    rows, columns = _positions(from_codes, from_keys, position), _positions(to_codes, to_keys, position)
-    counts = np.bincount(rows * len(order) + columns, minlength=len(order) ** 2).reshape(len(order), len(order))
-    return pd.DataFrame(counts, index=pd.Index(order, name="from"), columns=pd.Index(order, name="to"))
-
-
 def transition_order(segment_keys: Sequence[str], seen: set[str]) -> list[str]:
     """Rows and columns of a transition matrix: segment_keys in order, then any other key seen
     (sorted), then "none"."""
     order = list(dict.fromkeys(segment_keys))
     return order + sorted(set(seen) - set(order) - {NO_SEGMENT}) + [NO_SEGMENT]
-
-
-def _positions(codes: np.ndarray, keys: Any, position: Mapping[str, int]) -> np.ndarray:
-    """Matrix position of each customer's segment; code -1 (absent from that run) is "none"."""
-    lookup = np.array([position[key] for key in keys] + [position[NO_SEGMENT]], dtype="int64")
-    return lookup[codes]

@@ -1,6 +1,7 @@
 """Writes for insights. Import services from here: `from insights.services import scoring_run_request`."""
 
 from insights.services.dispatch import scoring_nightly_dispatch, scoring_nightly_enqueue
+from insights.services.merge import customer_scores_merge
 from insights.services.runs import (
     RunAlreadyActive,
     scoring_history_prune,
@@ -12,6 +13,7 @@ from insights.services.runs import (
 from insights.services.segment_map import segment_map_default, segment_map_get, segment_map_update
 
 __all__ = [
+    "customer_scores_merge",
     "RunAlreadyActive",
     "scoring_history_prune",
     "scoring_nightly_dispatch",

@@ -7,9 +7,10 @@ lean enough for the bulk hot path), refunds by `orders.services.lifecycle`.
 
 from rest_framework import serializers
 
+from crm.channels import ORDER_CHANNEL_CHOICES, Channel
+from crm.money import MONEY
 from orders.models import (
     Order,
-    OrderChannel,
     OrderLine,
     OrderStatus,
     OrderStatusChange,
@@ -31,15 +32,15 @@ class OrderLineInputSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, max_length=200)
     category = serializers.CharField(required=False, max_length=100)
     quantity = serializers.IntegerField(min_value=1)
-    unit_price = serializers.DecimalField(max_digits=14, decimal_places=2)
+    unit_price = serializers.DecimalField(**MONEY)
     line_total = serializers.DecimalField(
-        max_digits=14, decimal_places=2, required=False, help_text="If given, must equal quantity × unit_price."
+        **MONEY, required=False, help_text="If given, must equal quantity × unit_price."
     )
 
 
 class OrderInputSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=128, help_text="The storefront's order id; the upsert key.")
-    channel = serializers.ChoiceField(choices=OrderChannel.choices, required=False, default=OrderChannel.WEB)
+    channel = serializers.ChoiceField(choices=ORDER_CHANNEL_CHOICES, required=False, default=Channel.WEB)
     status = serializers.ChoiceField(choices=OrderStatus.choices, required=False, default=OrderStatus.PENDING)
     placed_at = serializers.DateTimeField(help_text="ISO 8601; at most one day in the future.")
     paid_at = serializers.DateTimeField(required=False)
@@ -48,14 +49,10 @@ class OrderInputSerializer(serializers.Serializer):
     currency = serializers.CharField(required=False, help_text="ISO 4217; defaults to the shop's currency.")
     customer = CustomerInputSerializer(help_text="Matched by channel id, then phone, then email.")
     lines = OrderLineInputSerializer(many=True, required=False)
-    subtotal = serializers.DecimalField(
-        max_digits=14, decimal_places=2, required=False, help_text="Must equal the sum of the lines."
-    )
-    discount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
-    shipping = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
-    total = serializers.DecimalField(
-        max_digits=14, decimal_places=2, help_text="Must equal subtotal − discount + shipping."
-    )
+    subtotal = serializers.DecimalField(**MONEY, required=False, help_text="Must equal the sum of the lines.")
+    discount = serializers.DecimalField(**MONEY, required=False)
+    shipping = serializers.DecimalField(**MONEY, required=False)
+    total = serializers.DecimalField(**MONEY, help_text="Must equal subtotal − discount + shipping.")
     coupon_code = serializers.CharField(required=False, max_length=64)
     shipping_province = serializers.CharField(required=False, max_length=64)
     shipping_city = serializers.CharField(required=False, max_length=64)
@@ -95,11 +92,11 @@ class OrderStatusPatchSerializer(serializers.Serializer):
 class RefundLineInputSerializer(serializers.Serializer):
     sku = serializers.CharField()
     quantity = serializers.IntegerField(min_value=1, required=False, default=1)
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False)
+    amount = serializers.DecimalField(**MONEY, required=False)
 
 
 class RefundInputSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="At most the refundable remainder.")
+    amount = serializers.DecimalField(**MONEY, help_text="At most the refundable remainder.")
     reason = serializers.CharField(required=False, max_length=500)
     lines = RefundLineInputSerializer(many=True, required=False)
 

@@ -9,6 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from crm.channels import ORDER_CHANNEL_VALUES
 from crm.models import Role
 from crm.tenancy.api import ShopScopedApi
 from crm.tenancy.errors import Conflict
@@ -24,7 +25,7 @@ from orders.api.serializers import (
     RefundSerializer,
 )
 from orders.filters import FilterInvalid, order_filters_parse
-from orders.models import OrderChannel, OrderStatus
+from orders.models import OrderStatus
 from orders.selectors import order_detail, order_get, order_list
 from orders.services import (
     MAX_BATCH,
@@ -64,7 +65,7 @@ ISSUE_EXAMPLE = {
 FILTER_PARAMETERS = [
     OpenApiParameter("customer", OpenApiTypes.INT, description="Customer id."),
     OpenApiParameter("status", OpenApiTypes.STR, enum=OrderStatus.values),
-    OpenApiParameter("channel", OpenApiTypes.STR, enum=OrderChannel.values),
+    OpenApiParameter("channel", OpenApiTypes.STR, enum=ORDER_CHANNEL_VALUES),
     OpenApiParameter("placed_after", OpenApiTypes.STR, description="Date (shop time zone) or ISO 8601; inclusive."),
     OpenApiParameter("placed_before", OpenApiTypes.STR, description="Date (shop time zone, whole day) or ISO 8601."),
     OpenApiParameter("q", OpenApiTypes.STR, description="External order id prefix."),

@@ -22,6 +22,7 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.csv_files import ImportFileError, encoding_detect
 from crm.jobs import (
     JobFailed,
     job_enqueue_on_commit,
@@ -33,15 +34,7 @@ from crm.jobs import (
 from crm.models import Shop, User
 from crm.tenancy.context import require_shop_id
 from crm.text import text_problem
-from orders.csv_format import (
-    COLUMNS,
-    ImportFileError,
-    encoding_detect,
-    error_line,
-    header_columns,
-    order_payload,
-    row_values,
-)
+from orders.csv_format import COLUMNS, error_line, header_columns, order_payload, row_values
 from orders.models import ChangeSource, ImportJob, ImportStatus
 from orders.services.copy_text import copy_rows
 from orders.services.ingest import MAX_BATCH, orders_ingest_bulk

@@ -1,3 +1,4 @@
+import csv
 import io
 
 import pytest
@@ -110,6 +111,28 @@ def test_export_reads_back_as_a_no_op_import(shop, api, tmp_path):
     run_import(shop, tmp_path, CSV_TEXT)
     before = table_state(shop)
     exported = b"".join(api.get("/api/v1/customers/export.csv").streaming_content)
+    (tmp_path / "export.csv").write_bytes(exported)
+    call_command("import_customers", shop.slug, str(tmp_path / "export.csv"), stdout=io.StringIO(),
+                 stderr=io.StringIO())  # fmt: skip
+    assert table_state(shop) == before
+
+
+FORMULAS = {"name": '=HYPERLINK("http://x")', "province": "+浙江", "city": "-杭州", "district": "@SUM(A1)"}
+
+
+def test_export_neutralises_formulas_and_they_import_back_unchanged(shop, api, tmp_path):
+    with shop_scope(shop.pk):
+        CustomerFactory(shop=shop, phone="+8613800138000", **FORMULAS)
+        CustomerFactory(shop=shop, phone="+8613900139000", name="'quoted", city="\tTab")
+    before = table_state(shop)
+
+    exported = b"".join(api.get("/api/v1/customers/export.csv").streaming_content)
+
+    rows = list(csv.DictReader(io.StringIO(exported.decode("utf-8-sig"))))
+    first, second = sorted(rows, key=lambda row: row["phone"])
+    assert [first[column] for column in FORMULAS] == ["'" + value for value in FORMULAS.values()]
+    assert first["phone"] == "+8613800138000"  # an E.164 phone is data, not a formula
+    assert (second["name"], second["city"]) == ("''quoted", "'\tTab")
     (tmp_path / "export.csv").write_bytes(exported)
     call_command("import_customers", shop.slug, str(tmp_path / "export.csv"), stdout=io.StringIO(),
                  stderr=io.StringIO())  # fmt: skip

@@ -1,9 +1,16 @@
 """Erasure leaves no personal field of the customer in any table."""
 
 import json
+import os
+import time
 
+import psycopg2
+import pytest
+from django.db import connection
+
+from crm.env import database_from_url
 from crm.models import AuditEvent, IdempotencyRecord
-from crm.tenancy.context import shop_scope
+from crm.tenancy.context import setting_signature, shop_scope
 from customers.identity import customer_resolve
 from customers.models import Customer, CustomerMerge
 from customers.services import customer_erase, customer_merge, customer_note_add
@@ -70,3 +77,83 @@ def test_erase_keeps_other_customers_intact(shop, in_shop, customer):
     customer_erase(shop=shop, customer=customer)
     other.refresh_from_db()
     assert (other.name, other.phone) == ("李雷", "+8613900139000")
+
+
+# A name that JSON escapes (`"` and `\`), as stored responses hold it.
+ESCAPED_NAME = '王"小\\芳'
+ERASED_VALUES = (ESCAPED_NAME, "+8613800138000", "13800138000", "wxf@example.com", "U-778899", "+8613900139000",
+                 "13900139000", "wxf.alt@example.com", "APP-5566", "文三路")  # fmt: skip
+
+
+def owner_cursor():
+    """A connection as the database owner, which can read every table (row-level security
+    still applies to it, so each shop is read with that shop's signed setting)."""
+    owner = database_from_url(os.environ["TEST_DATABASE_OWNER_URL"])
+    return psycopg2.connect(dbname=connection.settings_dict["NAME"], user=owner["USER"], password=owner["PASSWORD"],
+                            host=owner["HOST"], port=owner["PORT"] or None).cursor()  # fmt: skip
+
+
+def columns_holding(values: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """(table, column, value) for every column of every table where a value is found as
+    stored: plain text, or escaped inside JSON."""
+    forms = {value: {value, json.dumps(value, ensure_ascii=False)[1:-1]} for value in values}
+    found = []
+    with owner_cursor() as cursor:
+        cursor.execute("SELECT id FROM crm_shop")
+        shop_ids = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            "SELECT c.table_name, array_agg(c.column_name::text ORDER BY c.ordinal_position) "
+            "FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name) "
+            "WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' GROUP BY c.table_name"
+        )
+        tables = cursor.fetchall()
+        for shop_id in shop_ids:
+            signature = setting_signature("app.shop_id", str(shop_id), int(time.time()) + 600)
+            cursor.execute(
+                "SELECT set_config('app.shop_id', %s, false), set_config('app.shop_id_mac', %s, false)",
+                [str(shop_id), signature],
+            )
+            for table, columns in tables:
+                for value, stored_forms in forms.items():
+                    patterns = ["%" + form.replace("\\", "\\\\").replace("%", "\\%") + "%" for form in stored_forms]
+                    checks = ", ".join(f'bool_or("{column}"::text LIKE ANY(%s))' for column in columns)
+                    cursor.execute(f'SELECT {checks} FROM "{table}"', [patterns] * len(columns))
+                    hits = cursor.fetchone()
+                    found += [(table, column, value) for column, hit in zip(columns, hits, strict=True) if hit]
+    return sorted(set(found))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_erasure_leaves_the_values_in_no_column_of_any_table(shop, other_shop, api, client, manager):
+    created = api.post("/api/v1/customers/", {"external_id": "U-778899", "phone": "138 0013 8000",
+                                              "email": "wxf@example.com", "name": ESCAPED_NAME, "channel": "web"},
+                       format="json", HTTP_IDEMPOTENCY_KEY="create-1")  # fmt: skip
+    customer_id = created.json()["id"]
+    consent = {"channel": "sms", "purpose": "marketing", "is_granted": True, "source": "电话 13800138000 同意"}
+    api.post(f"/api/v1/customers/{customer_id}/consent/", consent, format="json")
+    with shop_scope(shop.pk):
+        recipient = {
+            "recipient_name": ESCAPED_NAME,
+            "recipient_phone": "13800138000",
+            "shipping_address": "文三路 1 号",
+        }
+        order_upsert(shop=shop, data=order_payload("E-2", customer={"phone": "13800138000"}, **recipient))
+        duplicate = customer_resolve(shop=shop, channel="app", external_id="APP-5566", phone="13900139000",
+                                     email="wxf.alt@example.com")  # fmt: skip
+        customer_merge(shop=shop, survivor=Customer.objects.get(pk=customer_id), duplicate=duplicate)
+    client.force_login(manager)
+    admin_edit = client.post(f"/admin/customers/customer/{customer_id}/change/", {
+        "name": ESCAPED_NAME + "2", "phone": "+8613800138000", "email": "wxf@example.com", "gender": "unknown",
+        "birthday": "", "province": "", "city": "", "district": "", "source_channel": "web",
+        **{f"{prefix}-{key}": value for prefix in ("channel_ids", "customer_tags", "notes")
+           for key, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))},
+    })  # fmt: skip
+    assert admin_edit.status_code == 302
+    assert {value for _table, _column, value in columns_holding(ERASED_VALUES)} == set(ERASED_VALUES)
+
+    assert api.post(f"/api/v1/customers/{customer_id}/erase/").status_code == 200
+
+    assert columns_holding(ERASED_VALUES) == []
+    replay = api.post("/api/v1/customers/", {"email": "wxf@example.com"}, format="json",
+                      HTTP_IDEMPOTENCY_KEY="create-1")  # fmt: skip
+    assert ESCAPED_NAME not in replay.content.decode("unicode_escape", errors="ignore")

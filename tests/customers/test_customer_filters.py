@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db.models import Q
 
-from customers.filters import CUSTOMER_FILTERS, FilterField, FilterInvalid, FilterRegistry
+from customers.filters import FilterField, FilterInvalid, FilterRegistry
+from customers.registry import CUSTOMER_FILTERS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -4,8 +4,10 @@ from django.urls import reverse
 from crm.tenancy.context import shop_scope
 from customers.models import Customer, CustomerConsent, CustomerNote, CustomerTag
 from customers.services import customers_tag
+from orders.services import order_upsert
 from tests.conftest import make_user
 from tests.customers.factories import CustomerFactory
+from tests.orders.payloads import order_payload
 
 
 def login(user) -> Client:
@@ -115,3 +117,13 @@ def test_pages_of_another_shops_customer_are_404(shop, other_shop, customer, oth
     assert intruder.get(url("list", shop)).status_code == 404
     with shop_scope(other_shop.pk):
         assert not CustomerNote.objects.exists()
+
+
+def test_the_360_page_lists_the_customers_orders_with_links(shop, staff_client):
+    with shop_scope(shop.pk):
+        order, _ = order_upsert(shop=shop, data=order_payload("A-360", customer={"phone": "13800138000"}))
+
+    html = staff_client.get(url("detail", shop, customer_id=order.customer_id)).content.decode()
+
+    order_url = reverse("orders:detail", kwargs={"shop_slug": shop.slug, "key": "A-360"})
+    assert f'<a href="{order_url}">A-360</a>' in html

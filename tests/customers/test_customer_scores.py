@@ -11,6 +11,7 @@ from django.template.defaultfilters import floatformat
 from django.urls import reverse
 
 from crm.tenancy.context import shop_scope
+from customers.services import customer_merge
 from insights.models import CustomerScore
 from tests.customers.factories import CustomerFactory
 from tests.insights.conftest import AS_OF, shop_with_history
@@ -159,7 +160,7 @@ def test_the_360_api_carries_the_scores_and_the_bands_that_explain_them(
     api, other_api, shop, scored, django_assert_max_num_queries
 ):
     customers, first, second = scored
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):  # the orders section is one more
         overview = api.get(f"{LIST}{customers[0].pk}/overview/").json()
     scores = overview["sections"]["scores"]
     insights_url = reverse("api:insights-customer-scores", kwargs={"customer_id": customers[0].pk})
@@ -188,3 +189,16 @@ def test_the_privacy_export_includes_the_customers_scores_and_their_history(api,
     body = api.get(f"{LIST}{customers[0].pk}/export/").json()
     assert [item["run_id"] for item in body["scores"]["history"]] == [second.pk, first.pk]
     assert body["scores"]["current"]["segment"] in {row["segment"] for row in body["scores"]["history"]}
+
+
+def test_merging_two_scored_customers_keeps_the_survivors_scores(shop, scored):
+    customers, first, second = scored
+    both_runs = scored_ids(shop, first) & scored_ids(shop, second)
+    survivor, duplicate = [customer for customer in customers if customer.pk in both_runs][:2]
+    with shop_scope(shop.pk):
+        survivor_scores = list(CustomerScore.objects.filter(customer_id=survivor.pk).values())
+
+        customer_merge(shop=shop, survivor=survivor, duplicate=duplicate)
+
+        assert list(CustomerScore.objects.filter(customer_id=survivor.pk).values()) == survivor_scores
+        assert not CustomerScore.objects.filter(customer_id=duplicate.pk).exists()

@@ -10,14 +10,12 @@ import pytest
 from insights.scoring.rfm import (
     DEFAULT_SEGMENT_MAP,
     DEFAULT_SEGMENT_RULES,
-    NO_SEGMENT,
     SegmentRule,
     rfm_cutpoints_compute,
     rfm_scores_compute,
     rfm_segments_assign,
     segment_map_validate,
     segment_names,
-    segment_transition_matrix,
 )
 
 
@@ -264,31 +262,3 @@ def test_segment_assignment_refuses_scores_outside_one_to_five():
     scores = all_score_combinations().head(2).assign(f_score=[0, 3])
     with pytest.raises(ValueError, match="f_score must be between 1 and 5"):
         rfm_segments_assign(scores, DEFAULT_SEGMENT_RULES)
-
-
-# Transitions ----------------------------------------------------------------------------------
-
-
-def test_transition_matrix_counts_moves_and_customers_entering_or_leaving():
-    previous = pd.Series({1: "loyal", 2: "loyal", 3: "lost", 4: "champions"})
-    current = pd.Series({1: "champions", 2: "loyal", 4: "champions", 5: "new_customers"})
-    matrix = segment_transition_matrix(previous, current, ["champions", "loyal"])
-    assert list(matrix.index) == ["champions", "loyal", "lost", "new_customers", NO_SEGMENT]
-    assert list(matrix.columns) == list(matrix.index)
-    assert matrix.loc["loyal", "champions"] == 1
-    assert matrix.loc["loyal", "loyal"] == 1
-    assert matrix.loc["champions", "champions"] == 1
-    assert matrix.loc["lost", NO_SEGMENT] == 1
-    assert matrix.loc[NO_SEGMENT, "new_customers"] == 1
-    assert matrix.to_numpy().sum() == 5
-
-
-def test_transition_matrix_of_the_first_run_is_all_new_arrivals():
-    current = pd.Series({1: "loyal", 2: "lost"})
-    matrix = segment_transition_matrix(pd.Series(dtype=object), current)
-    assert matrix.loc[NO_SEGMENT].to_dict() == {"lost": 1, "loyal": 1, NO_SEGMENT: 0}
-
-
-def test_transition_matrix_refuses_a_customer_listed_twice():
-    with pytest.raises(ValueError, match="previous segments list a customer more than once"):
-        segment_transition_matrix(pd.Series(["loyal", "lost"], index=[1, 1]), pd.Series({1: "loyal"}))

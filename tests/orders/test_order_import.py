@@ -2,8 +2,8 @@
 
 import pytest
 
+from crm.csv_files import ImportFileError
 from crm.tenancy.context import shop_scope
-from orders.csv_format import ImportFileError
 from orders.models import Order, OrderLine, OrderStatusChange
 from orders.services.imports import orders_import_file
 from tests.orders.csv_files import HEADER, ROWS, csv_write

@@ -1,5 +1,8 @@
 """Staff pages: list, detail, export, import upload and progress; cross-shop 404s."""
 
+import csv
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -125,3 +128,36 @@ def test_other_shops_staff_get_404_everywhere(client, shop, other_shop, orders, 
     assert client.get(url(other_shop, "import-job", job_id=job.pk)).status_code == 404
     with shop_scope(shop.pk):
         assert Order.objects.count() == 4
+
+
+def test_export_neutralises_formulas_and_imports_back_unchanged(staff_client, shop, tmp_path):
+    from orders.services.imports import orders_import_file
+
+    with shop_scope(shop.pk):
+        order_upsert(shop=shop, data=order_payload(
+            "F1", customer={"external_id": "=cmd|' /C calc'!A0", "name": "@SUM(1+1)", "phone": "13800138000"},
+            lines=[{"sku": "-SKU", "name": "+产品", "category": "=1+1", "quantity": 1, "unit_price": "-0"}],
+            coupon_code="=COUPON", subtotal="0.00", total="0.00",
+        ))  # fmt: skip
+        before = _formula_fields()
+
+    body = b"".join(staff_client.get(url(shop, "export")).streaming_content)
+
+    row = next(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert (row["customer_id"], row["name"], row["sku"], row["product_name"], row["category"], row["coupon_code"]) == (
+        "'=cmd|' /C calc'!A0", "'@SUM(1+1)", "'-SKU", "'+产品", "'=1+1", "'=COUPON",
+    )  # fmt: skip
+    assert (row["phone"], row["unit_price"], row["total"]) == ("+8613800138000", "0.00", "0.00")
+    path = tmp_path / "export.csv"
+    path.write_bytes(body)
+    with shop_scope(shop.pk):
+        result = orders_import_file(shop=shop, path=path)
+        assert (result.orders_rejected, result.orders_created) == (0, 0)
+        assert _formula_fields() == before
+
+
+def _formula_fields() -> tuple:
+    order = Order.objects.select_related("customer").get(external_id="F1")
+    line = order.lines.get()
+    channel_ids = list(order.customer.channel_ids.values_list("external_id", flat=True))
+    return order.coupon_code, order.customer.name, channel_ids, line.sku, line.name, line.category

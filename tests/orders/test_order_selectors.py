@@ -43,7 +43,7 @@ def test_export_holds_everything_about_the_customer(in_shop):
     customer_id = _seed(in_shop)
     order_status_change(shop=in_shop, order_id=Order.objects.get(external_id="S2").pk, status="shipped")
 
-    exported = orders_for_customer_export(shop=in_shop, customer_id=customer_id)
+    exported = orders_for_customer_export(shop=in_shop, customer=Customer.objects.get(pk=customer_id))
 
     assert [order["external_id"] for order in exported] == ["S1", "S2", "S3"]
     assert exported[0]["recipient_name"] == "王芳"

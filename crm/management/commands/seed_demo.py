@@ -1,10 +1,11 @@
-"""A demo shop with one staff member of each role, realistic Chinese customer data and a
-first scoring run (so the insights dashboard is filled on first login).
-Idempotent: running it again changes nothing."""
+"""A demo shop with one staff member of each role, and each app's demo data (crm/demo.py):
+realistic Chinese customers and orders, a first scoring run (so the insights dashboard is
+filled on first login). Idempotent: running it again changes nothing."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from crm.demo import DEMO_SEEDERS
 from crm.models import Role, Shop
 from crm.services import membership_set, shop_create, user_get_or_create
 from crm.tenancy.context import shop_scope
@@ -32,14 +33,6 @@ class Command(BaseCommand):
         with shop_scope(shop.pk):
             for role in (Role.MANAGER, Role.AGENT):
                 membership_set(shop=shop, user=users[role], role=role)
-            self._seed_shop_data(shop)
+            for seed in DEMO_SEEDERS.values():
+                seed(shop=shop)
         self.stdout.write(f"demo shop ready at /s/{shop.slug}/")
-
-    def _seed_shop_data(self, shop: Shop) -> None:
-        from customers.demo import demo_customer_extras_seed
-        from insights.demo import demo_scoring_seed
-        from orders.demo import demo_orders_seed
-
-        demo_orders_seed(shop=shop)
-        demo_customer_extras_seed(shop=shop)
-        demo_scoring_seed(shop=shop)

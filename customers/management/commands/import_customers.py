@@ -1,15 +1,13 @@
 """`manage.py import_customers SHOP_SLUG FILE.csv`: import a customer CSV (docs/customers.md)."""
 
+from crm.channels import Channel
 from crm.management.csv_import import CsvImportCommand
 from customers.csv_import import customers_import_file
-from customers.models import Channel
-from orders.csv_format import ImportFileError
 
 
 class Command(CsvImportCommand):
     help = "Import customers from a CSV file (UTF-8 with or without BOM, or GBK) into one shop."
-    channels = Channel
-    file_error = ImportFileError
+    channels = tuple(Channel.values)
 
     def import_file(self, **kwargs):
         return customers_import_file(**kwargs)

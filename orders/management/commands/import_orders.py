@@ -1,15 +1,13 @@
 """`manage.py import_orders SHOP_SLUG FILE.csv`: import an order CSV (docs/orders.md)."""
 
+from crm.channels import ORDER_CHANNEL_VALUES
 from crm.management.csv_import import CsvImportCommand
-from orders.csv_format import ImportFileError
-from orders.models import OrderChannel
 from orders.services.imports import orders_import_file
 
 
 class Command(CsvImportCommand):
     help = "Import orders from a CSV file (UTF-8 with or without BOM, or GBK) into one shop."
-    channels = OrderChannel
-    file_error = ImportFileError
+    channels = ORDER_CHANNEL_VALUES
 
     def import_file(self, **kwargs):
         return orders_import_file(**kwargs)
