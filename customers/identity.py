@@ -31,13 +31,11 @@ from crm.models import Shop
 from crm.tenancy.context import require_shop_id
 from customers.identity_batch import IdentityBatch
 from customers.models import Customer
-from customers.stats import customer_stats_refresh
 
 __all__ = [
     "IdentityInvalid",
     "customer_resolve",
     "customer_resolve_reporting",
-    "customer_stats_refresh",
     "customers_resolve_bulk",
     "email_normalize",
     "phone_normalize",

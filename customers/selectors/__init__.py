@@ -13,6 +13,7 @@ from customers.selectors.listing import (
     customer_search_q,
 )
 from customers.selectors.overview import OverviewSection, customer_overview, overview_section_register
+from customers.selectors.population import customer_id_median, targeting_refused_ids
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -23,9 +24,11 @@ __all__ = [
     "Page",
     "customer_duplicate_candidates",
     "customer_export_data",
+    "customer_id_median",
     "customer_list",
     "customer_overview",
     "customer_queryset",
     "customer_search_q",
     "overview_section_register",
+    "targeting_refused_ids",
 ]

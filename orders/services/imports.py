@@ -36,7 +36,7 @@ from orders.csv_format import (
     row_values,
 )
 from orders.models import ChangeSource, ImportJob, ImportStatus
-from orders.services.copy_text import copy_rows
+from orders.services.bulk.copy_text import copy_rows
 from orders.services.ingest import MAX_BATCH, orders_ingest_bulk
 from orders.tasks import order_import_task
 

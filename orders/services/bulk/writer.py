@@ -1,0 +1,108 @@
+"""A batch of validated orders written set-based through session temp tables.
+
+The batch is COPYed into a temp table once; then a handful of statements whatever its
+size: lock the stored orders it names, insert the new ones, update the changed ones,
+replace their lines. What to write is decided by orders/services/ingest.py between the
+lock and the writes, from the rows locked here.
+"""
+
+from datetime import datetime
+
+from orders.services.bulk.copy_text import (
+    LINE_TEXT_COLUMNS,
+    ORDER_TEXT_COLUMNS,
+    content_hash,
+    copy_text,
+    line_text,
+    order_text,
+    time_text,
+)
+from orders.validation import CleanOrder
+
+_STAGE_COLUMNS = (*ORDER_TEXT_COLUMNS, "customer_id", "content_hash", "storefront_updated_at")
+_LINE_COLUMNS = ("order_id", *LINE_TEXT_COLUMNS)
+STORED_COLUMNS = ("external_id", "id", "status", "customer_id", "content_hash", "storefront_updated_at")
+_STAGE_DDL = (
+    "CREATE TEMP TABLE IF NOT EXISTS orders_ingest_stage (external_id text, channel text, status text, "
+    "placed_at timestamptz, paid_at timestamptz, shipped_at timestamptz, delivered_at timestamptz, currency text, "
+    "subtotal numeric, discount numeric, shipping numeric, total numeric, coupon_code text, shipping_province text, "
+    "shipping_city text, shipping_address text, recipient_name text, recipient_phone text, customer_id bigint, "
+    "content_hash text, storefront_updated_at timestamptz); "
+    "CREATE TEMP TABLE IF NOT EXISTS orders_ingest_line_stage (order_id bigint, position int, sku text, name text, "
+    "category text, quantity int, unit_price numeric, line_total numeric); "
+    "TRUNCATE orders_ingest_stage, orders_ingest_line_stage"
+)
+# `shop_id = (SELECT %s::bigint)` rather than `= %s` in the lookups below: PostgreSQL then
+# plans with an average shop instead of the shop's own statistics, which call a shop that
+# grew since the last ANALYZE (any new shop; any shop inside a long import transaction)
+# "about one row" and scan all of its rows per batch instead of probing the index.
+_STORED_SQL = (
+    f"SELECT {', '.join(f'o.{column}' for column in STORED_COLUMNS)} FROM orders_order o "
+    "WHERE o.shop_id = (SELECT %s::bigint) AND o.external_id = ANY(%s) "
+    # Sorted, so concurrent batches take their row locks in one global order (no deadlock).
+    "ORDER BY o.external_id FOR UPDATE OF o"
+)
+_INSERT_SQL = (
+    f"INSERT INTO orders_order (shop_id, {', '.join(_STAGE_COLUMNS)}, created_at, updated_at) "
+    f"SELECT %(shop_id)s, {', '.join(_STAGE_COLUMNS)}, %(now)s, %(now)s FROM orders_ingest_stage "
+    "WHERE external_id = ANY(%(external_ids)s) ORDER BY external_id "
+    "ON CONFLICT (shop_id, external_id) DO NOTHING RETURNING external_id, id"
+)
+_UPDATE_SQL = (
+    "UPDATE orders_order o SET "
+    + ", ".join(f"{column} = s.{column}" for column in _STAGE_COLUMNS if column != "external_id")
+    + ", updated_at = %(now)s FROM orders_ingest_stage s "
+    "WHERE o.shop_id = (SELECT %(shop_id)s::bigint) AND o.id = ANY(%(order_ids)s) AND s.external_id = o.external_id"
+)
+
+
+class StagedBatch:
+    """One batch in the session's temp tables; the caller's transaction holds it."""
+
+    def __init__(self, cursor, shop_id: int, orders: list[CleanOrder], customer_ids: list[int]):
+        self.cursor, self.shop_id = cursor, shop_id
+        cursor.execute(_STAGE_DDL)
+        self.texts = [(order_text(order), [line_text(*line) for line in enumerate(order.lines)]) for order in orders]
+        self.fingerprints = [content_hash(order, text, lines) for order, (text, lines) in zip(orders, self.texts,
+                                                                                              strict=True)]  # fmt: skip
+        copy_text(cursor, "orders_ingest_stage", _STAGE_COLUMNS, "".join(
+            f"{text}\t{customer_id}\t{fingerprint}\t{time_text(order.updated_at)}\n"
+            for order, (text, _), customer_id, fingerprint in zip(orders, self.texts, customer_ids, self.fingerprints,
+                                                                  strict=True)
+        ))  # fmt: skip
+        self.line_texts = {order.external_id: lines for order, (_, lines) in zip(orders, self.texts, strict=True)}
+
+    def stored_lock(self, external_ids: list[str]) -> list[tuple]:
+        """Lock and read the stored orders among these external ids (STORED_COLUMNS)."""
+        self.cursor.execute(_STORED_SQL, [self.shop_id, external_ids])
+        return self.cursor.fetchall()
+
+    def insert(self, external_ids: list[str], now: datetime) -> dict[str, int]:
+        """Insert these new orders; returns {external_id: id} of those inserted (the others
+        were inserted by a concurrent transaction meanwhile)."""
+        self.cursor.execute(_INSERT_SQL, {"shop_id": self.shop_id, "now": now, "external_ids": external_ids})
+        return dict(self.cursor.fetchall())
+
+    def update(self, order_ids: list[int], now: datetime) -> None:
+        if order_ids:
+            self.cursor.execute(_UPDATE_SQL, {"shop_id": self.shop_id, "now": now, "order_ids": order_ids})
+
+    def lines_replace(self, written: dict[str, int], updated_ids: list[int]) -> None:
+        """Replace the lines of the written orders ({external_id: id}; updated ones had lines)."""
+        if updated_ids:
+            self.cursor.execute(
+                "DELETE FROM orders_orderline WHERE shop_id = (SELECT %s::bigint) AND order_id = ANY(%s)",
+                [self.shop_id, updated_ids],
+            )
+        text = "".join(
+            f"{order_id}\t{line}\n"
+            for external_id, order_id in written.items()
+            for line in self.line_texts[external_id]
+        )
+        if text:
+            copy_text(self.cursor, "orders_ingest_line_stage", _LINE_COLUMNS, text)
+            self.cursor.execute(
+                f"INSERT INTO orders_orderline (shop_id, {', '.join(_LINE_COLUMNS)}) "
+                f"SELECT %s, {', '.join(_LINE_COLUMNS)} FROM orders_ingest_line_stage",
+                [self.shop_id],
+            )
