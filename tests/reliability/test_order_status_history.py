@@ -8,7 +8,7 @@ from crm.tenancy.context import shop_scope
 from orders.models import Order, OrderStatusChange
 from tests.concurrency import run_in_threads
 from tests.conftest import make_shop
-from tests.orders.payloads import order_payload
+from tests.orders.payloads import order_for_customer, order_payload
 from tests.reliability.storefront import storefront_call, storefront_key
 
 # Statuses an upsert may reach in some order; each thread sends one, so some are refused.
@@ -57,16 +57,20 @@ def test_parallel_upserts_of_one_order_keep_its_history_a_chain(live_server):
 def test_overlapping_bulk_batches_write_one_initial_row_per_new_order(live_server):
     shop = make_shop("history-bulk-race", "owner@history-bulk-race.example")
     key = storefront_key(shop)
+    customers = [(f"U{n:02d}", f"1380000{n:04d}") for n in range(60)]
+    known = [order_for_customer(f"K{n:02d}", *customer) for n, customer in enumerate(customers)]
+    assert storefront_call(live_server.url, key, "POST", "/api/v1/orders/bulk/", {"orders": known})[0] == 200
 
     def post(index: int) -> int:
-        # The same 60 new orders in every batch, in another order and another status each.
-        items = [order_payload(f"B{n:02d}", status=STATUSES[index]) for n in range(60)]
-        items = items[index * 7 % 60 :] + items[: index * 7 % 60]
+        # The same 60 new orders of known customers in every batch, in another status each.
+        items = [
+            order_for_customer(f"B{n:02d}", *customer, status=STATUSES[index]) for n, customer in enumerate(customers)
+        ]
         return storefront_call(live_server.url, key, "POST", "/api/v1/orders/bulk/", {"orders": items})[0]
 
     assert run_in_threads(post, 8) == [200] * 8
 
     histories = _histories(shop)
-    assert len(histories) == 60
+    assert len(histories) == 120
     assert all(sum(1 for from_status, _ in rows if from_status == "") == 1 for rows in histories.values())
     _assert_chains(shop)
