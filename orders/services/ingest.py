@@ -59,6 +59,9 @@ class Stored:
     storefront_updated_at: datetime | None
 
 
+Outcome = tuple[str, int | None, dict | None]  # (result, order id, errors)
+
+
 class Decision(Enum):
     INSERT = "insert"
     UPDATE = "update"
@@ -66,17 +69,25 @@ class Decision(Enum):
     REFUSED = "refused"  # a status move an upsert may not make
 
 
-def write_decision(order: CleanOrder, fingerprint: str, customer_id: int, stored: Stored | None) -> Decision:
-    if stored is None:
-        return Decision.INSERT
-    if fingerprint == stored.content_hash and customer_id == stored.customer_id:
-        return Decision.UNCHANGED
+def write_refusal(order: CleanOrder, fingerprint: str, stored: Stored | None) -> Decision | None:
+    """UNCHANGED or REFUSED for a payload that must not be written, known before its
+    customer is resolved (so such a payload creates no customer); None otherwise."""
+    if stored is None or fingerprint == stored.content_hash:
+        return None
     newest = stored.storefront_updated_at
     if order.updated_at is not None and newest is not None and order.updated_at < newest:
         return Decision.UNCHANGED  # an older version of the order, arriving late
     if not upsert_allows(stored.status, order.status):
         return Decision.REFUSED
-    return Decision.UPDATE
+    return None
+
+
+def write_decision(order: CleanOrder, fingerprint: str, customer_id: int, stored: Stored | None) -> Decision:
+    if stored is None:
+        return Decision.INSERT
+    if fingerprint == stored.content_hash and customer_id == stored.customer_id:
+        return Decision.UNCHANGED
+    return write_refusal(order, fingerprint, stored) or Decision.UPDATE
 
 
 @dataclass(slots=True)
@@ -217,40 +228,49 @@ def error_result(index: int, external_id, errors: dict[str, list[str]]) -> dict:
 
 
 @transaction.atomic
-def _batch_write(shop: Shop, orders: list[CleanOrder], source: str) -> list["Outcome"]:
+def _batch_write(shop: Shop, orders: list[CleanOrder], source: str) -> list[Outcome]:
     """Upsert valid orders; (result, order id, errors) per order, in order."""
-    customer_ids, created_ids = customers_resolve_bulk(shop=shop, identities=[identity(order) for order in orders])
     with connection.cursor() as cursor:
-        batch = StagedBatch(cursor, shop.pk, orders, customer_ids)
-        items = {
-            order.external_id: (order, fingerprint, customer_id)
-            for order, fingerprint, customer_id in zip(orders, batch.fingerprints, customer_ids, strict=True)
-        }
-        stored = _stored_lock(batch, list(items))
+        batch = StagedBatch(cursor, shop.pk, orders)
+        stored = _stored_lock(batch, [order.external_id for order in orders])
         now = timezone.now()  # after the row locks, so history times follow commit order
-        plan = {key: write_decision(*item, stored.get(key)) for key, item in items.items()}
+        plan = {
+            order.external_id: decision
+            for order in orders
+            if (decision := write_refusal(order, batch.fingerprints[order.external_id], stored.get(order.external_id)))
+        }
+        to_write = [order for order in orders if order.external_id not in plan]
+        customer_ids, created_ids = customers_resolve_bulk(
+            shop=shop, identities=[identity(order) for order in to_write]
+        )
+        customers = {order.external_id: customer_id for order, customer_id in zip(to_write, customer_ids, strict=True)}
+        batch.stage(to_write, customer_ids)
+        for order in to_write:
+            key = order.external_id
+            plan[key] = write_decision(order, batch.fingerprints[key], customers[key], stored.get(key))
         inserted = batch.insert([key for key, decision in plan.items() if decision is Decision.INSERT], now)
         late = [key for key, decision in plan.items() if decision is Decision.INSERT and key not in inserted]
         if late:  # inserted by a concurrent transaction since our lock: decide again on its locked row
             stored.update(_stored_lock(batch, late))
-            plan.update({key: write_decision(*items[key], stored[key]) for key in late})
+            by_key = {order.external_id: order for order in to_write}
+            for key in late:
+                plan[key] = write_decision(by_key[key], batch.fingerprints[key], customers[key], stored[key])
         updated = {key: stored[key].order_id for key, decision in plan.items() if decision is Decision.UPDATE}
         batch.update(list(updated.values()), now)
         batch.lines_replace({**inserted, **updated}, list(updated.values()))
     written = [
-        Written(order, inserted.get(key) or updated[key], customer_id, stored.get(key), customer_id in created_ids)
-        for key, (order, _, customer_id) in items.items()
-        if key in inserted or key in updated
+        Written(
+            order, inserted.get(key) or updated[key], customers[key], stored.get(key), customers[key] in created_ids
+        )
+        for order in to_write
+        if (key := order.external_id) in inserted or key in updated
     ]
     history_and_changes_write(shop=shop, written=written, source=source, now=now)
-    return [_outcome(items[key][0], plan[key], inserted, stored) for key in items]
+    return [_outcome(order, plan[order.external_id], inserted, stored) for order in orders]
 
 
 def _stored_lock(batch: StagedBatch, external_ids: list[str]) -> dict[str, Stored]:
     return {row[0]: Stored(*row) for row in batch.stored_lock(external_ids)}
-
-
-Outcome = tuple[str, int | None, dict | None]  # (result, order id, errors)
 
 
 def _outcome(order: CleanOrder, decision: Decision, inserted: dict, stored: dict) -> Outcome:

@@ -18,6 +18,7 @@ from orders.services.ingest import (
     history_and_changes_write,
     identity,
     write_decision,
+    write_refusal,
     write_retrying,
 )
 from orders.services.lifecycle import OrderStateError, transition_refused
@@ -43,10 +44,12 @@ def order_upsert(*, shop: Shop, data, source: str = ChangeSource.API) -> tuple[O
 
 @transaction.atomic
 def _write(shop: Shop, order: CleanOrder, source: str) -> tuple[Order, bool]:
-    customer, is_new_customer = customer_resolve_reporting(shop=shop, **identity(order))
     fingerprint = order_fingerprint(order)
     stored = _stored_lock(order.external_id)
     now = timezone.now()  # after the row lock, so history times follow commit order
+    if refusal := write_refusal(order, fingerprint, stored):
+        return _not_written(order, stored, refusal)
+    customer, is_new_customer = customer_resolve_reporting(shop=shop, **identity(order))
     decision = write_decision(order, fingerprint, customer.pk, stored)
     row = None
     if decision is Decision.INSERT:
@@ -54,10 +57,8 @@ def _write(shop: Shop, order: CleanOrder, source: str) -> tuple[Order, bool]:
         if row is None:  # inserted by a concurrent transaction since our lock: decide again on its row
             stored = _stored_lock(order.external_id)
             decision = write_decision(order, fingerprint, customer.pk, stored)
-    if decision is Decision.REFUSED:
-        raise OrderStateError(transition_refused(stored.status, order.status))
-    if decision is Decision.UNCHANGED:
-        return Order.objects.get(pk=stored.order_id), False
+    if decision in (Decision.REFUSED, Decision.UNCHANGED):
+        return _not_written(order, stored, decision)
     if decision is Decision.UPDATE:
         row = _update(stored.order_id, order, customer.pk, fingerprint, now)
     OrderLine.objects.bulk_create(
@@ -67,6 +68,13 @@ def _write(shop: Shop, order: CleanOrder, source: str) -> tuple[Order, bool]:
     written = Written(order, row.pk, customer.pk, stored, is_new_customer)
     history_and_changes_write(shop=shop, written=[written], source=source, now=now)
     return row, stored is None
+
+
+def _not_written(order: CleanOrder, stored: Stored, decision: Decision) -> tuple[Order, bool]:
+    """The stored order, unchanged; or OrderStateError for a status move refused."""
+    if decision is Decision.REFUSED:
+        raise OrderStateError(transition_refused(stored.status, order.status))
+    return Order.objects.get(pk=stored.order_id), False
 
 
 def _stored_lock(external_id: str) -> Stored | None:

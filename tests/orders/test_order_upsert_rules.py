@@ -34,6 +34,18 @@ def test_an_upsert_may_not_move_a_status_back(shop, api):
     assert _status(shop) == "completed"
 
 
+def test_a_refused_or_stale_payload_creates_no_customer(shop):
+    stranger = {"external_id": "U-NEW", "name": "陌生人"}
+    with shop_scope(shop.pk):
+        order_upsert(shop=shop, data=order_payload(status="completed", updated_at="2026-11-02T10:00:00+08:00"))
+        stale = order_payload(status="completed", updated_at="2026-11-01T10:00:00+08:00", customer=stranger)
+        orders_ingest_bulk(shop=shop, items=[order_payload(status="pending", customer=stranger), stale])
+        with pytest.raises(OrderStateError):
+            order_upsert(shop=shop, data=order_payload(status="paid", customer=stranger))
+        order_upsert(shop=shop, data=stale)
+        assert list(Customer.objects.values_list("orders_count", flat=True)) == [1]
+
+
 @pytest.mark.parametrize(("first", "then"), [("pending", "delivered"), ("paid", "refunded"), ("shipped", "completed")])
 def test_an_upsert_may_skip_steps_forward_and_report_a_storefront_refund(shop, first, then):
     with shop_scope(shop.pk):

@@ -57,25 +57,30 @@ _UPDATE_SQL = (
 
 
 class StagedBatch:
-    """One batch in the session's temp tables; the caller's transaction holds it."""
+    """One batch: its COPY texts and fingerprints, then its rows in the session's temp tables
+    (the caller's transaction holds them)."""
 
-    def __init__(self, cursor, shop_id: int, orders: list[CleanOrder], customer_ids: list[int]):
+    def __init__(self, cursor, shop_id: int, orders: list[CleanOrder]):
         self.cursor, self.shop_id = cursor, shop_id
-        cursor.execute(_STAGE_DDL)
-        self.texts = [(order_text(order), [line_text(*line) for line in enumerate(order.lines)]) for order in orders]
-        self.fingerprints = [content_hash(order, text, lines) for order, (text, lines) in zip(orders, self.texts,
-                                                                                              strict=True)]  # fmt: skip
-        copy_text(cursor, "orders_ingest_stage", _STAGE_COLUMNS, "".join(
-            f"{text}\t{customer_id}\t{fingerprint}\t{time_text(order.updated_at)}\n"
-            for order, (text, _), customer_id, fingerprint in zip(orders, self.texts, customer_ids, self.fingerprints,
-                                                                  strict=True)
-        ))  # fmt: skip
-        self.line_texts = {order.external_id: lines for order, (_, lines) in zip(orders, self.texts, strict=True)}
+        self.texts = {
+            order.external_id: (order_text(order), [line_text(*line) for line in enumerate(order.lines)])
+            for order in orders
+        }
+        self.fingerprints = {order.external_id: content_hash(order, *self.texts[order.external_id]) for order in orders}
 
     def stored_lock(self, external_ids: list[str]) -> list[tuple]:
         """Lock and read the stored orders among these external ids (STORED_COLUMNS)."""
         self.cursor.execute(_STORED_SQL, [self.shop_id, external_ids])
         return self.cursor.fetchall()
+
+    def stage(self, orders: list[CleanOrder], customer_ids: list[int]) -> None:
+        """COPY the orders to write, with their customers, into the temp table."""
+        self.cursor.execute(_STAGE_DDL)
+        copy_text(self.cursor, "orders_ingest_stage", _STAGE_COLUMNS, "".join(
+            f"{self.texts[order.external_id][0]}\t{customer_id}\t{self.fingerprints[order.external_id]}\t"
+            f"{time_text(order.updated_at)}\n"
+            for order, customer_id in zip(orders, customer_ids, strict=True)
+        ))  # fmt: skip
 
     def insert(self, external_ids: list[str], now: datetime) -> dict[str, int]:
         """Insert these new orders; returns {external_id: id} of those inserted (the others
@@ -95,9 +100,7 @@ class StagedBatch:
                 [self.shop_id, updated_ids],
             )
         text = "".join(
-            f"{order_id}\t{line}\n"
-            for external_id, order_id in written.items()
-            for line in self.line_texts[external_id]
+            f"{order_id}\t{line}\n" for external_id, order_id in written.items() for line in self.texts[external_id][1]
         )
         if text:
             copy_text(self.cursor, "orders_ingest_line_stage", _LINE_COLUMNS, text)
