@@ -143,9 +143,11 @@ class OrderStatusChange(ShopOwnedModel):
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
+    # Kept by a composite (shop_id, actor_api_key_id) key (migration 0006), like the others.
     actor_api_key = models.ForeignKey(
-        "crm.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
-    )
+        "crm.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_constraint=False,
+        db_index=False,
+    )  # fmt: skip
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
     class Meta:

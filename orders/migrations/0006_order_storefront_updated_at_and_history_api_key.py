@@ -20,6 +20,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='orderstatuschange',
             name='actor_api_key',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='crm.apikey'),
+            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='crm.apikey'),
+        ),
+        migrations.RunSQL(
+            "ALTER TABLE orders_orderstatuschange ADD CONSTRAINT orders_orderstatuschange_actor_api_key_id_same_shop "
+            "FOREIGN KEY (shop_id, actor_api_key_id) REFERENCES crm_apikey (shop_id, id) DEFERRABLE INITIALLY DEFERRED",
+            "ALTER TABLE orders_orderstatuschange DROP CONSTRAINT orders_orderstatuschange_actor_api_key_id_same_shop",
         ),
     ]

@@ -9,7 +9,6 @@ from orders.services.lifecycle import (
     order_refunded_amount,
     order_status_change,
     refund_create,
-    upsert_allows,
 )
 from orders.services.privacy import ORDER_PERSONAL_FIELDS, order_personal_data_erase
 from orders.services.upsert import order_upsert
@@ -28,5 +27,4 @@ __all__ = [
     "order_upsert",
     "orders_ingest_bulk",
     "refund_create",
-    "upsert_allows",
 ]

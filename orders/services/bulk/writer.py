@@ -1,9 +1,9 @@
 """A batch of validated orders written set-based through session temp tables.
 
-The batch is COPYed into a temp table once; then a handful of statements whatever its
-size: lock the stored orders it names, insert the new ones, update the changed ones,
-replace their lines. What to write is decided by orders/services/ingest.py between the
-lock and the writes, from the rows locked here.
+A handful of statements whatever the batch's size: lock the stored orders it names, COPY
+the orders to write into a temp table, insert the new ones, update the changed ones,
+replace their lines. What to write is decided by orders/services/ingest.py from the rows
+locked here.
 """
 
 from datetime import datetime
