@@ -23,6 +23,7 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from crm.models import Shop
+from crm.postgresql.citus import staged_insert
 from crm.tenancy.context import require_shop_id
 from crm.text import text_problem
 from customers.identity import customers_resolve_bulk
@@ -130,10 +131,13 @@ def history_and_changes_write(*, shop: Shop, written: list[Written], source: str
         with connection.cursor() as cursor:
             # ISO strings: psycopg2 adapts a list of datetimes in Python, strings in C.
             cursor.execute(
-                "INSERT INTO orders_orderstatuschange (shop_id, order_id, from_status, to_status, source, "
-                "actor_user_id, actor_api_key_id, changed_at) SELECT %s, t.order_id, t.from_status, t.to_status, %s, "
-                "%s, %s, t.changed_at FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::timestamptz[]) "
-                "AS t(order_id, from_status, to_status, changed_at) ORDER BY t.order_id",
+                staged_insert(
+                    "INSERT INTO orders_orderstatuschange (shop_id, order_id, from_status, to_status, source, "
+                    "actor_user_id, actor_api_key_id, changed_at) SELECT %s, t.order_id, t.from_status, t.to_status, "
+                    "%s, %s, %s, t.changed_at FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], "
+                    "%s::timestamptz[]) AS t(order_id, from_status, to_status, changed_at) ORDER BY t.order_id",
+                    connection,
+                ),
                 [shop.pk, str(source), actor["actor_user_id"], actor["api_key_id"], order_ids, from_statuses,
                  to_statuses, times],
             )  # fmt: skip

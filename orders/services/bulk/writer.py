@@ -8,6 +8,9 @@ locked here.
 
 from datetime import datetime
 
+from django.db import connection
+
+from crm.postgresql.citus import staged_insert
 from orders.services.bulk.copy_text import (
     LINE_TEXT_COLUMNS,
     ORDER_TEXT_COLUMNS,
@@ -105,7 +108,10 @@ class StagedBatch:
         if text:
             copy_text(self.cursor, "orders_ingest_line_stage", _LINE_COLUMNS, text)
             self.cursor.execute(
-                f"INSERT INTO orders_orderline (shop_id, {', '.join(_LINE_COLUMNS)}) "
-                f"SELECT %s, {', '.join(_LINE_COLUMNS)} FROM orders_ingest_line_stage",
+                staged_insert(
+                    f"INSERT INTO orders_orderline (shop_id, {', '.join(_LINE_COLUMNS)}) "
+                    f"SELECT %s, {', '.join(_LINE_COLUMNS)} FROM orders_ingest_line_stage",
+                    connection,
+                ),
                 [self.shop_id],
             )
