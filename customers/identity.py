@@ -15,9 +15,10 @@ Contract (used by orders/ ingest and import, customers/ API, CSV import and page
   indexes), and new rows go in with INSERT ... ON CONFLICT DO NOTHING, then the losers
   re-read the winners. Many webhooks for one new phone end in exactly one customer.
 - Both functions run in the caller's shop scope and transaction and do not commit.
-- A rare race can still leave two customers sharing nothing but a channel id's history
-  (two concurrent first sightings of one external id with different phones): the channel
-  id goes to one of them and the other shows up among the duplicate candidates.
+- Channel ids are unique per shop too: of concurrent first sightings of one storefront id,
+  the first to commit keeps it, and the others' items go to its customer; a customer a
+  batch created only for those items is deleted again in the same transaction (its
+  profile fills the winner's blanks), so no customer without orders is left behind.
 """
 
 import re
@@ -31,13 +32,11 @@ from crm.models import Shop
 from crm.tenancy.context import require_shop_id
 from customers.identity_batch import IdentityBatch
 from customers.models import Customer
-from customers.stats import customer_stats_refresh
 
 __all__ = [
     "IdentityInvalid",
     "customer_resolve",
     "customer_resolve_reporting",
-    "customer_stats_refresh",
     "customers_resolve_bulk",
     "email_normalize",
     "phone_normalize",

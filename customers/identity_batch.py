@@ -192,14 +192,36 @@ class IdentityBatch:
             return
         rows = [(*channel_key, person.customer_id) for channel_key, person in self.new_channel_ids.items()]
         taken = _channel_ids_insert(self.shop_id, rows)
-        if not taken:
-            return
-        # Lost a race for an external id: the channel id is the stronger identity.
-        owners = {key: Person(customer_id=customer_id) for key, customer_id in taken.items()}
+        if taken:
+            self._adopt_channel_owners(taken)
+
+    def _adopt_channel_owners(self, taken: dict[tuple[str, str], int]) -> None:
+        """Another transaction attached these channel ids first (our insert waited for its
+        commit): the channel id is the stronger identity, so their items go to its owner, who
+        takes the details ours brought as blank fills; a customer this batch created only for
+        those items is deleted again, so concurrent first orders of one new storefront
+        customer leave exactly one customer."""
+        rows = {row["id"]: row for row in self._read_customers(sorted(set(taken.values())), [], [])}
+        owners: dict[int, Person] = {}
         for index, item in enumerate(self.items):
             channel_key = next((value for kind, value in item["keys"] if kind == "channel"), None)
-            if channel_key in owners:
-                self.item_people[index] = owners[channel_key]
+            if channel_key not in taken:
+                continue
+            owner = owners.get(taken[channel_key])
+            if owner is None:
+                owner = owners[taken[channel_key]] = self._existing_person(rows[taken[channel_key]])
+            if self.item_people[index].existing is None:
+                _details_fill(owner, self.item_people[index])
+            self.item_people[index] = owner
+        kept = {person.customer_id for person in self.item_people}
+        ghosts = sorted(self.created_ids - kept)
+        if ghosts:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "DELETE FROM customers_customer WHERE shop_id = (SELECT %s::bigint) AND id = ANY(%s)",
+                    [self.shop_id, ghosts],
+                )
+            self.created_ids -= set(ghosts)
 
     def _fill_missing_fields(self) -> None:
         seen: set[int] = set()
@@ -218,6 +240,17 @@ def _secondary_identifiers_read(phones: list[str], emails: list[str]) -> dict[tu
     wanted = Q(kind=IdentifierKind.PHONE, value__in=phones) | Q(kind=IdentifierKind.EMAIL, value__in=emails)
     rows = CustomerIdentifier.objects.filter(wanted).values_list("kind", "value", "customer_id")
     return {(kind, value): customer_id for kind, value, customer_id in rows}
+
+
+def _details_fill(owner: Person, other: Person) -> None:
+    """Give `owner` what `other` knows and it does not (written by _fill_missing_fields)."""
+    for name, value in other.profile.items():
+        if value and not owner.profile.get(name):
+            owner.profile[name] = value
+    owner.attributes = {**other.attributes, **owner.attributes}
+    for kind in ("phone", "email"):
+        if getattr(owner, kind) is None:
+            setattr(owner, kind, getattr(other, kind))
 
 
 def _missing_fields(person: Person) -> dict:

@@ -44,6 +44,9 @@ class Customer(ShopOwnedModel):
     province = models.CharField(_("province"), max_length=64, blank=True)
     city = models.CharField(_("city"), max_length=64, blank=True)
     district = models.CharField(_("district"), max_length=64, blank=True)
+    # Set by an explicit edit of province/city; until then both follow the latest order's
+    # shipping province/city (orders' order-change handler).
+    is_region_edited = models.BooleanField(_("region edited by hand"), default=False, db_default=False, editable=False)
     source_channel = models.CharField(_("source channel"), max_length=20, choices=Channel.choices, blank=True)
     attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
     is_automated_targeting_refused = models.BooleanField(_("refuses automated targeting"), default=False)

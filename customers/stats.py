@@ -1,60 +1,87 @@
-"""The denormalized order stats on Customer: recomputed set-based from orders, or, for
-orders just inserted, added to (customer_stats_add).
+"""The denormalized order stats on Customer: set from the order totals that orders
+provides, or, for orders just inserted, added to (customer_stats_add).
 
-Qualifying orders are every status except pending and cancelled (a refunded order did
-happen; its refunds are counted separately in refunds_count / refunded_amount, so
-net spend = total_spent - refunded_amount). Called by orders ingest/import/refund and by
-customer_merge, inside the caller's shop scope and transaction.
+Which orders count, and how refunds count, is defined by orders (OrderStatus.counted()):
+orders_count, total_spent (gross) and first/last order cover the counted orders,
+refunds_count and refunded_amount their refunds, so net spend = total_spent -
+refunded_amount. Customers never read orders' tables: orders registers the function that
+reads the totals (`order_totals_reader_register`) and keeps the stats current through its
+order-change handler. Everything here runs in the caller's shop scope and transaction.
 """
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection
 
 from crm.models import Shop
 from crm.tenancy.context import require_shop_id
 
-NON_QUALIFYING_STATUSES = ("pending", "cancelled")
 
-_REFRESH_SQL = """
+class OrderTotals(NamedTuple):
+    orders_count: int
+    total_spent: Decimal
+    first_order_at: datetime
+    last_order_at: datetime
+    refunds_count: int
+    refunded_amount: Decimal
+
+
+OrderTotalsReader = Callable[[Shop, list[int]], dict[int, OrderTotals]]
+# Filled by orders' AppConfig.ready(): customer ids -> totals of those with counted orders.
+_ORDER_TOTALS_READER: dict[str, OrderTotalsReader] = {}
+
+
+def order_totals_reader_register(reader: OrderTotalsReader) -> None:
+    _ORDER_TOTALS_READER["reader"] = reader
+
+
+_SET_SQL = """
 UPDATE customers_customer AS c SET
-    orders_count = COALESCE(o.orders_count, 0),
-    total_spent = COALESCE(o.total_spent, 0),
-    first_order_at = o.first_order_at,
-    last_order_at = o.last_order_at,
-    refunds_count = COALESCE(r.refunds_count, 0),
-    refunded_amount = COALESCE(r.refunded_amount, 0)
+    orders_count = COALESCE(t.orders_count, 0),
+    total_spent = COALESCE(t.total_spent, 0),
+    first_order_at = t.first_order_at,
+    last_order_at = t.last_order_at,
+    refunds_count = COALESCE(t.refunds_count, 0),
+    refunded_amount = COALESCE(t.refunded_amount, 0)
 FROM unnest(%(ids)s::bigint[]) AS target(customer_id)
-LEFT JOIN (
-    SELECT customer_id, count(*) AS orders_count, sum(total) AS total_spent,
-           min(placed_at) AS first_order_at, max(placed_at) AS last_order_at
-    FROM orders_order
-    WHERE shop_id = %(shop_id)s AND customer_id = ANY(%(ids)s) AND NOT (status = ANY(%(excluded)s))
-    GROUP BY customer_id
-) AS o ON o.customer_id = target.customer_id
-LEFT JOIN (
-    SELECT ord.customer_id, count(*) AS refunds_count, sum(refund.amount) AS refunded_amount
-    FROM orders_refund AS refund
-    JOIN orders_order AS ord ON ord.shop_id = refund.shop_id AND ord.id = refund.order_id
-    WHERE refund.shop_id = %(shop_id)s AND ord.customer_id = ANY(%(ids)s)
-    GROUP BY ord.customer_id
-) AS r ON r.customer_id = target.customer_id
+LEFT JOIN unnest(%(totals_ids)s::bigint[], %(orders_count)s::int[], %(total_spent)s::numeric[],
+                 %(first_order_at)s::timestamptz[], %(last_order_at)s::timestamptz[], %(refunds_count)s::int[],
+                 %(refunded_amount)s::numeric[])
+    AS t(customer_id, orders_count, total_spent, first_order_at, last_order_at, refunds_count, refunded_amount)
+    ON t.customer_id = target.customer_id
 WHERE c.shop_id = %(shop_id)s AND c.id = target.customer_id AND c.id = ANY(%(ids)s)
     -- A row whose stats are already right is not rewritten: stats columns are indexed, so a
     -- rewrite adds an entry to every index of the table (e.g. new customers of an order ingest).
     AND (c.orders_count, c.total_spent, c.first_order_at, c.last_order_at, c.refunds_count, c.refunded_amount)
-        IS DISTINCT FROM (COALESCE(o.orders_count, 0), COALESCE(o.total_spent, 0), o.first_order_at,
-                          o.last_order_at, COALESCE(r.refunds_count, 0), COALESCE(r.refunded_amount, 0))
+        IS DISTINCT FROM (COALESCE(t.orders_count, 0), COALESCE(t.total_spent, 0), t.first_order_at,
+                          t.last_order_at, COALESCE(t.refunds_count, 0), COALESCE(t.refunded_amount, 0))
 """
 
 
-def customer_stats_refresh(*, shop: Shop, customer_ids: list[int]) -> None:
-    """Recompute orders_count, total_spent, first/last order, refunds for these customers
-    in one UPDATE ... FROM (customers without qualifying orders go back to zero)."""
-    assert shop.pk == require_shop_id(), "refresh in the scope of the shop it names"
+def customer_stats_set(*, shop: Shop, customer_ids: list[int], totals: dict[int, OrderTotals]) -> None:
+    """Store these customers' order totals; customers absent from `totals` go back to zero."""
+    assert shop.pk == require_shop_id(), "set in the scope of the shop it names"
     ids = sorted(set(customer_ids))
     if not ids:
         return
+    columns = {name: [] for name in ("totals_ids", *OrderTotals._fields)}
+    for customer_id, row in totals.items():
+        columns["totals_ids"].append(customer_id)
+        for name, value in row._asdict().items():
+            # Strings: psycopg2 adapts lists of Decimals and datetimes in Python, of strings in C.
+            columns[name].append(value if isinstance(value, int) else str(value))
     with connection.cursor() as cursor:
-        cursor.execute(_REFRESH_SQL, {"ids": ids, "shop_id": shop.pk, "excluded": list(NON_QUALIFYING_STATUSES)})
+        cursor.execute(_SET_SQL, {"ids": ids, "shop_id": shop.pk, **columns})
+
+
+def customer_stats_refresh(*, shop: Shop, customer_ids: list[int]) -> None:
+    """Recompute these customers' stats from their orders (after a merge moved them)."""
+    ids = sorted(set(customer_ids))
+    if ids:
+        customer_stats_set(shop=shop, customer_ids=ids, totals=_ORDER_TOTALS_READER["reader"](shop, ids))
 
 
 _ADD_SQL = """

@@ -27,6 +27,15 @@ class OrderStatus(models.TextChoices):
     REFUNDED = "refunded", _("Refunded")
     PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
 
+    @classmethod
+    def counted(cls) -> tuple[str, ...]:
+        """Statuses whose orders count as purchases (customer stats, RFM, CLV), under one
+        refund rule: an order counts at its total minus its refunds, and not at all once its
+        refunds reach its total. `refunded` is out even without refund rows (imported orders
+        carry the status alone; counting them at full value would invent spend), and so are
+        `pending` (not paid yet) and `cancelled`. SQL form: orders.selectors.counted_orders_sql."""
+        return (cls.PAID, cls.SHIPPED, cls.DELIVERED, cls.COMPLETED, cls.PARTIALLY_REFUNDED)
+
 
 class ChangeSource(models.TextChoices):
     API = "api", _("Storefront API")
@@ -70,6 +79,8 @@ class Order(ShopOwnedModel):
     recipient_name = models.CharField(_("recipient name"), max_length=100, blank=True)
     recipient_phone = models.CharField(_("recipient phone"), max_length=20, blank=True)
     content_hash = models.CharField(max_length=32, editable=False)
+    # The storefront's own `updated_at` of the payload stored; an older payload is ignored.
+    storefront_updated_at = models.DateTimeField(_("updated in the storefront"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now, editable=False)
 
@@ -107,7 +118,8 @@ class OrderLine(ShopOwnedModel):
 
 
 class OrderStatusChange(ShopOwnedModel):
-    """Append-only: one row per status an order entered."""
+    """Append-only: one row per status an order entered, written under the order's row
+    lock, so the ids of one order's rows are in commit order."""
 
     shop = shop_key_without_index(db_constraint=False)
 
@@ -117,6 +129,9 @@ class OrderStatusChange(ShopOwnedModel):
     source = models.CharField(_("source"), max_length=10, choices=ChangeSource.choices)
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    actor_api_key = TenantForeignKey(
+        "crm.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 

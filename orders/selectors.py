@@ -36,7 +36,10 @@ def order_detail(*, shop: Shop, key: str) -> Order:
         Order.objects.select_related("customer")
         .prefetch_related(
             "lines",
-            Prefetch("status_changes", queryset=OrderStatusChange.objects.order_by("changed_at", "id")),
+            Prefetch(
+                "status_changes",  # in commit order (rows are written under the order's lock)
+                queryset=OrderStatusChange.objects.select_related("actor_api_key").order_by("id"),
+            ),
             Prefetch("refunds", queryset=Refund.objects.prefetch_related("lines").order_by("created_at", "id")),
         )
         .get(pk=order.pk)
@@ -55,7 +58,9 @@ def orders_for_customer_export(*, shop: Shop, customer: Customer) -> list[dict]:
     orders = (
         Order.objects.filter(customer=customer)
         .order_by("placed_at", "id")
-        .prefetch_related("lines", "status_changes", "refunds__lines")
+        .prefetch_related(
+            "lines", Prefetch("status_changes", queryset=OrderStatusChange.objects.order_by("id")), "refunds__lines"
+        )
     )
     return [_order_export(order) for order in orders]
 

@@ -78,6 +78,7 @@ class CleanOrder:
     recipient_phone: str
     customer: dict
     lines: list[CleanLine]
+    updated_at: datetime | None = None  # the storefront's version of the order, when it sends one
 
 
 @dataclass(slots=True)
@@ -129,6 +130,7 @@ def order_clean(raw, ctx: CleanContext) -> tuple[CleanOrder | None, dict[str, li
         recipient_phone=_phone(raw.get("recipient_phone"), "recipient_phone", ctx, errors) or "",
         customer=_customer(raw.get("customer"), ctx, errors),
         lines=_lines(raw.get("lines"), errors),
+        updated_at=_datetime(raw, "updated_at", ctx, errors),
     )
     for name, limit in TEXT_LIMITS.items():
         setattr(order, name, _text(raw, name, limit, errors))

@@ -13,6 +13,7 @@ from customers.selectors.listing import (
     customer_search_q,
 )
 from customers.selectors.overview import customer_overview
+from customers.selectors.population import customer_id_median, targeting_refused_ids
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -22,8 +23,10 @@ __all__ = [
     "Page",
     "customer_duplicate_candidates",
     "customer_export_data",
+    "customer_id_median",
     "customer_list",
     "customer_overview",
     "customer_queryset",
     "customer_search_q",
+    "targeting_refused_ids",
 ]

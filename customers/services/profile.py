@@ -3,10 +3,11 @@
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from crm.audit import audit_event_record
 from crm.models import Shop
+from crm.tenancy.context import require_shop_id
 from crm.text import text_problem
 from customers.identity import IdentityInvalid, customer_resolve_reporting, email_normalize, phone_normalize
 from customers.models import AttributeType, Customer, CustomerAttributeDefinition
@@ -91,9 +92,13 @@ def customer_update(*, shop: Shop, customer: Customer, data: dict) -> Customer:
         return customer
     for name, value in changes.items():
         setattr(customer, name, value)
+    fields = [*changes, "updated_at"]
+    if {"province", "city"} & set(changes):
+        customer.is_region_edited = True
+        fields.append("is_region_edited")
     try:
         with transaction.atomic():
-            customer.save(update_fields=[*changes, "updated_at"])
+            customer.save(update_fields=fields)
     except IntegrityError:
         taken = [name for name in ("phone", "email") if name in changes]
         raise ProfileInvalid({name: ["Another customer already has this."] for name in taken}) from None
@@ -113,3 +118,21 @@ def _clean_update(shop: Shop, data: dict) -> dict:
     if "attributes" in clean:
         clean["attributes"] = attributes_validate(attributes=clean["attributes"])
     return clean
+
+
+def customer_regions_follow_orders(*, shop: Shop, regions: dict[int, tuple[str, str]]) -> None:
+    """Set province and city from the customers' latest orders ({customer id: (province,
+    city)}), except where they were edited by hand (`is_region_edited`). Set-based: one
+    statement for a whole batch of orders."""
+    assert shop.pk == require_shop_id(), "update in the scope of the shop it names"
+    if not regions:
+        return
+    ids = sorted(regions)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE customers_customer AS c SET province = t.province, city = t.city, updated_at = now() "
+            "FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[]) AS t(id, province, city) "
+            "WHERE c.shop_id = (SELECT %s::bigint) AND c.id = t.id AND c.id = ANY(%s) AND NOT c.is_region_edited "
+            "AND (c.province, c.city) IS DISTINCT FROM (t.province, t.city)",
+            [ids, [regions[id_][0] for id_ in ids], [regions[id_][1] for id_ in ids], shop.pk, ids],
+        )

@@ -43,7 +43,7 @@ DEFAULT_THRESHOLDS = LifecycleThresholds()
 def mean_purchase_gap_days(summary: pd.DataFrame) -> pd.Series:
     """Mean days between a customer's purchase days; NaN with a single purchase day.
 
-    From SUMMARY_SQL's recency_weeks (first to last purchase day) and repeat_purchases.
+    From the summary's recency_weeks (first to last purchase day) and repeat_purchases.
     """
     repeat_purchases = summary["repeat_purchases"].astype("float64")
     span_days = summary["recency_weeks"].astype("float64") * 7

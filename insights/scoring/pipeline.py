@@ -1,6 +1,6 @@
 """One shop's scoring as pure steps over its per-customer summary (no ORM, no clock, no I/O).
 
-The service (insights/services/runs.py) fetches the summary with SUMMARY_SQL, calls these
+The service (insights/services/runs.py) fetches the summary (insights/services/summary.py), calls these
 steps in order (timing each and reporting progress between them) and stores the result:
 
     rfm = rfm_assign(summary, rules)              cut points, scores, segment
@@ -38,7 +38,7 @@ from insights.scoring.rfm import (
     segment_names,
 )
 
-# Calibration columns of SUMMARY_SQL: each customer's history as it stood holdout_days
+# Calibration columns of the summary: each customer's history as it stood holdout_days
 # before the as-of day (NaN for customers whose first purchase came later), and their
 # purchase days in the holdout period.
 CALIBRATION_COLUMNS = {

@@ -1,8 +1,7 @@
 """RFM scoring: quintile cut points, 1-5 scores, segments and segment movement between runs.
 
 Pure functions over a per-customer summary (one row per customer with at least one
-qualifying order, as produced by insights/services/summary.py SUMMARY_SQL); no ORM, no
-clock, no I/O.
+counted order, as produced by insights/services/summary.py); no ORM, no clock, no I/O.
 docs/insights.md explains every rule here to staff and operators.
 """
 
@@ -16,10 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-# Fully refunded orders ("refunded") are left out on purpose: imported orders often carry the
-# status without refund rows, and counting them at full value would invent spend.
-QUALIFYING_ORDER_STATUSES = ("paid", "shipped", "delivered", "completed", "partially_refunded")
 
 DIMENSIONS = ("recency_days", "frequency", "monetary")
 SCORE_COLUMNS = {"recency_days": "r_score", "frequency": "f_score", "monetary": "m_score"}

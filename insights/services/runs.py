@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from crm.audit import audit_event_record
 from crm.jobs import job_enqueue_on_commit, job_run
 from crm.models import Shop
+from customers.selectors import targeting_refused_ids
 from insights.models import ACTIVE_RUN_STATUSES, CustomerScore, RunStatus, RunTrigger, ScoringRun, ShopScoringState
 from insights.scoring.pipeline import (
     ModelFits,
@@ -41,7 +42,7 @@ from insights.scoring.pipeline import (
 )
 from insights.services.progress import run_progress_get, run_progress_report
 from insights.services.segment_map import segment_rules_for_run
-from insights.services.summary import HOLDOUT_DAYS, customer_summary_fetch, targeting_refused_ids
+from insights.services.summary import HOLDOUT_DAYS, customer_summary_fetch
 from insights.services.writeback import customer_scores_write
 
 logger = logging.getLogger(__name__)

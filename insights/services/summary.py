@@ -1,20 +1,19 @@
 """The per-customer summary every scoring step reads, aggregated in PostgreSQL.
 
-One statement over the shop's qualifying orders (customers/scoring QUALIFYING_ORDER_STATUSES;
+One statement over the shop's counted orders (orders.purchases.customer_purchase_totals_csv:
 pending, cancelled and fully refunded orders are out, refunds up to the as-of moment are
-deducted, orders left with nothing are out), sorted once by customer and purchase day in
-the shop's timezone and aggregated per customer. The result comes back through COPY as CSV into
-pandas: a million customers arrive in about a second, without Python objects per row. The
-statement returns whole days and sums; the model inputs derived from them (weeks, means,
-calibration columns) are computed here in pandas, which is exact for day counts and cheaper
-than dividing numerics per customer in SQL and printing them with twenty digits.
+deducted), sorted once by customer and purchase day in the shop's timezone and aggregated
+per customer. The result comes back through COPY as CSV into pandas: a million customers
+arrive in about a second, without Python objects per row. The statement returns whole days
+and sums; the model inputs derived from them (weeks, means, calibration columns) are
+computed here in pandas, which is exact for day counts and cheaper than dividing numerics
+per customer in SQL and printing them with twenty digits.
 
 A large shop's summary runs as two statements over the two halves of its customers at once,
 the first on the run's own connection and the second on a connection of its own (see
 SPLIT_MIN_CUSTOMERS and customer_summary_fetch).
 """
 
-import io
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time, timedelta
 
@@ -24,77 +23,13 @@ from django.db import connection
 
 from crm.models import Shop
 from crm.tenancy.context import require_shop_id, shop_scope
-from insights.scoring.rfm import QUALIFYING_ORDER_STATUSES
+from customers.selectors import customer_id_median
+from orders.purchases import customer_purchase_totals_csv
 
 # A quarter: long enough to count repeat purchases, short enough to leave a calibration history.
 HOLDOUT_DAYS = 91
 REVENUE_WINDOW_DAYS = 30
 
-SUMMARY_SQL_TEMPLATE = f"""
-WITH refund_totals AS (
-    SELECT refund.order_id, SUM(refund.amount) AS refunded
-    FROM orders_refund AS refund
-    WHERE refund.shop_id = %(shop_id)s AND refund.created_at <= %(as_of_end)s
-    GROUP BY refund.order_id
-),
-counted AS (
-    -- The session time zone is the shop's while this runs (customer_summary_fetch), so a
-    -- plain cast gives the shop's calendar day without looking the zone up for every order.
-    SELECT placed.customer_id,
-           placed.placed_at::date AS purchase_day,
-           CASE WHEN refund_totals.order_id IS NULL THEN placed.total
-                ELSE placed.total - refund_totals.refunded END AS net_total
-    FROM orders_order AS placed
-    LEFT JOIN refund_totals ON refund_totals.order_id = placed.id
-    WHERE placed.shop_id = %(shop_id)s{{customer_range}}
-      AND placed.placed_at <= %(as_of_end)s
-      AND placed.status IN ({", ".join(f"'{status}'" for status in QUALIFYING_ORDER_STATUSES)})
-      AND (refund_totals.order_id IS NULL OR placed.total > refund_totals.refunded)
-),
--- One sort by (customer, day) numbers each customer's purchase days (dense_rank: 1 on the
--- first day, the same number for orders on the same day), which answers every day-level
--- question in the per-customer aggregate below: the number of purchase days is the highest
--- number (before the calibration end too), repeat purchases are the orders numbered past 1.
--- Grouping by (customer, day) first and then by customer cost a second aggregation of ~all
--- rows. The one ranking replaced first_value() and lag() over the same window: 2 to 5
--- percent less on a 100,000-order shop, within noise on the million-customer one.
-by_day AS (
-    SELECT customer_id, purchase_day, net_total,
-           dense_rank() OVER (PARTITION BY customer_id ORDER BY purchase_day) AS day_number
-    FROM counted
-),
-customer_totals AS (
-    SELECT customer_id,
-           MIN(purchase_day) AS first_day,
-           MAX(purchase_day) AS last_day,
-           MAX(day_number) AS purchase_days,
-           COUNT(*) AS frequency,
-           SUM(net_total) AS monetary,
-           SUM(net_total) FILTER (WHERE day_number > 1) AS repeat_value,
-           SUM(net_total) FILTER (WHERE purchase_day > %(revenue_since)s) AS revenue_30d,
-           MAX(day_number) FILTER (WHERE purchase_day <= %(calibration_end)s) AS cal_purchase_days,
-           MAX(purchase_day) FILTER (WHERE purchase_day <= %(calibration_end)s) AS cal_last_day
-    FROM by_day
-    GROUP BY customer_id
-)
-SELECT customer_id,
-       %(as_of_day)s - last_day AS recency_days,
-       frequency,
-       monetary,
-       purchase_days,
-       last_day - first_day AS span_days,
-       %(as_of_day)s - first_day AS age_days,
-       COALESCE(repeat_value, 0) AS repeat_value,
-       COALESCE(revenue_30d, 0) AS revenue_30d,
-       COALESCE(cal_purchase_days, 0) AS cal_purchase_days,
-       cal_last_day - first_day AS cal_span_days
-FROM customer_totals
-"""
-SUMMARY_SQL = SUMMARY_SQL_TEMPLATE.replace("{customer_range}", "")
-# One part of a split summary: the customers with ids in [customer_from, customer_to).
-SUMMARY_PART_SQL = SUMMARY_SQL_TEMPLATE.replace(
-    "{customer_range}", "\n      AND placed.customer_id >= %(customer_from)s AND placed.customer_id < %(customer_to)s"
-)
 # Settings for the summary statement alone (customer_summary_fetch restores the previous
 # values after it): the shop's time zone (see `counted`); no JIT, whose compiling of this
 # one-off statement costs seconds and saves nothing; a larger sort memory, which keeps the
@@ -166,7 +101,7 @@ def summary_params(*, shop: Shop, as_of: date, holdout_days: int = HOLDOUT_DAYS)
 
 
 def summary_from_totals(totals: pd.DataFrame, holdout_days: int) -> pd.DataFrame:
-    """SUMMARY_DTYPES columns (model inputs in weeks) from SUMMARY_SQL's days and sums."""
+    """SUMMARY_DTYPES columns (model inputs in weeks) from the summary's days and sums."""
     repeats = totals["purchase_days"] - 1
     calibrated = totals["cal_purchase_days"] > 0
     summary = pd.DataFrame(
@@ -199,36 +134,21 @@ def _settings_local(cursor, settings: dict[str, str]) -> None:
 def _customer_halves(shop: Shop) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """[from, to) customer id ranges of the summary's two halves, split at the shop's median
     customer id so that each holds as many customers however the shop's ids are spread among
-    other shops'; none below SPLIT_MIN_CUSTOMERS. (shop, id) order walks the shop's own index:
-    MIN/MAX(id) made the planner walk the primary key through other shops' customers.)"""
-    with connection.cursor() as cursor:
-        # The median is looked for only when the shop is large enough to split.
-        cursor.execute(
-            "WITH shop_customers AS (SELECT COUNT(*) AS total FROM customers_customer WHERE shop_id = %(shop)s) "
-            "SELECT CASE WHEN total >= %(enough)s THEN (SELECT id FROM customers_customer "
-            "WHERE shop_id = %(shop)s ORDER BY shop_id, id OFFSET total / 2 LIMIT 1) END FROM shop_customers",
-            {"shop": shop.pk, "enough": SPLIT_MIN_CUSTOMERS},
-        )
-        (median,) = cursor.fetchone()
+    other shops'; none below SPLIT_MIN_CUSTOMERS."""
+    median = customer_id_median(shop=shop, min_customers=SPLIT_MIN_CUSTOMERS)
     return None if median is None else ((0, median), (median, MAX_BIGINT))
 
 
 def _totals_read(*, shop: Shop, params: dict, customer_range: tuple[int, int] | None) -> pd.DataFrame:
-    """SUMMARY_SQL (or one part of it) on this thread's connection, under its settings."""
-    sql, settings = SUMMARY_SQL, SUMMARY_SETTINGS
-    if customer_range is not None:
-        sql, settings = SUMMARY_PART_SQL, SUMMARY_PART_SETTINGS
-        params = {**params, "customer_from": customer_range[0], "customer_to": customer_range[1]}
+    """The purchase totals (or one part of them) on this thread's connection, under SUMMARY_SETTINGS."""
+    settings = SUMMARY_SETTINGS if customer_range is None else SUMMARY_PART_SETTINGS
     settings = {**settings, "TimeZone": shop.timezone}
-    buffer = io.BytesIO()
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(['current_setting(%s)'] * len(settings))}", list(settings))
         previous = dict(zip(settings, cursor.fetchone(), strict=True))
         _settings_local(cursor, settings)
-        query = cursor.mogrify(sql, params)
-        cursor.copy_expert(b"COPY (" + query + b" ORDER BY customer_id) TO STDOUT WITH (FORMAT csv, HEADER)", buffer)
+        buffer = customer_purchase_totals_csv(shop=shop, params=params, customer_range=customer_range)
         _settings_local(cursor, previous)
-    buffer.seek(0)
     return pd.read_csv(buffer, dtype=SQL_DTYPES)
 
 
@@ -264,13 +184,3 @@ def customer_summary_fetch(*, shop: Shop, as_of: date, holdout_days: int = HOLDO
         )
         lower_part = summary_from_totals(_totals_read(shop=shop, params=params, customer_range=lower), holdout_days)
         return pd.concat([lower_part, upper_part.result()], ignore_index=True)
-
-
-def targeting_refused_ids(*, shop: Shop) -> list[int]:
-    """Customers who refused automated targeting (PIPL art. 24): the run scores them into the
-    shop-wide model and KPIs but stores no scores or segment for them."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id FROM customers_customer WHERE shop_id = %s AND is_automated_targeting_refused", [shop.pk]
-        )
-        return [row[0] for row in cursor.fetchall()]

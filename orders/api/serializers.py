@@ -46,6 +46,11 @@ class OrderInputSerializer(serializers.Serializer):
     paid_at = serializers.DateTimeField(required=False)
     shipped_at = serializers.DateTimeField(required=False)
     delivered_at = serializers.DateTimeField(required=False)
+    updated_at = serializers.DateTimeField(
+        required=False,
+        help_text="When the storefront last changed the order; a payload older than the stored one is ignored "
+        "(result `unchanged`).",
+    )
     currency = serializers.CharField(required=False, help_text="ISO 4217; defaults to the shop's currency.")
     customer = CustomerInputSerializer(help_text="Matched by channel id, then phone, then email.")
     lines = OrderLineInputSerializer(many=True, required=False)
@@ -125,9 +130,13 @@ class OrderLineSerializer(serializers.ModelSerializer):
 
 
 class OrderStatusChangeSerializer(serializers.ModelSerializer):
+    api_key = serializers.CharField(
+        source="actor_api_key.name", default=None, read_only=True, help_text="The storefront key that made it."
+    )
+
     class Meta:
         model = OrderStatusChange
-        fields = ("from_status", "to_status", "source", "changed_at")
+        fields = ("from_status", "to_status", "source", "api_key", "changed_at")
 
 
 class RefundLineSerializer(serializers.ModelSerializer):

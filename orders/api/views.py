@@ -25,7 +25,7 @@ from orders.api.serializers import (
     RefundSerializer,
 )
 from orders.filters import FilterInvalid, order_filters_parse
-from orders.models import OrderStatus
+from orders.models import ChangeSource, OrderStatus
 from orders.selectors import order_detail, order_get, order_list
 from orders.services import (
     MAX_BATCH,
@@ -110,7 +110,7 @@ class OrderListApi(ShopScopedApi):
         request=OrderInputSerializer,
         responses={201: OrderDetailSerializer, 200: OrderDetailSerializer},
         examples=[OpenApiExample("Issue 3 order", value=ISSUE_EXAMPLE, request_only=True)],
-        summary="Create or update an order by external_id (customer matched or created)",
+        summary="Create or update an order by external_id (customer matched or created; 409 for a status move back)",
         operation_id="orders_upsert",
     )
     def post(self, request, **kwargs):
@@ -118,6 +118,8 @@ class OrderListApi(ShopScopedApi):
             order, created = order_upsert(shop=self.shop, data=request.data)
         except OrderInvalid as error:
             raise ValidationError(error.errors) from None
+        except OrderStateError as error:
+            raise Conflict(str(error)) from None
         return _detail_response(self.shop, order, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -163,7 +165,11 @@ class OrderDetailApi(ShopScopedApi):
         payload.is_valid(raise_exception=True)
         try:
             order = order_status_change(
-                shop=self.shop, order_id=order.pk, status=payload.validated_data["status"], actor_user=_staff(request)
+                shop=self.shop,
+                order_id=order.pk,
+                status=payload.validated_data["status"],
+                source=ChangeSource.STAFF if _staff(request) else ChangeSource.API,
+                actor_user=_staff(request),
             )
         except OrderStateError as error:
             raise Conflict(str(error)) from None

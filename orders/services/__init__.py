@@ -1,6 +1,6 @@
 """Writes for orders. Import services from here: `from orders.services import order_upsert`."""
 
-from orders.services.ingest import MAX_BATCH, OrderInvalid, order_upsert, orders_ingest_bulk
+from orders.services.ingest import MAX_BATCH, OrderInvalid, orders_ingest_bulk
 from orders.services.lifecycle import (
     REFUNDABLE,
     TRANSITIONS,
@@ -11,6 +11,7 @@ from orders.services.lifecycle import (
     refund_create,
 )
 from orders.services.privacy import ORDER_PERSONAL_FIELDS, order_personal_data_erase
+from orders.services.upsert import order_upsert
 
 __all__ = [
     "MAX_BATCH",

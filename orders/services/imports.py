@@ -36,7 +36,7 @@ from crm.tenancy.context import require_shop_id
 from crm.text import text_problem
 from orders.csv_format import COLUMNS, error_line, header_columns, order_payload, row_values
 from orders.models import ChangeSource, ImportJob, ImportStatus
-from orders.services.copy_text import copy_rows
+from orders.services.bulk.copy_text import copy_rows
 from orders.services.ingest import MAX_BATCH, orders_ingest_bulk
 from orders.validation import MAX_LINES
 

@@ -1,19 +1,23 @@
-"""Order ingest: the one write path behind the REST upsert, the bulk endpoint, the CSV
-import and the demo seed.
+"""Order ingest: the storefront's orders upserted by `external_id`, one at a time
+(`order_upsert`, orders/services/upsert.py) or in batches (`orders_ingest_bulk`: the bulk
+endpoint, the CSV import, the demo seed).
 
-Per batch: validate every item (orders/validation.py), resolve all customers at once
-(customers_resolve_bulk), then write the valid orders set-based in one transaction:
-COPY into a session temp table, INSERT ... ON CONFLICT (shop_id, external_id) DO UPDATE
-only where the payload fingerprint or the customer changed, replace the lines of changed
-orders, append status history only where the status changed, and bring the touched
-customers' stats up to date (new orders added, moved or updated ones recomputed). An
-invalid item is reported and nothing of it is written; an identical replay writes
-nothing at all.
+Both paths validate with orders/validation.py, resolve customers through customers'
+identity resolution, lock the stored orders they name (sorted by external id), and decide
+per order here (`write_decision`): a new order is inserted; a stored one is rewritten only
+when its fingerprint or customer changed, unless the payload is older than what is
+stored (storefront `updated_at`) or its status is a move an upsert may not make
+(lifecycle.upsert_allows). A status reached appends a history row whose `from_status` is
+the locked row's; every order written becomes one order-change record, and the batch's
+records go to the registered handlers (orders/events.py) in the same transaction.
+An identical replay writes nothing at all.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
@@ -23,50 +27,16 @@ from crm.postgresql.citus import staged_insert
 from crm.tenancy.context import require_shop_id
 from crm.text import text_problem
 from customers.identity import customers_resolve_bulk
-from customers.stats import NON_QUALIFYING_STATUSES, customer_stats_add, customer_stats_refresh
-from orders.models import ChangeSource, Order, OrderStatus
-from orders.services.copy_text import (
-    LINE_TEXT_COLUMNS,
-    ORDER_TEXT_COLUMNS,
-    content_hash,
-    copy_text,
-    line_text,
-    order_text,
-)
+from orders.events import OrderChange, change_actor, order_changes_emit
+from orders.models import ChangeSource, OrderStatus
+from orders.services.bulk.writer import StagedBatch
+from orders.services.lifecycle import transition_refused, upsert_allows
 from orders.validation import CleanContext, CleanOrder, order_clean
 
 MAX_BATCH = 1000
 WRITE_ATTEMPTS = 3
 RETRYABLE_PGCODES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
 logger = logging.getLogger(__name__)
-
-_STAGE_COLUMNS = (*ORDER_TEXT_COLUMNS, "customer_id", "content_hash")
-_LINE_COLUMNS = ("order_id", *LINE_TEXT_COLUMNS)
-_STAGE_DDL = (
-    "CREATE TEMP TABLE IF NOT EXISTS orders_ingest_stage (external_id text, channel text, status text, "
-    "placed_at timestamptz, paid_at timestamptz, shipped_at timestamptz, delivered_at timestamptz, currency text, "
-    "subtotal numeric, discount numeric, shipping numeric, total numeric, coupon_code text, shipping_province text, "
-    "shipping_city text, shipping_address text, recipient_name text, recipient_phone text, customer_id bigint, "
-    "content_hash text); "
-    "CREATE TEMP TABLE IF NOT EXISTS orders_ingest_line_stage (order_id bigint, position int, sku text, name text, "
-    "category text, quantity int, unit_price numeric, line_total numeric); "
-    "TRUNCATE orders_ingest_stage, orders_ingest_line_stage"
-)
-_UPDATABLE = [column for column in _STAGE_COLUMNS if column != "external_id"]
-_UPSERT_SQL = (
-    f"INSERT INTO orders_order (shop_id, {', '.join(_STAGE_COLUMNS)}, created_at, updated_at) "
-    # Sorted, so concurrent batches take their row locks in one global order (no deadlock).
-    f"SELECT %(shop_id)s, {', '.join(_STAGE_COLUMNS)}, %(now)s, %(now)s FROM orders_ingest_stage ORDER BY external_id "
-    "ON CONFLICT (shop_id, external_id) DO UPDATE SET "
-    + ", ".join(f"{column} = EXCLUDED.{column}" for column in _UPDATABLE)
-    + ", updated_at = EXCLUDED.updated_at "
-    "WHERE orders_order.content_hash <> EXCLUDED.content_hash OR orders_order.customer_id <> EXCLUDED.customer_id "
-    "RETURNING external_id, id, (xmax = 0) AS inserted"
-)
-# `shop_id = (SELECT %s::bigint)` rather than `= %s` in the lookups below: PostgreSQL then
-# plans with an average shop instead of the shop's own statistics, which call a shop that
-# grew since the last ANALYZE (any new shop; any shop inside a long import transaction)
-# "about one row" and scan all of its rows per batch instead of probing the index.
 _STATUS_TIME = {OrderStatus.PAID: "paid_at", OrderStatus.SHIPPED: "shipped_at", OrderStatus.DELIVERED: "delivered_at"}
 
 
@@ -79,12 +49,140 @@ class OrderInvalid(ValueError):
 
 
 @dataclass(slots=True)
-class _Existing:
+class Stored:
+    """A stored order as read under its row lock."""
+
+    external_id: str
     order_id: int
     status: str
     customer_id: int
+    content_hash: str
+    storefront_updated_at: datetime | None
 
 
+Outcome = tuple[str, int | None, dict | None]  # (result, order id, errors)
+
+
+class Decision(Enum):
+    INSERT = "insert"
+    UPDATE = "update"
+    UNCHANGED = "unchanged"
+    REFUSED = "refused"  # a status move an upsert may not make
+
+
+def write_refusal(order: CleanOrder, fingerprint: str, stored: Stored | None) -> Decision | None:
+    """UNCHANGED or REFUSED for a payload that must not be written, known before its
+    customer is resolved (so such a payload creates no customer); None otherwise."""
+    if stored is None or fingerprint == stored.content_hash:
+        return None
+    newest = stored.storefront_updated_at
+    if order.updated_at is not None and newest is not None and order.updated_at < newest:
+        return Decision.UNCHANGED  # an older version of the order, arriving late
+    if not upsert_allows(stored.status, order.status):
+        return Decision.REFUSED
+    return None
+
+
+def write_decision(order: CleanOrder, fingerprint: str, customer_id: int, stored: Stored | None) -> Decision:
+    if stored is None:
+        return Decision.INSERT
+    if fingerprint == stored.content_hash and customer_id == stored.customer_id:
+        return Decision.UNCHANGED
+    return write_refusal(order, fingerprint, stored) or Decision.UPDATE
+
+
+@dataclass(slots=True)
+class Written:
+    """One order this write inserted or changed."""
+
+    order: CleanOrder
+    order_id: int
+    customer_id: int
+    stored: Stored | None  # None for an inserted order
+    is_new_customer: bool
+
+
+def identity(order: CleanOrder) -> dict:
+    # A customer created by this write starts with the stats of its counted orders, so the
+    # stats handler leaves it alone (customers/identity_batch.py); its region starts as the
+    # order's shipping region (the region handler's rule).
+    counted = order.status in OrderStatus.counted()
+    region = {"province": order.shipping_province, "city": order.shipping_city} if order.shipping_province else {}
+    return {
+        "channel": order.channel,
+        **order.customer,
+        **region,
+        "order": (order.total, order.placed_at) if counted else None,
+    }
+
+
+def history_and_changes_write(*, shop: Shop, written: list[Written], source: str, now: datetime) -> None:
+    """Append a history row for every status reached, and emit the change records."""
+    actor = change_actor()
+    rows = []
+    for item in written:
+        previous = item.stored.status if item.stored is not None else ""
+        if previous != item.order.status:
+            # A new order's first row is timed when the storefront says the status was reached.
+            at = now if item.stored is not None else _status_reached_at(item.order)
+            rows.append((item.order_id, previous, item.order.status, at.isoformat()))
+    if rows:
+        order_ids, from_statuses, to_statuses, times = (list(column) for column in zip(*rows, strict=True))
+        with connection.cursor() as cursor:
+            # ISO strings: psycopg2 adapts a list of datetimes in Python, strings in C.
+            cursor.execute(
+                staged_insert(
+                    "INSERT INTO orders_orderstatuschange (shop_id, order_id, from_status, to_status, source, "
+                    "actor_user_id, actor_api_key_id, changed_at) SELECT %s, t.order_id, t.from_status, t.to_status, "
+                    "%s, %s, %s, t.changed_at FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], "
+                    "%s::timestamptz[]) AS t(order_id, from_status, to_status, changed_at) ORDER BY t.order_id",
+                    connection,
+                ),
+                [shop.pk, str(source), actor["actor_user_id"], actor["api_key_id"], order_ids, from_statuses,
+                 to_statuses, times],
+            )  # fmt: skip
+    order_changes_emit(shop=shop, changes=[_change(item, source, now, actor) for item in written])
+
+
+def _change(item: Written, source: str, now: datetime, actor: dict) -> OrderChange:
+    stored = item.stored
+    moved = stored is not None and stored.customer_id != item.customer_id
+    return OrderChange(
+        order_id=item.order_id,
+        customer_id=item.customer_id,
+        from_status=stored.status if stored is not None else "",
+        to_status=item.order.status,
+        total=item.order.total,
+        placed_at=item.order.placed_at,
+        source=str(source),
+        changed_at=now,
+        previous_customer_id=stored.customer_id if moved else None,
+        is_new_customer=item.is_new_customer,
+        **actor,
+    )
+
+
+def _status_reached_at(order: CleanOrder) -> datetime:
+    time_field = _STATUS_TIME.get(order.status)
+    return (getattr(order, time_field) if time_field else None) or order.placed_at
+
+
+def write_retrying(write: Callable, *args):
+    """Concurrent writes for overlapping customers can still deadlock in PostgreSQL's eyes
+    (customer rows are locked in item order by identity resolution); the loser's savepoint
+    is rolled back, releasing its locks, and the write is tried again."""
+    attempt = 1
+    while True:
+        try:
+            return write(*args)
+        except OperationalError as error:
+            if getattr(error.__cause__, "pgcode", None) not in RETRYABLE_PGCODES or attempt == WRITE_ATTEMPTS:
+                raise
+            logger.warning("orders.ingest_retry", extra={"shop_id": args[0].pk, "attempt": attempt})
+            attempt += 1
+
+
+# --- batches -----------------------------------------------------------------------------
 def orders_ingest_bulk(*, shop: Shop, items: list, source: str = ChangeSource.API) -> list[dict]:
     """Validate and upsert a batch (<= MAX_BATCH) of order payloads; one result per item:
     {"index", "external_id", "result": created|updated|unchanged|error, "id"} or, for
@@ -95,19 +193,13 @@ def orders_ingest_bulk(*, shop: Shop, items: list, source: str = ChangeSource.AP
     results: list[dict | None] = [None] * len(items)
     valid = _validate(items, CleanContext.for_shop(shop), results)
     if valid:
-        outcomes = _write_retrying(shop, [order for _, order in valid], source)
-        for (index, order), (result, order_id) in zip(valid, outcomes, strict=True):
-            results[index] = {"index": index, "external_id": order.external_id, "result": result, "id": order_id}
+        outcomes = write_retrying(_batch_write, shop, [order for _, order in valid], source)
+        for (index, order), (result, order_id, errors) in zip(valid, outcomes, strict=True):
+            if errors:
+                results[index] = error_result(index, order.external_id, errors)
+            else:
+                results[index] = {"index": index, "external_id": order.external_id, "result": result, "id": order_id}
     return results
-
-
-def order_upsert(*, shop: Shop, data, source: str = ChangeSource.API) -> tuple[Order, bool]:
-    """The single-order path: same validation and writer as the bulk one.
-    Raises OrderInvalid; returns (order, created)."""
-    [result] = orders_ingest_bulk(shop=shop, items=[data], source=source)
-    if result["result"] == "error":
-        raise OrderInvalid(result["fields"])
-    return Order.objects.get(pk=result["id"]), result["result"] == "created"
 
 
 def _validate(items: list, ctx: CleanContext, results: list) -> list[tuple[int, CleanOrder]]:
@@ -139,141 +231,56 @@ def error_result(index: int, external_id, errors: dict[str, list[str]]) -> dict:
     }
 
 
-def _write_retrying(shop: Shop, orders: list[CleanOrder], source: str) -> list[tuple[str, int]]:
-    """Concurrent batches for overlapping customers can still deadlock in PostgreSQL's
-    eyes (customer rows are locked in item order by identity resolution); the loser's
-    savepoint is rolled back, releasing its locks, and the batch is tried again."""
-    attempt = 1
-    while True:
-        try:
-            return _write(shop, orders, source)
-        except OperationalError as error:
-            if getattr(error.__cause__, "pgcode", None) not in RETRYABLE_PGCODES or attempt == WRITE_ATTEMPTS:
-                raise
-            logger.warning("orders.ingest_retry", extra={"shop_id": shop.pk, "attempt": attempt})
-            attempt += 1
-
-
 @transaction.atomic
-def _write(shop: Shop, orders: list[CleanOrder], source: str) -> list[tuple[str, int]]:
-    """Upsert valid orders; returns (result, order id) per order, in order."""
-    customer_ids, created_ids = customers_resolve_bulk(shop=shop, identities=[_identity(order) for order in orders])
-    now = timezone.now()
+def _batch_write(shop: Shop, orders: list[CleanOrder], source: str) -> list[Outcome]:
+    """Upsert valid orders; (result, order id, errors) per order, in order."""
     with connection.cursor() as cursor:
-        cursor.execute(_STAGE_DDL)
-        texts = [(order_text(order), [line_text(*line) for line in enumerate(order.lines)]) for order in orders]
-        copy_text(cursor, "orders_ingest_stage", _STAGE_COLUMNS, "".join(
-            f"{text}\t{customer_id}\t{content_hash(text, lines)}\n"
-            for (text, lines), customer_id in zip(texts, customer_ids, strict=True)
-        ))  # fmt: skip
-        existing = _existing_orders(cursor, shop.pk)
-        cursor.execute(_UPSERT_SQL, {"shop_id": shop.pk, "now": now})
-        written = {external_id: (order_id, inserted) for external_id, order_id, inserted in cursor.fetchall()}
-        changed = [(order, *written[order.external_id]) for order in orders if order.external_id in written]
-        changed_lines = [texts[index][1] for index, order in enumerate(orders) if order.external_id in written]
-        _lines_replace(cursor, shop.pk, changed, changed_lines)
-        _history_append(cursor, shop.pk, changed, existing, source, now)
-    _stats_update(shop, orders, customer_ids, created_ids, written, existing)
-    return [_outcome(order, written, existing) for order in orders]
-
-
-def _stats_update(shop: Shop, orders: list[CleanOrder], customer_ids: list[int], created_ids: set[int],
-                  written: dict, existing: dict) -> None:  # fmt: skip
-    """A customer an updated order left or joined is recomputed from its orders; new
-    orders of any other existing customer are added to its stats (re-reading a long
-    history per batch was most of a batch's cost); a customer created by this batch was
-    inserted with its stats."""
-    recompute, added = set(), []
-    for order, customer_id in zip(orders, customer_ids, strict=True):
-        if order.external_id not in written:
-            continue
-        _order_id, inserted = written[order.external_id]
-        if not inserted:
-            recompute.add(customer_id)
-            if order.external_id in existing:
-                recompute.add(existing[order.external_id].customer_id)
-        elif customer_id not in created_ids and order.status not in NON_QUALIFYING_STATUSES:
-            added.append((customer_id, order.total, order.placed_at))
-    customer_stats_refresh(shop=shop, customer_ids=list(recompute))
-    customer_stats_add(shop=shop, orders=[order for order in added if order[0] not in recompute])
-
-
-def _identity(order: CleanOrder) -> dict:
-    # A customer created by this batch starts with the stats of its counted orders, so the
-    # stats update leaves it alone (customers/identity_batch.py).
-    counted = order.status not in NON_QUALIFYING_STATUSES
-    return {"channel": order.channel, **order.customer, "order": (order.total, order.placed_at) if counted else None}
-
-
-def _outcome(order: CleanOrder, written: dict, existing: dict) -> tuple[str, int]:
-    if order.external_id in written:
-        order_id, inserted = written[order.external_id]
-        return ("created" if inserted else "updated"), order_id
-    if order.external_id in existing:
-        return "unchanged", existing[order.external_id].order_id
-    # Inserted by a concurrent twin after our read, with the same content.
-    return "unchanged", Order.objects.values_list("pk", flat=True).get(external_id=order.external_id)
-
-
-def _existing_orders(cursor, shop_id: int) -> dict[str, _Existing]:
-    # No row locks here: the upsert takes them, in external_id order. A concurrent change
-    # between this read and the upsert can only make a history row's from_status stale.
-    cursor.execute(
-        "SELECT o.external_id, o.id, o.status, o.customer_id FROM orders_order o "
-        "JOIN orders_ingest_stage s ON o.external_id = s.external_id WHERE o.shop_id = (SELECT %s::bigint)",
-        [shop_id],
-    )
-    return {external_id: _Existing(*rest) for external_id, *rest in cursor.fetchall()}
-
-
-def _lines_replace(cursor, shop_id: int, changed: list, changed_lines: list[list[str]]) -> None:
-    updated_ids = [order_id for _, order_id, inserted in changed if not inserted]
-    if updated_ids:
-        cursor.execute(
-            "DELETE FROM orders_orderline WHERE shop_id = (SELECT %s::bigint) AND order_id = ANY(%s)",
-            [shop_id, updated_ids],
+        batch = StagedBatch(cursor, shop.pk, orders)
+        stored = _stored_lock(batch, [order.external_id for order in orders])
+        now = timezone.now()  # after the row locks, so history times follow commit order
+        plan = {
+            order.external_id: decision
+            for order in orders
+            if (decision := write_refusal(order, batch.fingerprints[order.external_id], stored.get(order.external_id)))
+        }
+        to_write = [order for order in orders if order.external_id not in plan]
+        customer_ids, created_ids = customers_resolve_bulk(
+            shop=shop, identities=[identity(order) for order in to_write]
         )
-    text = "".join(
-        f"{order_id}\t{line}\n"
-        for (_, order_id, _), lines in zip(changed, changed_lines, strict=True)
-        for line in lines
-    )
-    if text:
-        copy_text(cursor, "orders_ingest_line_stage", _LINE_COLUMNS, text)
-        cursor.execute(
-            staged_insert(
-                f"INSERT INTO orders_orderline (shop_id, {', '.join(_LINE_COLUMNS)}) "
-                f"SELECT %s, {', '.join(_LINE_COLUMNS)} FROM orders_ingest_line_stage",
-                connection,
-            ),
-            [shop_id],
+        customers = {order.external_id: customer_id for order, customer_id in zip(to_write, customer_ids, strict=True)}
+        batch.stage(to_write, customer_ids)
+        for order in to_write:
+            key = order.external_id
+            plan[key] = write_decision(order, batch.fingerprints[key], customers[key], stored.get(key))
+        inserted = batch.insert([key for key, decision in plan.items() if decision is Decision.INSERT], now)
+        late = [key for key, decision in plan.items() if decision is Decision.INSERT and key not in inserted]
+        if late:  # inserted by a concurrent transaction since our lock: decide again on its locked row
+            stored.update(_stored_lock(batch, late))
+            by_key = {order.external_id: order for order in to_write}
+            for key in late:
+                plan[key] = write_decision(by_key[key], batch.fingerprints[key], customers[key], stored[key])
+        updated = {key: stored[key].order_id for key, decision in plan.items() if decision is Decision.UPDATE}
+        batch.update(list(updated.values()), now)
+        batch.lines_replace({**inserted, **updated}, list(updated.values()))
+    written = [
+        Written(
+            order, inserted.get(key) or updated[key], customers[key], stored.get(key), customers[key] in created_ids
         )
+        for order in to_write
+        if (key := order.external_id) in inserted or key in updated
+    ]
+    history_and_changes_write(shop=shop, written=written, source=source, now=now)
+    return [_outcome(order, plan[order.external_id], inserted, stored) for order in orders]
 
 
-def _history_append(cursor, shop_id: int, changed: list, existing: dict, source: str, now: datetime) -> None:
-    order_ids, from_statuses, to_statuses, times = [], [], [], []
-    for order, order_id, _inserted in changed:
-        previous = existing.get(order.external_id)
-        if previous is not None and previous.status == order.status:
-            continue
-        order_ids.append(order_id)
-        from_statuses.append("" if previous is None else previous.status)
-        to_statuses.append(order.status)
-        # ISO strings: psycopg2 adapts a list of datetimes in Python, strings in C.
-        times.append((now if previous is not None else _status_reached_at(order)).isoformat())
-    if order_ids:
-        cursor.execute(
-            staged_insert(
-                "INSERT INTO orders_orderstatuschange (shop_id, order_id, from_status, to_status, source, changed_at) "
-                "SELECT %s, t.order_id, t.from_status, t.to_status, %s, t.changed_at FROM unnest(%s::bigint[], "
-                "%s::varchar[], %s::varchar[], %s::timestamptz[]) AS t(order_id, from_status, to_status, changed_at)",
-                connection,
-            ),
-            [shop_id, str(source), order_ids, from_statuses, to_statuses, times],
-        )
+def _stored_lock(batch: StagedBatch, external_ids: list[str]) -> dict[str, Stored]:
+    return {row[0]: Stored(*row) for row in batch.stored_lock(external_ids)}
 
 
-def _status_reached_at(order: CleanOrder) -> datetime:
-    """A new order's history starts when the storefront says the status was reached."""
-    time_field = _STATUS_TIME.get(order.status)
-    return (getattr(order, time_field) if time_field else None) or order.placed_at
+def _outcome(order: CleanOrder, decision: Decision, inserted: dict, stored: dict) -> Outcome:
+    key = order.external_id
+    if decision is Decision.INSERT:
+        return "created", inserted[key], None
+    if decision is Decision.REFUSED:
+        return "error", None, {"status": [transition_refused(stored[key].status, order.status)]}
+    return ("updated" if decision is Decision.UPDATE else "unchanged"), stored[key].order_id, None

@@ -9,7 +9,11 @@ The status machine (docs/orders.md):
     partially_refunded -> shipped | delivered | completed
     any refundable status -> partially_refunded | refunded, only through a refund
 
-Refunds lock the order row, so concurrent refunds cannot exceed the refundable amount.
+An upsert (the storefront reporting its order) may make any move this machine can reach,
+skipping steps (pending -> delivered), including a storefront's own refund
+(`upsert_allows`); never a move back. Both lock the order row, so concurrent writes of
+one order take turns, and each history row's `from_status` is the previous row's
+`to_status`. Refunds lock it too, so concurrent refunds cannot exceed the refundable amount.
 """
 
 from decimal import Decimal
@@ -22,7 +26,7 @@ from django.utils.translation import gettext as _
 from crm.audit import audit_event_record
 from crm.models import Shop, User
 from crm.text import text_problem
-from customers.identity import customer_stats_refresh
+from orders.events import OrderChange, change_actor, order_changes_emit
 from orders.models import ChangeSource, Order, OrderStatus, OrderStatusChange, Refund, RefundLine
 from orders.validation import money_parse
 
@@ -38,6 +42,31 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.PARTIALLY_REFUNDED: frozenset({S.SHIPPED, S.DELIVERED, S.COMPLETED}),
 }
 REFUNDABLE = frozenset({S.PAID, S.SHIPPED, S.DELIVERED, S.COMPLETED, S.PARTIALLY_REFUNDED})
+
+
+def _reachable(status: str) -> frozenset[str]:
+    seen, todo = set(), [status]
+    while todo:
+        for target in TRANSITIONS[todo.pop()] - seen:
+            seen.add(target)
+            todo.append(target)
+    return frozenset(seen)
+
+
+_REACHABLE = {status: _reachable(status) for status in S.values}
+
+
+def upsert_allows(current: str, status: str) -> bool:
+    """May an upsert move an order from `current` to `status`? (see the module doc)"""
+    if status in (S.PARTIALLY_REFUNDED, S.REFUNDED):
+        return status == current or current in REFUNDABLE
+    return status == current or status in _REACHABLE[current]
+
+
+def transition_refused(current: str, status: str) -> str:
+    return _("An order cannot go from %(from)s to %(to)s.") % {"from": current, "to": status}
+
+
 _TIME_FIELD = {S.PAID: "paid_at", S.SHIPPED: "shipped_at", S.DELIVERED: "delivered_at"}
 MAX_REFUND_LINES = 500
 
@@ -59,6 +88,7 @@ def _locked(order_id: int) -> Order:
 
 
 def _status_set(order: Order, status: str, *, source: str, actor_user: User | None, now) -> None:
+    """Set the status of the locked `order` and append its history row."""
     previous = order.status
     order.status = status
     order.updated_at = now
@@ -75,6 +105,7 @@ def _status_set(order: Order, status: str, *, source: str, actor_user: User | No
         to_status=status,
         source=source,
         actor_user=actor_user,
+        actor_api_key_id=change_actor()["api_key_id"],
         changed_at=now,
     )
     audit_event_record(action="order.status_change", obj=order, changes={"status": [previous, status]})
@@ -89,10 +120,27 @@ def order_status_change(
     if status == order.status:
         return order
     if status not in TRANSITIONS[order.status]:
-        raise OrderStateError(_("An order cannot go from %(from)s to %(to)s.") % {"from": order.status, "to": status})
-    _status_set(order, status, source=source, actor_user=actor_user, now=timezone.now())
-    customer_stats_refresh(shop=shop, customer_ids=[order.customer_id])
+        raise OrderStateError(transition_refused(order.status, status))
+    previous, now = order.status, timezone.now()
+    _status_set(order, status, source=source, actor_user=actor_user, now=now)
+    order_changes_emit(shop=shop, changes=[_change(order, previous, source=source, actor_user=actor_user, now=now)])
     return order
+
+
+def _change(order: Order, previous: str, *, source: str, actor_user: User | None, now, refund_amount=None):
+    return OrderChange(
+        order_id=order.pk,
+        customer_id=order.customer_id,
+        from_status=previous,
+        to_status=order.status,
+        total=order.total,
+        placed_at=order.placed_at,
+        source=source,
+        changed_at=now,
+        refund_amount=refund_amount or Decimal("0"),
+        api_key_id=change_actor()["api_key_id"],
+        actor_user_id=actor_user.pk if actor_user else None,
+    )
 
 
 def order_refunded_amount(order: Order) -> Decimal:
@@ -118,11 +166,12 @@ def refund_create(*, shop: Shop, order_id: int, data: dict, actor_user: User | N
             for sku, quantity, line_amount in lines
         ]  # fmt: skip
     )
-    status = S.REFUNDED if amount == remaining else S.PARTIALLY_REFUNDED
+    status, previous = S.REFUNDED if amount == remaining else S.PARTIALLY_REFUNDED, order.status
     if status != order.status:
         _status_set(order, status, source=ChangeSource.REFUND, actor_user=actor_user, now=now)
     audit_event_record(action="order.refund", obj=order, changes={"refund_id": refund.pk, "amount": str(amount)})
-    customer_stats_refresh(shop=shop, customer_ids=[order.customer_id])
+    change = _change(order, previous, source=ChangeSource.REFUND, actor_user=actor_user, now=now, refund_amount=amount)
+    order_changes_emit(shop=shop, changes=[change])
     return refund
 
 

@@ -16,7 +16,7 @@ from customers.models import Customer
 from insights.models import CustomerScore, RunStatus, RunTrigger, ScoringRun, SegmentMapConfig
 from insights.selectors import current_run_get
 from insights.services import RunAlreadyActive, scoring_run_process, scoring_run_request
-from insights.services.summary import SUMMARY_SQL, customer_summary_fetch
+from insights.services.summary import customer_summary_fetch
 from insights.services.writeback import BinaryCopyRows, customer_scores_write
 from tests.customers.factories import CustomerFactory
 from tests.insights.conftest import AS_OF, local, order_add, refund_add, shop_with_history
@@ -260,11 +260,3 @@ def test_purchase_days_are_calendar_days_in_the_shop_timezone(in_shop):
     assert row.mean_repeat_value == 20
     # the run's later statements see the session's own time zone and planner settings again
     assert before[0] == "UTC" and _session_settings() == before
-
-
-def test_the_summary_sql_takes_named_parameters_and_only_qualifying_statuses():
-    for parameter in ("%(shop_id)s", "%(as_of_end)s", "%(as_of_day)s", "%(calibration_end)s"):
-        assert parameter in SUMMARY_SQL
-    assert "'paid', 'shipped', 'delivered', 'completed', 'partially_refunded'" in SUMMARY_SQL
-    assert all(excluded not in SUMMARY_SQL for excluded in ("'cancelled'", "'pending'", "'refunded'"))
-    assert "refund.created_at <= %(as_of_end)s" in SUMMARY_SQL and "placed.placed_at <= %(as_of_end)s" in SUMMARY_SQL

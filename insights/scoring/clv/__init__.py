@@ -5,7 +5,7 @@ the Pareto/NBD Model", Marketing Science 24(2). Gamma-Gamma: Fader, Hardie & Lee
 and CLV: Using Iso-Value Curves for Customer Base Analysis", JMR 42(4), and Fader & Hardie's
 note "The Gamma-Gamma Model of Monetary Value" (2013).
 
-Pure functions over the per-customer summary of SUMMARY_SQL (insights/services/summary.py:
+Pure functions over the per-customer summary (insights/services/summary.py:
 repeat_purchases, recency_weeks, age_weeks, mean_repeat_value); time unit weeks, one purchase
 per customer per day. The package: _fitting (weighted maximum likelihood on distinct rows),
 bgnbd, gamma_gamma, and the CLV here. Both fits run on distinct rows with weights (customer

@@ -254,7 +254,7 @@ def bgnbd_holdout_check(
     """Predicted vs actual total purchases in a holdout period after the calibration date.
 
     holdout_repeat_purchases maps customer_id -> purchase days in the holdout (missing = 0),
-    e.g. SUMMARY_SQL's holdout_purchase_days; customers first seen in the holdout do not count.
+    e.g. the summary's holdout_purchase_days; customers first seen in the holdout do not count.
     """
     actual = holdout_repeat_purchases.reindex(calibration_summary["customer_id"]).fillna(0).to_numpy(dtype="float64")
     predicted = bgnbd_expected_purchases(fit, holdout_weeks, *(calibration_summary[column] for column in BGNBD_COLUMNS))

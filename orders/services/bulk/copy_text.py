@@ -1,7 +1,10 @@
-"""PostgreSQL COPY text for the ingest staging tables.
+"""PostgreSQL COPY text for the ingest staging tables (performance machinery of the batch
+paths: the text is built with f-strings, not a csv writer, because it is most of a batch's
+Python time).
 
-An order's COPY text is also what its `content_hash` is computed from, so the
-fingerprint covers exactly what is stored, and each value is formatted once.
+An order's COPY text is also what its `content_hash` is computed from
+(`order_fingerprint`, used by the single-order path too), so the fingerprint covers
+exactly what is stored, and each value is formatted once.
 """
 
 import hashlib
@@ -26,14 +29,14 @@ def escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def _time(value: datetime | None) -> str:
+def time_text(value: datetime | None) -> str:
     return "\\N" if value is None else value.isoformat()
 
 
 def order_text(order: CleanOrder) -> str:
     return (
         f"{escape(order.external_id)}\t{order.channel}\t{order.status}\t{order.placed_at.isoformat()}\t"
-        f"{_time(order.paid_at)}\t{_time(order.shipped_at)}\t{_time(order.delivered_at)}\t{order.currency}\t"
+        f"{time_text(order.paid_at)}\t{time_text(order.shipped_at)}\t{time_text(order.delivered_at)}\t{order.currency}\t"
         f"{order.subtotal!s}\t{order.discount!s}\t{order.shipping!s}\t{order.total!s}\t{escape(order.coupon_code)}\t"
         f"{escape(order.shipping_province)}\t{escape(order.shipping_city)}\t{escape(order.shipping_address)}\t"
         f"{escape(order.recipient_name)}\t{escape(order.recipient_phone)}"
@@ -47,8 +50,17 @@ def line_text(position: int, line: CleanLine) -> str:
     )
 
 
-def content_hash(text: str, lines: list[str]) -> str:
+def content_hash(order: CleanOrder, text: str, lines: list[str]) -> str:
+    """The payload's fingerprint from its COPY texts. The storefront's `updated_at` joins
+    it only when sent, so fingerprints stored before it existed stay valid (a replayed old
+    payload stays a no-op, and cannot bring back fields erased since)."""
+    if order.updated_at is not None:
+        text = f"{text}\t{order.updated_at.isoformat()}"
     return hashlib.blake2b("\x1e".join((text, *lines)).encode(), digest_size=16).hexdigest()
+
+
+def order_fingerprint(order: CleanOrder) -> str:
+    return content_hash(order, order_text(order), [line_text(*line) for line in enumerate(order.lines)])
 
 
 def copy_text(cursor, table: str, columns: tuple, text: str) -> None:
