@@ -73,8 +73,17 @@ def unconstrained_relations(cursor) -> set[tuple[str, str]]:
     } - constrained
 
 
+# A session setting named literally (a worker's timeouts) is not a tenant setting.
+_OTHER_SETTING = re.compile(r"set_config\('(?!app\.)[a-z_.]+'", re.IGNORECASE)
+
+
 def set_config_offenders(text: str) -> list[int]:
-    return [number for number, line in enumerate(text.splitlines(), 1) if "set_config(" in line.lower()]
+    """Lines with set_config() for a tenant (app.*) setting or a setting named by a parameter."""
+    return [
+        number
+        for number, line in enumerate(text.splitlines(), 1)
+        if line.lower().count("set_config(") > len(_OTHER_SETTING.findall(line))
+    ]
 
 
 JOIN = re.compile(
@@ -138,7 +147,9 @@ def test_no_set_config_in_source_or_migrations():
 
 def test_planted_set_config_is_found():
     assert set_config_offenders("cursor.execute(\"SELECT set_config('app.shop_id', %s, true)\", [shop])") == [1]
+    assert set_config_offenders('cursor.execute("SELECT set_config(%s, %s, true)", [name, value])') == [1]
     assert set_config_offenders('cursor.execute("SET LOCAL app.shop_id = %s", [shop])') == []
+    assert set_config_offenders("cursor.execute(\"SELECT set_config('lock_timeout', %s, false)\")") == []
 
 
 def test_raw_joins_between_tenant_tables_match_shop_id():
