@@ -17,6 +17,7 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from crm.forms import AdminLoginForm
 from crm.models import Role, Shop
 from crm.request_context import Actor, acting_as
 from crm.tenancy.access import has_role, memberships_of_user
@@ -37,6 +38,7 @@ class ShopAdminSite(admin.AdminSite):
     site_header = _("ShopCRM administration")
     site_title = _("ShopCRM admin")
     index_title = _("Shop administration")
+    login_form = AdminLoginForm
 
     def has_permission(self, request) -> bool:
         return bool(admin_shops(request.user))

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "crm",
     "customers",
     "orders",
@@ -154,8 +155,22 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Login lockout (crm/login_lockout.py): django-axes' backend asks our handler first.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_LOCKOUT_FAILURES = int(env_str("LOGIN_LOCKOUT_FAILURES", "5"))
+LOGIN_ADDRESS_FAILURES = int(env_str("LOGIN_ADDRESS_FAILURES", "20"))
 LOGIN_LOCKOUT_SECONDS = int(env_str("LOGIN_LOCKOUT_SECONDS", "900"))
+AXES_HANDLER = "crm.login_lockout.LoginLockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "crm.login_lockout.client_ip"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "crm.login_lockout.username_of_attempt"
+AXES_FAILURE_LIMIT = LOGIN_LOCKOUT_FAILURES
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_ENABLE_ADMIN = False  # attempts live in Redis, not in axes' tables
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# The lockout message is shown by the login forms (LockoutMessageMixin), not by axes' middleware.
+SILENCED_SYSTEM_CHECKS = ["axes.W002"]
 
 LOGGING = {
     "version": 1,

@@ -47,8 +47,7 @@ def test_agents_and_strangers_are_kept_out(client, agent):
 
 
 def test_superuser_sees_every_shop_one_at_a_time(client, shop, other_shop, keys):
-    User.objects.create_superuser("root@platform.example", "platform-pass-123")
-    client.login(email="root@platform.example", password="platform-pass-123")
+    client.force_login(User.objects.create_superuser("root@platform.example", "platform-pass-123"))
     client.get(f"/admin/switch-shop/{shop.slug}/")
     assert "tea-storefront" in client.get("/admin/crm/apikey/").content.decode()
     client.get(f"/admin/switch-shop/{other_shop.slug}/")
