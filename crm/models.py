@@ -86,10 +86,17 @@ class Membership(ShopOwnedModel):
         return f"{self.user} ({self.role})"
 
 
+class ApiKeyScope(models.TextChoices):
+    STOREFRONT = "storefront", _("Storefront")
+    ADMIN = "admin", _("Admin")
+
+
 class ApiKey(ShopOwnedModel):
-    """A storefront credential. Only the SHA-256 of the key is stored; the prefix finds it."""
+    """A storefront credential. Only the SHA-256 of the key is stored; the prefix finds it.
+    A storefront key ingests and reads; only an admin key may do what needs a manager."""
 
     name = models.CharField(_("name"), max_length=100)
+    scope = models.CharField(_("scope"), max_length=10, choices=ApiKeyScope.choices, default=ApiKeyScope.STOREFRONT)
     prefix = models.CharField(max_length=16, unique=True)
     key_hash = models.CharField(max_length=64)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -58,8 +58,15 @@ def membership_remove(*, membership: Membership) -> None:
     membership.delete()
 
 
+def membership_is_last_owner(membership: Membership) -> bool:
+    return (
+        membership.role == Role.OWNER
+        and not Membership.objects.filter(role=Role.OWNER).exclude(pk=membership.pk).exists()
+    )
+
+
 def _ensure_other_owner(membership: Membership) -> None:
-    if not Membership.objects.filter(role=Role.OWNER).exclude(pk=membership.pk).exists():
+    if membership_is_last_owner(membership):
         raise LastOwnerError("A shop must keep at least one owner.")
 
 

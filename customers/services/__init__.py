@@ -5,7 +5,14 @@ from customers.services.consent import consent_is_granted, customer_consent_set,
 from customers.services.merge import MergeInvalid, customer_merge
 from customers.services.notes import NoteInvalid, customer_note_add
 from customers.services.privacy import customer_erase, customer_export
-from customers.services.profile import ProfileInvalid, attributes_validate, customer_create, customer_update
+from customers.services.profile import (
+    ProfileInvalid,
+    attribute_definition_delete,
+    attribute_definition_save,
+    attributes_validate,
+    customer_create,
+    customer_update,
+)
 from customers.services.tags import TagInvalid, customers_tag, customers_untag, tag_delete, tag_save
 
 __all__ = [
@@ -13,6 +20,8 @@ __all__ = [
     "NoteInvalid",
     "ProfileInvalid",
     "TagInvalid",
+    "attribute_definition_delete",
+    "attribute_definition_save",
     "attributes_validate",
     "consent_is_granted",
     "customer_consent_set",

@@ -113,3 +113,19 @@ def _clean_update(shop: Shop, data: dict) -> dict:
     if "attributes" in clean:
         clean["attributes"] = attributes_validate(attributes=clean["attributes"])
     return clean
+
+
+@transaction.atomic
+def attribute_definition_save(*, shop: Shop, definition: CustomerAttributeDefinition) -> CustomerAttributeDefinition:
+    """Create or change the definition of one custom attribute (the admin edits them)."""
+    action = "customer_attribute.change" if definition.pk else "customer_attribute.create"
+    definition.shop = shop
+    definition.save()
+    audit_event_record(action=action, obj=definition, changes={"key": definition.key, "type": definition.type})
+    return definition
+
+
+@transaction.atomic
+def attribute_definition_delete(*, definition: CustomerAttributeDefinition) -> None:
+    audit_event_record(action="customer_attribute.delete", obj=definition, changes={"key": definition.key})
+    definition.delete()
