@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from crm.models import ApiKey, Membership, Role, Shop
+from crm.models import ApiKey, ApiKeyScope, Membership, Role, Shop
 from crm.services import (
     LastOwnerError,
     api_key_create,
@@ -50,7 +50,7 @@ class ApiKeySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ApiKey
-        fields = ("id", "name", "prefix", "created_at", "last_used_at", "revoked_at", "is_active")
+        fields = ("id", "name", "scope", "prefix", "created_at", "last_used_at", "revoked_at", "is_active")
 
 
 class ApiKeyCreatedSerializer(ApiKeySerializer):
@@ -62,6 +62,11 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
 
 class ApiKeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
+    scope = serializers.ChoiceField(
+        choices=ApiKeyScope.choices,
+        default=ApiKeyScope.STOREFRONT,
+        help_text="storefront: ingest and read; admin: also export, erase, merge and what staff need a manager for.",
+    )
 
 
 class ShopApi(ShopScopedApi):
@@ -132,7 +137,7 @@ class ApiKeyListApi(ShopScopedApi):
         payload.is_valid(raise_exception=True)
         if ApiKey.objects.filter(name=payload.validated_data["name"]).exists():
             raise serializers.ValidationError({"name": ["A key with this name exists."]})
-        api_key, raw_key = api_key_create(shop=self.shop, name=payload.validated_data["name"], created_by=request.user)
+        api_key, raw_key = api_key_create(shop=self.shop, **payload.validated_data, created_by=request.user)
         api_key.key = raw_key
         return Response(ApiKeyCreatedSerializer(api_key).data, status=status.HTTP_201_CREATED)
 

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from crm import login_lockout
-from crm.models import ApiKey, Role, Shop
+from crm.models import ApiKey, ApiKeyScope, Role, Shop
 
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 
@@ -103,6 +103,12 @@ class ApiKeyCreateForm(forms.Form):
         label=_("Key name"),
         max_length=100,
         help_text=_("Where the key is used, e.g. “WeChat mini program”."),
+    )
+    scope = forms.ChoiceField(
+        label=_("Scope"),
+        choices=ApiKeyScope.choices,
+        initial=ApiKeyScope.STOREFRONT,
+        help_text=_("An admin key can also export, erase and merge customers: create one only for a system that must."),
     )
 
     def clean_name(self) -> str:

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm.audit import audit_event_record
-from crm.models import ApiKey, IdempotencyRecord, Membership, Role, Shop, User
+from crm.models import ApiKey, ApiKeyScope, IdempotencyRecord, Membership, Role, Shop, User
 from crm.tenancy.auth import api_key_generate, api_key_hash
 from crm.tenancy.context import shop_scope
 
@@ -71,13 +71,16 @@ def _ensure_other_owner(membership: Membership) -> None:
 
 
 @transaction.atomic
-def api_key_create(*, shop: Shop, name: str, created_by: User | None = None) -> tuple[ApiKey, str]:
+def api_key_create(
+    *, shop: Shop, name: str, scope: str = ApiKeyScope.STOREFRONT, created_by: User | None = None
+) -> tuple[ApiKey, str]:
     """Returns the key and the raw secret, which is shown once and never stored."""
     raw_key, prefix = api_key_generate()
     api_key = ApiKey.objects.create(
-        shop=shop, name=name, prefix=prefix, key_hash=api_key_hash(raw_key), created_by=created_by
+        shop=shop, name=name, scope=scope, prefix=prefix, key_hash=api_key_hash(raw_key), created_by=created_by
     )
-    audit_event_record(action="api_key.create", obj=api_key, changes={"name": name, "prefix": prefix})
+    changes = {"name": name, "prefix": prefix, "scope": scope}
+    audit_event_record(action="api_key.create", obj=api_key, changes=changes)
     return api_key, raw_key
 
 

@@ -129,7 +129,7 @@ class ApiKeyCreateView(SettingsPageMixin, ShopPageView):
         form = ApiKeyCreateForm(request.POST)
         if not form.is_valid():
             return self.settings_page(status=400, api_key_form=form)
-        api_key, raw_key = api_key_create(shop=self.shop, name=form.cleaned_data["name"], created_by=request.user)
+        api_key, raw_key = api_key_create(shop=self.shop, **form.cleaned_data, created_by=request.user)
         context = {"api_key": api_key, "raw_key": raw_key, "api_root": request.build_absolute_uri("/api/v1/")}
         return _one_time_secret_page(request, "crm/settings/api_key_created.html", context)
 

@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from crm.models import Role
+from crm.models import ApiKeyScope, Role
 from crm.tenancy.api import ShopScopedApi
 from crm.tenancy.errors import Conflict
 from crm.tenancy.pagination import ShopCursorPagination
@@ -171,6 +171,8 @@ class OrderDetailApi(ShopScopedApi):
 
 class OrderRefundApi(ShopScopedApi):
     required_role = Role.MANAGER
+    # The storefront's own checkout records its refunds, as it records its orders.
+    required_scope = ApiKeyScope.STOREFRONT
 
     @extend_schema(
         parameters=[KEY_PARAMETER],

@@ -4,7 +4,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from crm.models import AuditEvent
+from crm.models import ApiKeyScope, AuditEvent
 from crm.tenancy.context import shop_scope
 from customers.models import Customer, CustomerNote, CustomerTag, Tag
 from customers.services import customers_tag
@@ -60,7 +60,7 @@ def snapshot(shop) -> tuple:
 def intruder(request, other_shop):
     """Another shop's storefront key, or its owner's session on their own shop's URLs."""
     if request.param == "api_key":
-        return api_client_for(other_shop), "/api/v1/"
+        return api_client_for(other_shop, ApiKeyScope.ADMIN), "/api/v1/"
     client = APIClient()
     client.force_login(make_user("owner@bike.example"))
     return client, f"/api/v1/s/{other_shop.slug}/"
@@ -118,8 +118,10 @@ def test_other_shops_tag_cannot_be_put_on_own_customer(api, other_tag, customer,
         assert not CustomerTag.objects.exists()
 
 
-def test_merge_with_other_shops_duplicate_is_404(api, customer, other_customer, shop):
-    response = api.post(f"/api/v1/customers/{customer.pk}/merge/", {"duplicate_id": other_customer.pk}, format="json")
+def test_merge_with_other_shops_duplicate_is_404(admin_api, customer, other_customer, shop):
+    response = admin_api.post(
+        f"/api/v1/customers/{customer.pk}/merge/", {"duplicate_id": other_customer.pk}, format="json"
+    )
     assert response.status_code == 404
     with shop_scope(shop.pk):
         assert not Customer.objects.filter(merged_into__isnull=False).exists()

@@ -183,8 +183,8 @@ def test_a_customer_without_orders_has_no_current_score(api, shop, scored):
     assert scores["current"] is None and scores["history"] == [] and scores["explanation"] == []
 
 
-def test_the_privacy_export_includes_the_customers_scores_and_their_history(api, shop, scored):
+def test_the_privacy_export_includes_the_customers_scores_and_their_history(admin_api, shop, scored):
     customers, first, second = scored
-    body = api.get(f"{LIST}{customers[0].pk}/export/").json()
+    body = admin_api.get(f"{LIST}{customers[0].pk}/export/").json()
     assert [item["run_id"] for item in body["scores"]["history"]] == [second.pk, first.pk]
     assert body["scores"]["current"]["segment"] in {row["segment"] for row in body["scores"]["history"]}

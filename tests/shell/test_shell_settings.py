@@ -115,7 +115,8 @@ def test_owner_cannot_touch_other_shops_rows_through_own_url(owner, shop, other_
 
 def test_owner_creates_a_key_shown_once_that_works_then_revokes_it(owner, shop):
     client = client_for(owner)
-    response = client.post(url("shop-api-key-create", shop), {"api_key-name": "WeChat mini program"})
+    data = {"api_key-name": "WeChat mini program", "api_key-scope": "storefront"}
+    response = client.post(url("shop-api-key-create", shop), data)
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     raw_key = response.context["raw_key"]
