@@ -10,6 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
+from crm.models import Role
 from crm.tenancy.api import ShopScopedApi
 from crm.tenancy.rendering import EncodedJson, EncodedJsonRenderer
 from customers.api.common import DOMAIN_ERRORS, as_validation_error, live_customer_get
@@ -134,6 +135,8 @@ class CustomerOverviewApi(ShopScopedApi):
 
 
 class CustomerCsvExportApi(ShopScopedApi):
+    required_role = Role.MANAGER  # every customer's phone and email at once
+
     @extend_schema(
         parameters=LIST_PARAMETERS[:1] + LIST_PARAMETERS[4:],
         responses={(200, "text/csv"): OpenApiTypes.BINARY},

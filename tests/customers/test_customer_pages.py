@@ -4,8 +4,10 @@ from django.urls import reverse
 from crm.tenancy.context import shop_scope
 from customers.models import Customer, CustomerConsent, CustomerNote, CustomerTag
 from customers.services import customers_tag
+from orders.services import order_upsert
 from tests.conftest import make_user
 from tests.customers.factories import CustomerFactory
+from tests.orders.payloads import order_for_customer
 
 
 def login(user) -> Client:
@@ -115,3 +117,24 @@ def test_pages_of_another_shops_customer_are_404(shop, other_shop, customer, oth
     assert intruder.get(url("list", shop)).status_code == 404
     with shop_scope(other_shop.pk):
         assert not CustomerNote.objects.exists()
+
+
+def test_bulk_csv_export_is_for_managers_and_up(shop, agent, manager, customer, api, admin_api):
+    agents_list = login(agent).get(url("list", shop)).content.decode()
+    assert url("export-csv", shop) not in agents_list
+    assert login(agent).get(url("export-csv", shop)).status_code == 403
+    agent_api = Client()
+    agent_api.force_login(agent)
+    assert agent_api.get(f"/api/v1/s/{shop.slug}/customers/export.csv").status_code == 403
+    assert api.get("/api/v1/customers/export.csv").status_code == 403  # a storefront key
+    response = login(manager).get(url("export-csv", shop))
+    assert "王芳" in b"".join(response.streaming_content).decode("utf-8-sig")
+    assert admin_api.get("/api/v1/customers/export.csv").status_code == 200
+
+
+def test_detail_page_links_to_the_customers_orders(shop, staff_client):
+    with shop_scope(shop.pk):
+        order, _ = order_upsert(shop=shop, data=order_for_customer("L-1", "U-1", "13700137000"))
+    response = staff_client.get(url("detail", shop, customer_id=order.customer_id))
+    order_url = reverse("orders:detail", kwargs={"shop_slug": shop.slug, "key": order.pk})
+    assert f'href="{order_url}"' in response.content.decode()
