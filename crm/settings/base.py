@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything comes from environment variables
 (docs/operations.md lists them); dev/test/prod only change defaults."""
 
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 from crm.env import BASE_DIR, database_from_url, env_bool, env_list, env_str, load_runtime_env
@@ -24,6 +25,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "axes",
     "crm",
     "customers",
@@ -37,6 +39,8 @@ MIDDLEWARE = [
     "crm.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "crm.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -172,13 +176,34 @@ AXES_VERBOSE = False
 # The lockout message is shown by the login forms (LockoutMessageMixin), not by axes' middleware.
 SILENCED_SYSTEM_CHECKS = ["axes.W002"]
 
+# Nothing is loaded from elsewhere (assets are vendored). Style attributes stay allowed
+# (templates and Swagger UI set them); <style> elements and inline scripts do not.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "style-src-attr": [UNSAFE_INLINE],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "crm.logging.ContextFilter"}},
+    "filters": {
+        "context": {"()": "crm.logging.ContextFilter"},
+        "request_path_only": {"()": "crm.logging.RequestPathFilter"},
+    },
     "formatters": {"json": {"()": "crm.logging.JsonFormatter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": "json"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context", "request_path_only"],
+            "formatter": "json",
+        },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},

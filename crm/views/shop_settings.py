@@ -1,7 +1,7 @@
 """The shop settings page: owners change settings, staff and API keys; managers see them;
 agents get 403 (ShopPageView.required_role). One-time secrets (a new API key, a new
 staff member's first password) are rendered once in the POST response, never stored in
-the session or a flash message, and sent with `Cache-Control: no-store`."""
+the session or a flash message (and, like every page, sent with `Cache-Control: no-store`)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -23,12 +23,6 @@ SETTINGS_TEMPLATE = "crm/settings/index.html"
 
 def _settings_url(shop, anchor: str = "") -> str:
     return reverse("shop-settings", kwargs={"shop_slug": shop.slug}) + (f"#{anchor}" if anchor else "")
-
-
-def _one_time_secret_page(request, template: str, context: dict):
-    response = render(request, template, context)
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 class SettingsPageMixin:
@@ -78,7 +72,7 @@ class StaffAddView(SettingsPageMixin, ShopPageView):
             messages.success(request, _("%(email)s now works for this shop.") % {"email": membership.user.email})
             return redirect(_settings_url(self.shop, "staff"))
         context = {"membership": membership, "one_time_password": one_time_password}
-        return _one_time_secret_page(request, "crm/settings/staff_added.html", context)
+        return render(request, "crm/settings/staff_added.html", context)
 
 
 class StaffRoleView(ShopPageView):
@@ -131,7 +125,7 @@ class ApiKeyCreateView(SettingsPageMixin, ShopPageView):
             return self.settings_page(status=400, api_key_form=form)
         api_key, raw_key = api_key_create(shop=self.shop, **form.cleaned_data, created_by=request.user)
         context = {"api_key": api_key, "raw_key": raw_key, "api_root": request.build_absolute_uri("/api/v1/")}
-        return _one_time_secret_page(request, "crm/settings/api_key_created.html", context)
+        return render(request, "crm/settings/api_key_created.html", context)
 
 
 class ApiKeyRevokeView(ShopPageView, TemplateView):
