@@ -86,6 +86,20 @@ class Membership(ShopOwnedModel):
         return f"{self.user} ({self.role})"
 
 
+class Invitation(ShopOwnedModel):
+    """An offer to join the shop, sent by email as a signed, expiring link; the membership
+    exists only once the person accepts (crm/invitations.py)."""
+
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AGENT)
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.role})"
+
+
 class ApiKeyScope(models.TextChoices):
     STOREFRONT = "storefront", _("Storefront")
     ADMIN = "admin", _("Admin")

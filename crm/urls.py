@@ -23,6 +23,7 @@ urlpatterns = [
     path("login/", views.ShopLoginView.as_view(), name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("account/", include(views.account_urlpatterns)),
+    path("invitations/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation-accept"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("healthz", health.healthz, name="healthz"),

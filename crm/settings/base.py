@@ -159,6 +159,15 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Invitations and other staff mail go through Django's email backend (SMTP by default).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env_str("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ShopCRM <no-reply@localhost>")
+
 # Login lockout (crm/login_lockout.py): django-axes' backend asks our handler first.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_LOCKOUT_FAILURES = int(env_str("LOGIN_LOCKOUT_FAILURES", "5"))
