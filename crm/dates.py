@@ -9,3 +9,7 @@ LATEST_DATE = date(2999, 12, 31)
 
 def date_within_bounds(day: date) -> bool:
     return EARLIEST_DATE <= day <= LATEST_DATE
+
+
+def birthday_is_plausible(day: date, *, today: date) -> bool:
+    return EARLIEST_DATE <= day <= today

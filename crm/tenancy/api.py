@@ -17,6 +17,7 @@ from contextlib import ExitStack
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.http.request import RawPostDataException
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -124,7 +125,11 @@ class ShopScopedApi(APIView):
             return
         if len(key) > 255:
             raise exceptions.ValidationError({"Idempotency-Key": ["At most 255 characters."]})
-        fingerprint = hashlib.sha256(f"{request.method} {request.path}\n".encode() + request.body).hexdigest()
+        try:
+            body = request.body
+        except RawPostDataException:  # a multipart body, read by the parser and not kept
+            raise exceptions.ValidationError({"Idempotency-Key": ["Send a JSON body to use this header."]}) from None
+        fingerprint = hashlib.sha256(f"{request.method} {request.path}\n".encode() + body).hexdigest()
         record = IdempotencyRecord.objects.filter(key=key).first()
         if record is not None:
             if record.request_fingerprint != fingerprint:

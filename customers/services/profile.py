@@ -4,8 +4,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.audit import audit_event_record
+from crm.dates import birthday_is_plausible
 from crm.models import Shop
 from crm.text import text_problem
 from customers.identity import IdentityInvalid, customer_resolve_reporting, email_normalize, phone_normalize
@@ -71,6 +74,7 @@ def customer_create(*, shop: Shop, data: dict) -> tuple[Customer, bool]:
     """Create through identity resolution: a known person is returned (created=False)
     with blanks filled, never duplicated."""
     data = dict(data)
+    _birthday_check(shop, data.get("birthday"))
     if "attributes" in data:
         data["attributes"] = attributes_validate(attributes=data["attributes"])
     channel = data.pop("channel", None) or data.get("source_channel") or "staff"
@@ -112,7 +116,13 @@ def _clean_update(shop: Shop, data: dict) -> dict:
         raise ProfileInvalid({error.field: [error.reason]}) from None
     if "attributes" in clean:
         clean["attributes"] = attributes_validate(attributes=clean["attributes"])
+    _birthday_check(shop, clean.get("birthday"))
     return clean
+
+
+def _birthday_check(shop: Shop, birthday: date | None) -> None:
+    if birthday and not birthday_is_plausible(birthday, today=timezone.localdate(timezone=shop.tzinfo)):
+        raise ProfileInvalid({"birthday": [_("Not a plausible birthday: from 1900 to today.")]})
 
 
 @transaction.atomic
