@@ -52,7 +52,7 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
             if getattr(self.request, "axes_locked_out", False):
                 raise login_lockout.locked_error()
             raise ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
-        login_lockout.attempts_succeeded(email, login_lockout.client_ip(self.request))
+        login_lockout.attempt_succeeded(self.request, email)
         return old_password
 
 

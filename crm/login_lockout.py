@@ -77,8 +77,14 @@ def _attempts(key: str) -> int:
     return int(redis_client().get(key) or 0)
 
 
-def attempts_succeeded(username: str, ip: str) -> None:
-    """The password was right: forget the pair's failures, return the address's attempt."""
+def attempt_succeeded(request, username: str) -> None:
+    """The password was right: forget the pair's failures and give the attempt this request
+    counted back to the address budget (only that one: a sign-in without a counted attempt
+    must not raise the budget)."""
+    if not getattr(request, "login_attempt_counted", False):
+        return
+    request.login_attempt_counted = False
+    ip = request.axes_ip_address
     pipeline = redis_client().pipeline(transaction=True)
     pipeline.delete(_pair_key(username, ip))
     pipeline.decr(_address_key(ip))
@@ -97,6 +103,7 @@ class LoginLockoutHandler(AxesHandler):
         username, ip = username_of_attempt(request, credentials), request.axes_ip_address
         pair_attempts = _attempts_count(_pair_key(username, ip))
         address_attempts = _attempts_count(_address_key(ip))
+        request.login_attempt_counted = True
         if not _over_budget(pair_attempts, address_attempts):
             return True
         request.axes_locked_out = True
@@ -123,7 +130,7 @@ class LoginLockoutHandler(AxesHandler):
 
     def user_logged_in(self, sender, request, user, **kwargs) -> None:
         if request is not None:
-            attempts_succeeded(user.get_username(), request.axes_ip_address)
+            attempt_succeeded(request, user.get_username())
 
 
 def lockout_minutes() -> int:

@@ -163,3 +163,11 @@ def test_lockout_message_is_translated(client, owner, settings):
     response = fail_until_locked(client, "owner@tea.example")
     assert "登录失败次数过多" in response.content.decode()
     assert f"{settings.LOGIN_LOCKOUT_SECONDS // 60} 分钟" in response.content.decode()
+
+
+def test_signing_in_without_a_counted_attempt_does_not_raise_the_address_budget(client, owner):
+    for _ in range(3):  # e.g. accepting an invitation signs the new account in directly
+        Client().force_login(owner)
+    for number in range(settings.LOGIN_ADDRESS_FAILURES):
+        response = sign_in(client, f"person{number}@tea.example", "Summer2026!")
+    assert response.context["form"].has_error("__all__", code="locked")
