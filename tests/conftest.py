@@ -6,6 +6,7 @@ row-level security applies to them exactly as in production."""
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from rest_framework.test import APIClient
 
 from crm.models import ApiKeyScope, Role
 from crm.services import api_key_create, membership_set, shop_create, user_get_or_create
-from crm.tenancy.context import shop_scope
+from crm.tenancy.context import setting_signature, shop_scope
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"
@@ -77,6 +78,14 @@ def in_shop(shop):
     """Run the test body inside `shop`'s scope."""
     with shop_scope(shop.pk):
         yield shop
+
+
+def signed_setting_sql(name: str, value: str, expires_in: int = 60) -> tuple[str, list[str]]:
+    """What shop_scope runs (a shop id signed for the database), for a connection of a test's own."""
+    return (
+        f"SET LOCAL {name} = %s; SET LOCAL {name}_mac = %s",
+        [value, setting_signature(name, value, int(time.time()) + expires_in)],
+    )
 
 
 def api_client_for(shop, scope: str = ApiKeyScope.STOREFRONT) -> APIClient:

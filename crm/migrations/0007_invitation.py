@@ -10,7 +10,7 @@ from crm.tenancy.migrations import TenantTable
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0004_api_key_scope'),
+        ('crm', '0006_api_key_scope'),
     ]
 
     operations = [
