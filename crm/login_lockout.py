@@ -107,11 +107,11 @@ class LoginLockoutHandler(AxesHandler):
         if not _over_budget(pair_attempts, address_attempts):
             return True
         request.axes_locked_out = True
-        first_refusal = {pair_attempts, address_attempts} & {
-            settings.LOGIN_LOCKOUT_FAILURES + 1,
-            settings.LOGIN_ADDRESS_FAILURES + 1,
-        }
-        if first_refusal:
+        # Log the first refusal of a window only.
+        if (
+            pair_attempts == settings.LOGIN_LOCKOUT_FAILURES + 1
+            or address_attempts == settings.LOGIN_ADDRESS_FAILURES + 1
+        ):
             # No email in the log: the client IP and the budget are enough to investigate.
             budget = "pair" if pair_attempts > settings.LOGIN_LOCKOUT_FAILURES else "address"
             logger.warning("login locked", extra={"client_ip": ip, "budget": budget})
