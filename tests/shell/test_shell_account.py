@@ -1,4 +1,4 @@
-"""Changing one's own password (how a one-time password from an owner is replaced)."""
+"""Changing one's own password."""
 
 from django.test import Client
 from django.urls import reverse
