@@ -8,7 +8,7 @@ before it with one atomic Redis INCR: N parallel wrong passwords check at most t
 
 Two budgets per window of `LOGIN_LOCKOUT_SECONDS`:
 - (normalised email, client IP): `LOGIN_LOCKOUT_FAILURES`. Not IP alone (a NAT'd office
-  would lock itself out) and not email alone (anyone could lock a victim out); PITFALLS 38.
+  would lock itself out) and not email alone (anyone could lock a victim out).
 - client IP across all accounts: `LOGIN_ADDRESS_FAILURES`, against one password sprayed
   over many accounts.
 A refused attempt checks no password, so the form is no oracle. A successful sign-in

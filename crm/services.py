@@ -1,4 +1,5 @@
-"""Writes for shops, staff memberships and API keys. Each audits in its own transaction."""
+"""Writes for shops, their settings, staff memberships and API keys. Each runs in the shop's
+scope and audits in the same transaction."""
 
 from datetime import timedelta
 
@@ -21,6 +22,26 @@ def shop_create(*, slug: str, name: str, owner: User, **settings) -> Shop:
     with shop_scope(shop.pk):
         Membership.objects.create(shop=shop, user=owner, role=Role.OWNER)
         audit_event_record(action="shop.create", obj=shop, changes={"slug": slug})
+    return shop
+
+
+SHOP_SETTINGS_FIELDS = ("name", "timezone", "currency", "phone_region", "language")
+
+
+@transaction.atomic
+def shop_settings_update(*, shop: Shop, **fields) -> Shop:
+    """Change the shop's editable settings; audits the fields that changed (old and new
+    values: none of them is personal data)."""
+    unknown = set(fields) - set(SHOP_SETTINGS_FIELDS)
+    if unknown:
+        raise TypeError(f"not a shop setting: {', '.join(sorted(unknown))}")
+    changes = {name: [getattr(shop, name), value] for name, value in fields.items() if getattr(shop, name) != value}
+    if not changes:
+        return shop
+    for name, (_old, new) in changes.items():
+        setattr(shop, name, new)
+    shop.save(update_fields=list(changes))
+    audit_event_record(action="shop.settings_update", obj=shop, changes=changes)
     return shop
 
 

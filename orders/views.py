@@ -22,7 +22,7 @@ from orders.filters import FilterInvalid, OrderFilters, order_filters_parse
 from orders.models import ImportJob, OrderChannel, OrderStatus
 from orders.selectors import import_job_list, order_detail, order_list
 from orders.services import order_refunded_amount
-from orders.services.imports import import_job_create, import_progress
+from orders.services.imports import IMPORT_MAX_BYTES, import_job_create, import_progress
 
 PAGE_SIZE = 50
 
@@ -108,6 +108,11 @@ class ImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".csv", ".txt")):
             raise forms.ValidationError(_("Upload a .csv file."))
+        if upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)d MB; split it into smaller files.")
+                % {"limit": IMPORT_MAX_BYTES // 2**20}
+            )
         return upload
 
 

@@ -13,8 +13,14 @@ from django.views.generic import TemplateView
 from crm.forms import ApiKeyCreateForm, ShopSettingsForm, StaffAddForm, StaffRoleForm
 from crm.invitations import invitation_create
 from crm.models import ApiKey, Membership, Role
-from crm.services import LastOwnerError, api_key_create, api_key_revoke, membership_remove, membership_set
-from crm.settings_services import shop_settings_update
+from crm.services import (
+    LastOwnerError,
+    api_key_create,
+    api_key_revoke,
+    membership_remove,
+    membership_set,
+    shop_settings_update,
+)
 from crm.tenancy.access import get_for_shop, has_role
 from crm.tenancy.pages import ShopPageView
 
