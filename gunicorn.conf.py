@@ -4,6 +4,11 @@ command line."""
 
 import gc
 
+# The access log: no query strings (searches hold phone numbers), no Referer (it holds
+# the previous page's query string), no user agent. Fields: client, time, method, path
+# without query, protocol, status, bytes, seconds, request id.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(L)s %({x-request-id}o)s'
+
 
 def post_worker_init(worker):
     # Everything loaded so far (Django, the URL conf, models, DRF) lives as long as the

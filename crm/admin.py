@@ -1,9 +1,11 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from crm.admin_base import ReadOnlyShopOwnedAdmin, ShopOwnedAdmin, manages_admin_shop
-from crm.models import ApiKey, AuditEvent, Membership, Shop, User
+from crm.admin_base import ReadOnlyShopOwnedAdmin, ShopOwnedAdmin, manages_admin_shop, owns_admin_shop
+from crm.models import ApiKey, AuditEvent, Membership, Role, Shop, User
+from crm.services import api_key_revoke, membership_is_last_owner, membership_remove, membership_set
 
 
 @admin.register(Shop)
@@ -62,23 +64,64 @@ class UserAdmin(DjangoUserAdmin):
         return request.user.is_superuser
 
 
+class MembershipAdminForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ("role",)
+
+    def clean_role(self) -> str:
+        role = self.cleaned_data["role"]
+        if role != Role.OWNER and membership_is_last_owner(self.instance):
+            raise forms.ValidationError(_("A shop must keep at least one owner. Make someone else an owner first."))
+        return role
+
+
 @admin.register(Membership)
 class MembershipAdmin(ShopOwnedAdmin):
+    """Owners change roles and remove staff, through the services (the last-owner rule,
+    the audit log); managers only look. People join by invitation (settings page)."""
+
+    form = MembershipAdminForm
     list_display = ("user", "role", "created_at")
     list_filter = ("role",)
     search_fields = ("user__email", "user__full_name")
+    readonly_fields = ("user", "created_at")
+    fields = ("user", "role", "created_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return owns_admin_shop(request)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return owns_admin_shop(request) and not (obj is not None and membership_is_last_owner(obj))
+
+    def save_model(self, request, obj, form, change):
+        membership_set(shop=request.admin_shop, user=obj.user, role=form.cleaned_data["role"])
+
+    def delete_model(self, request, obj):
+        membership_remove(membership=obj)
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(ShopOwnedAdmin):
-    list_display = ("name", "prefix", "created_at", "last_used_at", "revoked_at")
-    list_filter = ("revoked_at",)
-    search_fields = ("name", "prefix")
-    readonly_fields = ("prefix", "created_by", "created_at", "last_used_at", "revoked_at")
-    exclude = ("key_hash",)
+class ApiKeyAdmin(ReadOnlyShopOwnedAdmin):
+    """Keys are created on the settings page (shown once) and revoked, never deleted: the
+    audit log keeps pointing at them. Owners revoke here, through the service."""
 
-    def has_add_permission(self, request) -> bool:
-        return False  # keys are shown once, so they are created on the settings page
+    list_display = ("name", "scope", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("scope", "revoked_at")
+    search_fields = ("name", "prefix")
+    exclude = ("key_hash",)
+    actions = ("revoke",)
+
+    @admin.action(description=_("Revoke the selected API keys"), permissions=["revoke"])
+    def revoke(self, request, queryset):
+        for api_key in queryset:
+            api_key_revoke(api_key=api_key)
+
+    def has_revoke_permission(self, request) -> bool:
+        return owns_admin_shop(request)
 
 
 @admin.register(AuditEvent)

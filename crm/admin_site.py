@@ -18,7 +18,8 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Role, Shop
+from crm.forms import AdminLoginForm
+from crm.models import Membership, Role, Shop
 from crm.request_context import Actor, acting_as
 from crm.tenancy.access import has_role, memberships_of_user
 from crm.tenancy.context import database_lookup_setting, shop_scope
@@ -26,32 +27,37 @@ from crm.tenancy.context import database_lookup_setting, shop_scope
 SESSION_KEY = "admin_shop_slug"
 
 
-def admin_shops(user) -> list[Shop]:
+def admin_memberships(user) -> list[Membership]:
+    """The shops this user may administer, with their role there (a superuser owns all)."""
     if not user.is_active or not user.is_authenticated:
         return []
     if user.is_superuser:
-        return list(Shop.objects.order_by("name"))
-    return [m.shop for m in memberships_of_user(user) if has_role(m, Role.MANAGER)]
+        return [Membership(shop=shop, user=user, role=Role.OWNER) for shop in Shop.objects.order_by("name")]
+    return [m for m in memberships_of_user(user) if has_role(m, Role.MANAGER)]
 
 
 class ShopAdminSite(admin.AdminSite):
     site_header = _("ShopCRM administration")
     site_title = _("ShopCRM admin")
     index_title = _("Shop administration")
+    login_form = AdminLoginForm
 
     def has_permission(self, request) -> bool:
-        return bool(admin_shops(request.user))
+        return bool(admin_memberships(request.user))
 
     def admin_view(self, view, cacheable=False):
         inner = super().admin_view(view, cacheable)
 
         @wraps(view)
         def scoped_view(request, *args, **kwargs):
-            shops = admin_shops(request.user)
-            if not shops:
+            memberships = admin_memberships(request.user)
+            if not memberships:
                 return inner(request, *args, **kwargs)  # redirects to the admin login
-            shop = next((s for s in shops if s.slug == request.session.get(SESSION_KEY)), shops[0])
-            request.admin_shop, request.admin_shops = shop, shops
+            slug = request.session.get(SESSION_KEY)
+            membership = next((m for m in memberships if m.shop.slug == slug), memberships[0])
+            shop = membership.shop
+            request.admin_shop, request.admin_role = shop, membership.role
+            request.admin_shops = [m.shop for m in memberships]
             with (
                 acting_as(Actor(user_id=request.user.pk)),
                 database_lookup_setting("app.user_id", str(request.user.pk)),

@@ -5,14 +5,14 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from crm.models import ApiKey, Membership, Role, Shop
+from crm.invitations import invitation_create
+from crm.models import ApiKey, ApiKeyScope, Membership, Role, Shop
 from crm.services import (
     LastOwnerError,
     api_key_create,
     api_key_revoke,
     membership_remove,
     membership_set,
-    user_get_or_create,
 )
 from crm.tenancy.access import get_for_shop
 from crm.tenancy.api import ShopScopedApi
@@ -33,12 +33,9 @@ class MembershipSerializer(serializers.ModelSerializer):
         fields = ("id", "email", "full_name", "role", "created_at")
 
 
-class MembershipCreateSerializer(serializers.Serializer):
+class InvitationSerializer(serializers.Serializer):
     email = serializers.EmailField()
     role = serializers.ChoiceField(choices=Role.choices)
-    password = serializers.CharField(
-        min_length=10, write_only=True, required=False, help_text="Initial password when the email has no account yet."
-    )
 
 
 class RoleSerializer(serializers.Serializer):
@@ -50,7 +47,7 @@ class ApiKeySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ApiKey
-        fields = ("id", "name", "prefix", "created_at", "last_used_at", "revoked_at", "is_active")
+        fields = ("id", "name", "scope", "prefix", "created_at", "last_used_at", "revoked_at", "is_active")
 
 
 class ApiKeyCreatedSerializer(ApiKeySerializer):
@@ -62,6 +59,11 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
 
 class ApiKeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
+    scope = serializers.ChoiceField(
+        choices=ApiKeyScope.choices,
+        default=ApiKeyScope.STOREFRONT,
+        help_text="storefront: ingest and read; admin: also export, erase, merge and what staff need a manager for.",
+    )
 
 
 class ShopApi(ShopScopedApi):
@@ -79,17 +81,20 @@ class MembershipListApi(ShopScopedApi):
         memberships = Membership.objects.select_related("user").order_by("user__email")
         return Response(MembershipSerializer(memberships, many=True).data)
 
-    @extend_schema(request=MembershipCreateSerializer, responses={201: MembershipSerializer})
+    @extend_schema(
+        request=InvitationSerializer,
+        responses={202: InvitationSerializer},
+        summary="Invite someone by email",
+        description="Emails a link that expires in 7 days; the person joins when they accept it. "
+        "The answer is the same whether or not the email has an account.",
+    )
     def post(self, request, **kwargs):
-        payload = MembershipCreateSerializer(data=request.data)
+        payload = InvitationSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        user, created = user_get_or_create(
-            email=payload.validated_data["email"], password=payload.validated_data.get("password")
+        invitation = invitation_create(
+            shop=self.shop, **payload.validated_data, invited_by=request.user, site_url=request.build_absolute_uri("/")
         )
-        if created and not payload.validated_data.get("password"):
-            raise serializers.ValidationError({"password": ["Required for a new account."]})
-        membership = membership_set(shop=self.shop, user=user, role=payload.validated_data["role"])
-        return Response(MembershipSerializer(membership).data, status=status.HTTP_201_CREATED)
+        return Response(InvitationSerializer(invitation).data, status=status.HTTP_202_ACCEPTED)
 
 
 class MembershipDetailApi(ShopScopedApi):
@@ -132,7 +137,7 @@ class ApiKeyListApi(ShopScopedApi):
         payload.is_valid(raise_exception=True)
         if ApiKey.objects.filter(name=payload.validated_data["name"]).exists():
             raise serializers.ValidationError({"name": ["A key with this name exists."]})
-        api_key, raw_key = api_key_create(shop=self.shop, name=payload.validated_data["name"], created_by=request.user)
+        api_key, raw_key = api_key_create(shop=self.shop, **payload.validated_data, created_by=request.user)
         api_key.key = raw_key
         return Response(ApiKeyCreatedSerializer(api_key).data, status=status.HTTP_201_CREATED)
 

@@ -5,20 +5,22 @@ import re
 import phonenumbers
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import authenticate
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from crm import login_lockout
-from crm.models import ApiKey, Role, Shop
+from crm.models import ApiKey, ApiKeyScope, Role, Shop
 
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 
 
-class LoginForm(AuthenticationForm):
-    """Email + password; refuses without checking the password while the
-    (email, client IP) pair is locked out (crm/login_lockout.py)."""
+class LoginForm(login_lockout.LockoutMessageMixin, AuthenticationForm):
+    """Email + password; the lockout itself is in the authentication backend
+    (crm/login_lockout.py)."""
 
     username = forms.EmailField(
         label=_("Email"),
@@ -30,31 +32,28 @@ class LoginForm(AuthenticationForm):
         # Emails are stored lower-cased (crm.services.user_get_or_create).
         return login_lockout.normalize_username(self.cleaned_data["username"])
 
-    def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        ip = login_lockout.client_ip(self.request)
-        if username and login_lockout.is_locked(username, ip):
-            raise self._locked_error()
-        try:
-            cleaned_data = super().clean()
-        except ValidationError:
-            if username and login_lockout.failure_record(username, ip) >= settings.LOGIN_LOCKOUT_FAILURES:
-                raise self._locked_error() from None
-            raise
-        login_lockout.failures_clear(username, ip)
-        return cleaned_data
 
-    @staticmethod
-    def _locked_error() -> ValidationError:
-        minutes = login_lockout.lockout_minutes()
-        message = ngettext(
-            "Too many failed sign-in attempts. For your security, signing in to this account from "
-            "your network is paused for %(minutes)d minute.",
-            "Too many failed sign-in attempts. For your security, signing in to this account from "
-            "your network is paused for %(minutes)d minutes.",
-            minutes,
-        )
-        return ValidationError(message, code="locked", params={"minutes": minutes})
+class AdminLoginForm(login_lockout.LockoutMessageMixin, AdminAuthenticationForm):
+    pass
+
+
+class PasswordChangeForm(auth_forms.PasswordChangeForm):
+    """Checks the old password through `authenticate`, so guesses here count against the
+    same lockout as the login forms."""
+
+    def __init__(self, request, *args, **kwargs):
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_old_password(self) -> str:
+        old_password = self.cleaned_data["old_password"]
+        email = self.user.get_username()
+        if authenticate(self.request, username=email, password=old_password) is None:
+            if getattr(self.request, "axes_locked_out", False):
+                raise login_lockout.locked_error()
+            raise ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        login_lockout.attempt_succeeded(self.request, email)
+        return old_password
 
 
 class ShopSettingsForm(forms.ModelForm):
@@ -104,6 +103,12 @@ class ApiKeyCreateForm(forms.Form):
         label=_("Key name"),
         max_length=100,
         help_text=_("Where the key is used, e.g. “WeChat mini program”."),
+    )
+    scope = forms.ChoiceField(
+        label=_("Scope"),
+        choices=ApiKeyScope.choices,
+        initial=ApiKeyScope.STOREFRONT,
+        help_text=_("An admin key can also export, erase and merge customers: create one only for a system that must."),
     )
 
     def clean_name(self) -> str:

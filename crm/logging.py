@@ -19,6 +19,17 @@ class ContextFilter(logging.Filter):
         return True
 
 
+class RequestPathFilter(logging.Filter):
+    """Django attaches the request to its 4xx/5xx records; its repr carries the query
+    string (searches by phone number). Keep the method and path only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        request = getattr(record, "request", None)
+        if request is not None and not isinstance(request, str):
+            record.request = f"{request.method} {request.path}"
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         payload = {

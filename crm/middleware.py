@@ -28,6 +28,19 @@ class RequestIdMiddleware:
         return response
 
 
+class NoStoreMiddleware:
+    """Pages, exports and API answers carry personal data: neither a shared cache nor the
+    browser's disk may keep them. (Static files are answered before this runs.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
 class NullCharacterMiddleware:
     """Refuses a NUL character in the URL: in the path a 404 (no key can hold one), in the
     query string a 400 naming the parameter (crm.text). PostgreSQL text cannot hold NUL, so

@@ -86,10 +86,31 @@ class Membership(ShopOwnedModel):
         return f"{self.user} ({self.role})"
 
 
+class Invitation(ShopOwnedModel):
+    """An offer to join the shop, sent by email as a signed, expiring link; the membership
+    exists only once the person accepts (crm/invitations.py)."""
+
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AGENT)
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.role})"
+
+
+class ApiKeyScope(models.TextChoices):
+    STOREFRONT = "storefront", _("Storefront")
+    ADMIN = "admin", _("Admin")
+
+
 class ApiKey(ShopOwnedModel):
-    """A storefront credential. Only the SHA-256 of the key is stored; the prefix finds it."""
+    """A storefront credential. Only the SHA-256 of the key is stored; the prefix finds it.
+    A storefront key ingests and reads; only an admin key may do what needs a manager."""
 
     name = models.CharField(_("name"), max_length=100)
+    scope = models.CharField(_("scope"), max_length=10, choices=ApiKeyScope.choices, default=ApiKeyScope.STOREFRONT)
     prefix = models.CharField(max_length=16, unique=True)
     key_hash = models.CharField(max_length=64)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

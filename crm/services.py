@@ -1,14 +1,13 @@
 """Writes for shops, their settings, staff memberships and API keys. Each runs in the shop's
 scope and audits in the same transaction."""
 
-import secrets
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from crm.audit import audit_event_record
-from crm.models import ApiKey, IdempotencyRecord, Membership, Role, Shop, User
+from crm.models import ApiKey, ApiKeyScope, IdempotencyRecord, Membership, Role, Shop, User
 from crm.tenancy.auth import api_key_generate, api_key_hash
 from crm.tenancy.context import shop_scope
 
@@ -80,32 +79,29 @@ def membership_remove(*, membership: Membership) -> None:
     membership.delete()
 
 
-@transaction.atomic
-def staff_member_add(*, shop: Shop, email: str, role: str) -> tuple[Membership, str | None]:
-    """Give `email` the `role` in the shop. A new account gets a random one-time password,
-    returned here to be shown once to the owner, who hands it over; the staff member
-    changes it after signing in. An existing account keeps its password (None)."""
-    one_time_password = secrets.token_urlsafe(12)
-    user, created = user_get_or_create(email=email, password=one_time_password)
-    if created:
-        audit_event_record(action="user.create", obj=user, changes={"user_id": user.pk})
-    membership = membership_set(shop=shop, user=user, role=role)
-    return membership, one_time_password if created else None
+def membership_is_last_owner(membership: Membership) -> bool:
+    return (
+        membership.role == Role.OWNER
+        and not Membership.objects.filter(role=Role.OWNER).exclude(pk=membership.pk).exists()
+    )
 
 
 def _ensure_other_owner(membership: Membership) -> None:
-    if not Membership.objects.filter(role=Role.OWNER).exclude(pk=membership.pk).exists():
+    if membership_is_last_owner(membership):
         raise LastOwnerError("A shop must keep at least one owner.")
 
 
 @transaction.atomic
-def api_key_create(*, shop: Shop, name: str, created_by: User | None = None) -> tuple[ApiKey, str]:
+def api_key_create(
+    *, shop: Shop, name: str, scope: str = ApiKeyScope.STOREFRONT, created_by: User | None = None
+) -> tuple[ApiKey, str]:
     """Returns the key and the raw secret, which is shown once and never stored."""
     raw_key, prefix = api_key_generate()
     api_key = ApiKey.objects.create(
-        shop=shop, name=name, prefix=prefix, key_hash=api_key_hash(raw_key), created_by=created_by
+        shop=shop, name=name, scope=scope, prefix=prefix, key_hash=api_key_hash(raw_key), created_by=created_by
     )
-    audit_event_record(action="api_key.create", obj=api_key, changes={"name": name, "prefix": prefix})
+    changes = {"name": name, "prefix": prefix, "scope": scope}
+    audit_event_record(action="api_key.create", obj=api_key, changes=changes)
     return api_key, raw_key
 
 

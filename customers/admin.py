@@ -14,7 +14,14 @@ from customers.models import (
     CustomerTag,
     Tag,
 )
-from customers.services import ProfileInvalid, customer_update, tag_delete, tag_save
+from customers.services import (
+    ProfileInvalid,
+    attribute_definition_delete,
+    attribute_definition_save,
+    customer_update,
+    tag_delete,
+    tag_save,
+)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -97,6 +104,12 @@ class TagAdmin(ShopOwnedAdmin):
 class CustomerAttributeDefinitionAdmin(ShopOwnedAdmin):
     list_display = ("key", "label", "type")
     search_fields = ("key", "label")
+
+    def save_model(self, request, obj, form, change):
+        attribute_definition_save(shop=request.admin_shop, definition=obj)
+
+    def delete_model(self, request, obj):
+        attribute_definition_delete(definition=obj)
 
 
 @admin.register(CustomerNote)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from crm.audit import audit_event_record
 from crm.channels import Channel
 from crm.csv_files import ImportFileError, cell_unquote, encoding_detect
+from crm.dates import birthday_is_plausible
 from crm.models import Shop
 from crm.tenancy.context import require_shop_id
 from crm.text import text_problem
@@ -171,7 +172,7 @@ def _birthday(value: str) -> date | None:
         birthday = date.fromisoformat(value.replace("/", "-"))
     except ValueError:
         raise _CellInvalid("birthday", _("Not a date (YYYY-MM-DD).")) from None
-    if not date(1900, 1, 1) <= birthday <= timezone.localdate():
+    if not birthday_is_plausible(birthday, today=timezone.localdate()):
         raise _CellInvalid("birthday", _("Not a plausible birthday."))
     return birthday
 

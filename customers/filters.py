@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Exists, OuterRef, Q
 
 from crm.channels import Channel
+from crm.dates import date_within_bounds
 from customers.models import CustomerTag, Gender
 
 MAX_IN_VALUES = 50
@@ -27,11 +28,14 @@ class FilterInvalid(ValueError):
         self.errors = errors
 
 
-def _parse_int(raw: str, tz: ZoneInfo) -> int:
-    value = int(raw)
-    if not -(2**62) < value < 2**62:
-        raise ValueError(raw)
-    return value
+def _int_parser(limit: int) -> Callable[[str, ZoneInfo], int]:
+    def parse(raw: str, tz: ZoneInfo) -> int:
+        value = int(raw)
+        if not -limit < value < limit:
+            raise ValueError(raw)
+        return value
+
+    return parse
 
 
 def _parse_decimal(raw: str, tz: ZoneInfo) -> Decimal:
@@ -42,7 +46,10 @@ def _parse_decimal(raw: str, tz: ZoneInfo) -> Decimal:
 
 
 def _parse_date(raw: str, tz: ZoneInfo) -> date:
-    return date.fromisoformat(raw)
+    day = date.fromisoformat(raw)
+    if not date_within_bounds(day):
+        raise ValueError(raw)
+    return day
 
 
 def _parse_text(raw: str, tz: ZoneInfo) -> str:
@@ -67,7 +74,15 @@ def _choice_parser(choices: tuple[str, ...]) -> Callable[[str, ZoneInfo], str]:
     return parse
 
 
-PARSERS = {"int": _parse_int, "decimal": _parse_decimal, "date": _parse_date, "text": _parse_text, "bool": _parse_bool}
+# "int" for counts (PostgreSQL integer columns), "id" for row ids (bigint).
+PARSERS = {
+    "int": _int_parser(2**31),
+    "id": _int_parser(2**62),
+    "decimal": _parse_decimal,
+    "date": _parse_date,
+    "text": _parse_text,
+    "bool": _parse_bool,
+}
 
 
 @dataclass(frozen=True)
@@ -132,7 +147,7 @@ class FilterRegistry:
             try:
                 value = self._value(field, operator, raw, tz)
             except (ValueError, InvalidOperation):
-                errors[key] = [f"Not a valid {field.kind} value."]
+                errors[key] = [f"Not a valid {field.kind} value, or out of range."]
                 continue
             query &= field.q(operator, value, tz)
         if errors:
@@ -151,7 +166,7 @@ class FilterRegistry:
 
 RANGE = ("exact", "gte", "lte")
 CUSTOMER_FILTER_FIELDS = (
-    FilterField("tag", "customer_tags__tag_id", "int", ("exact", "in"), build=_tag_q),
+    FilterField("tag", "customer_tags__tag_id", "id", ("exact", "in"), build=_tag_q),
     FilterField("total_spent", "total_spent", "decimal", RANGE),
     FilterField("orders_count", "orders_count", "int", RANGE),
     FilterField("refunds_count", "refunds_count", "int", RANGE),

@@ -68,13 +68,6 @@ class OrderAdmin(ReadOnlyShopOwnedAdmin):
     )
     exclude = ("content_hash",)
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        # Needed for the actions; every field stays read-only.
-        return super(ReadOnlyShopOwnedAdmin, self).has_change_permission(request, obj)
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in Order._meta.fields if field.name != "content_hash"]
-
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyShopOwnedAdmin):

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from crm.channels import ORDER_CHANNEL_VALUES
+from crm.dates import date_within_bounds
 from orders.models import OrderStatus
 
 FILTER_PARAMS = ("customer", "status", "channel", "placed_after", "placed_before", "q")
@@ -62,12 +63,12 @@ def _param(value) -> str:
 def _moment(raw: str, tz: ZoneInfo, *, end_of_day: bool) -> datetime:
     """`2026-11-01` is that day in the shop's zone (its end, for an upper bound);
     a full ISO datetime without offset is also read in the shop's zone."""
-    if len(raw) == 10:
-        day = date.fromisoformat(raw)
-        start = datetime.combine(day, time(), tzinfo=tz)
-        return start + timedelta(days=1) if end_of_day else start
-    moment = datetime.fromisoformat(raw)
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    is_day = len(raw) == 10
+    moment = datetime.combine(date.fromisoformat(raw), time(), tzinfo=tz) if is_day else datetime.fromisoformat(raw)
+    if not date_within_bounds(moment.date()):
+        raise ValueError(raw)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=tz)
+    return moment + timedelta(days=1) if is_day and end_of_day else moment
 
 
 def order_filters_parse(params, tz: ZoneInfo) -> OrderFilters:
@@ -90,7 +91,7 @@ def order_filters_parse(params, tz: ZoneInfo) -> OrderFilters:
             try:
                 values[name] = _moment(raw[name], tz, end_of_day=name == "placed_before")
             except ValueError:
-                errors[name] = [_("Must be a date (2026-11-01) or an ISO 8601 date and time.")]
+                errors[name] = [_("Must be a date (2026-11-01) or an ISO 8601 date and time, from 1900 to 2999.")]
     if len(raw["q"]) > 128:
         errors["q"] = [_("At most 128 characters.")]
     elif raw["q"]:

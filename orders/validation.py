@@ -134,6 +134,10 @@ def order_clean(raw, ctx: CleanContext) -> tuple[CleanOrder | None, dict[str, li
     )
     for name, limit in TEXT_LIMITS.items():
         setattr(order, name, _text(raw, name, limit, errors))
+    for name in ("paid_at", "shipped_at", "delivered_at"):
+        moment = getattr(order, name)
+        if moment is not None and order.placed_at is not None and moment < order.placed_at - FUTURE_TOLERANCE:
+            errors.add(name, _("Is before placed_at."))
     order.subtotal = _subtotal(raw, order, errors)
     _check_totals(order, errors)
     if errors:
@@ -223,7 +227,8 @@ def money_parse(value) -> Decimal:
     """A non-negative amount with at most two decimals, from a decimal string or a number."""
     if type(value) is str and _CENTS.match(value):
         return Decimal(value)  # "98.00": already exact to the cent
-    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+    # No JSON floats: 0.1 + 0.2 is not 0.3 in them, so an amount must come as a string.
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         raise ValueError(_('Must be a decimal string such as "98.00".'))
     try:
         amount = Decimal(value.strip() if isinstance(value, str) else str(value))

@@ -13,7 +13,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from crm.models import Role
+from crm.models import ApiKeyScope, Role
 from crm.services import api_key_create, membership_set, shop_create, user_get_or_create
 from crm.tenancy.context import setting_signature, shop_scope
 
@@ -88,9 +88,9 @@ def signed_setting_sql(name: str, value: str, expires_in: int = 60) -> tuple[str
     )
 
 
-def api_client_for(shop) -> APIClient:
+def api_client_for(shop, scope: str = ApiKeyScope.STOREFRONT) -> APIClient:
     with shop_scope(shop.pk):
-        _, raw_key = api_key_create(shop=shop, name="storefront")
+        _, raw_key = api_key_create(shop=shop, name=scope, scope=scope)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw_key}")
     return client
@@ -100,6 +100,12 @@ def api_client_for(shop) -> APIClient:
 def api(shop):
     """A storefront client authenticated with an API key of `shop`."""
     return api_client_for(shop)
+
+
+@pytest.fixture
+def admin_api(shop):
+    """A client with an admin-scope API key of `shop` (export, erasure, merge, ...)."""
+    return api_client_for(shop, ApiKeyScope.ADMIN)
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything comes from environment variables
 (docs/operations.md lists them); dev/test/prod only change defaults."""
 
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 from crm.env import BASE_DIR, database_from_url, env_bool, env_list, env_str, load_runtime_env
@@ -24,6 +25,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
+    "axes",
     "crm",
     "customers",
     "orders",
@@ -36,6 +39,8 @@ MIDDLEWARE = [
     "crm.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "crm.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -156,16 +161,60 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Invitations and other staff mail go through Django's email backend (SMTP by default).
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env_str("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ShopCRM <no-reply@localhost>")
+
+# Login lockout (crm/login_lockout.py): django-axes' backend asks our handler first.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_LOCKOUT_FAILURES = int(env_str("LOGIN_LOCKOUT_FAILURES", "5"))
+LOGIN_ADDRESS_FAILURES = int(env_str("LOGIN_ADDRESS_FAILURES", "20"))
 LOGIN_LOCKOUT_SECONDS = int(env_str("LOGIN_LOCKOUT_SECONDS", "900"))
+AXES_HANDLER = "crm.login_lockout.LoginLockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "crm.login_lockout.client_ip"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "crm.login_lockout.username_of_attempt"
+AXES_FAILURE_LIMIT = LOGIN_LOCKOUT_FAILURES
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_ENABLE_ADMIN = False  # attempts live in Redis, not in axes' tables
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# The lockout message is shown by the login forms (LockoutMessageMixin), not by axes' middleware.
+SILENCED_SYSTEM_CHECKS = ["axes.W002"]
+
+# Nothing is loaded from elsewhere (assets are vendored). Style attributes stay allowed
+# (templates and Swagger UI set them); <style> elements and inline scripts do not.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "style-src-attr": [UNSAFE_INLINE],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "crm.logging.ContextFilter"}},
+    "filters": {
+        "context": {"()": "crm.logging.ContextFilter"},
+        "request_path_only": {"()": "crm.logging.RequestPathFilter"},
+    },
     "formatters": {"json": {"()": "crm.logging.JsonFormatter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["context"], "formatter": "json"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["context", "request_path_only"],
+            "formatter": "json",
+        },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},

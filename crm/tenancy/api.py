@@ -3,7 +3,8 @@
 Invariants of `ShopScopedApi`:
 - The shop comes only from the credential: a storefront API key is bound to one shop; a
   staff session must name the shop in the URL (`/api/v1/s/<shop_slug>/...`) and hold a
-  membership with at least `required_role`. Another shop's slug is a 404.
+  membership with at least `required_role`; a key must hold `required_scope` (by default
+  the admin scope where staff need a manager). Another shop's slug is a 404.
 - The handler runs inside `shop_scope(shop.id)`: ORM scoping and row-level security both
   apply. An exception rolls back the request's transaction, so a failed request writes
   nothing.
@@ -16,6 +17,7 @@ from contextlib import ExitStack
 
 from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, transaction
+from django.http.request import RawPostDataException
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -24,6 +26,7 @@ from rest_framework.views import APIView
 from crm.models import ApiKey, IdempotencyRecord, Role, Shop
 from crm.request_context import Actor, acting_as
 from crm.tenancy.access import has_role, membership_for_slug
+from crm.tenancy.auth import api_key_scope_check, api_key_scope_for_role
 from crm.tenancy.context import shop_scope
 from crm.tenancy.errors import Conflict, Unprocessable
 
@@ -40,6 +43,8 @@ class IdempotentReplay(Exception):
 class ShopScopedApi(APIView):
     required_role: str = Role.AGENT
     allow_api_key: bool = True
+    # The scope an API key needs; by default the one matching `required_role`.
+    required_scope: str | None = None
     idempotent_methods = frozenset({"POST"})
 
     def __init_subclass__(cls, **kwargs):
@@ -56,6 +61,7 @@ class ShopScopedApi(APIView):
                 raise exceptions.PermissionDenied("API keys cannot use this endpoint.")
             if shop_slug is not None and shop_slug != shop.slug:
                 raise exceptions.NotFound()
+            api_key_scope_check(request.auth, self.required_scope or api_key_scope_for_role(self.required_role))
             return shop, Actor(api_key_id=request.auth.pk)
         if shop_slug is None:
             raise exceptions.NotFound("Name the shop in the URL: /api/v1/s/<shop_slug>/...")
@@ -124,7 +130,11 @@ class ShopScopedApi(APIView):
             return
         if len(key) > 255:
             raise exceptions.ValidationError({"Idempotency-Key": ["At most 255 characters."]})
-        fingerprint = hashlib.sha256(f"{request.method} {request.path}\n".encode() + request.body).hexdigest()
+        try:
+            body = request.body
+        except RawPostDataException:  # a multipart body, read by the parser and not kept
+            raise exceptions.ValidationError({"Idempotency-Key": ["Send a JSON body to use this header."]}) from None
+        fingerprint = hashlib.sha256(f"{request.method} {request.path}\n".encode() + body).hexdigest()
         record = IdempotencyRecord.objects.filter(key=key).first()
         if record is not None:
             if record.request_fingerprint != fingerprint:

@@ -11,7 +11,7 @@ from django.db import connection
 from rest_framework import exceptions, throttling
 from rest_framework.authentication import BaseAuthentication
 
-from crm.models import ApiKey, Shop
+from crm.models import ApiKey, ApiKeyScope, Role, Shop, role_at_least
 from crm.redis_client import redis_client
 
 API_KEY_PREFIX = "sk_"
@@ -84,6 +84,22 @@ class ApiKeyAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="api"'
+
+
+class ScopeRequired(exceptions.PermissionDenied):
+    default_code = "scope_required"
+
+
+def api_key_scope_for_role(role: str) -> str:
+    """What staff need a manager for (export, erasure, merge, refunds, ...), a key needs
+    the admin scope for; the rest a storefront key may do."""
+    return ApiKeyScope.ADMIN if role_at_least(role, Role.MANAGER) else ApiKeyScope.STOREFRONT
+
+
+def api_key_scope_check(api_key: ApiKey, required_scope: str) -> None:
+    """The one check of a key's scope: a 403 naming the scope the endpoint needs."""
+    if required_scope == ApiKeyScope.ADMIN and api_key.scope != ApiKeyScope.ADMIN:
+        raise ScopeRequired(f'This endpoint needs an API key with the "{required_scope}" scope.')
 
 
 class ApiKeyRateThrottle(throttling.SimpleRateThrottle):

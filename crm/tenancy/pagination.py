@@ -1,11 +1,32 @@
+"""Paging for every list endpoint. `page_size` and `cursor` are read in one way
+everywhere: a value that is not valid is a 400 naming the parameter, never ignored."""
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import pagination, serializers
+from rest_framework import exceptions, pagination, serializers
+
+MAX_PAGE_SIZE = 200
 
 
-class CappedPageNumberPagination(pagination.PageNumberPagination):
+def page_size_param(raw: str | None, *, default: int, maximum: int = MAX_PAGE_SIZE) -> int:
+    if raw in (None, ""):
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise serializers.ValidationError({"page_size": [f"An integer from 1 to {maximum}."]})
+    return int(raw)
+
+
+class _ValidatedPageSize:
     page_size_query_param = "page_size"
-    max_page_size = 200
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        return page_size_param(raw, default=self.page_size, maximum=self.max_page_size)
+
+
+class CappedPageNumberPagination(_ValidatedPageSize, pagination.PageNumberPagination):
+    pass
 
 
 def page_schema(serializer_class: type[serializers.Serializer], **extend_schema_kwargs):
@@ -30,10 +51,14 @@ def page_schema(serializer_class: type[serializers.Serializer], **extend_schema_
     return extend_schema(parameters=parameters, responses=page, **extend_schema_kwargs)
 
 
-class ShopCursorPagination(pagination.CursorPagination):
+class ShopCursorPagination(_ValidatedPageSize, pagination.CursorPagination):
     """For large tables: keyset pagination, no COUNT(*), a hard page-size cap."""
 
     page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
     ordering = "-id"
+
+    def decode_cursor(self, request):
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise serializers.ValidationError({"cursor": ["Not a cursor from a previous page."]}) from None

@@ -44,15 +44,29 @@ ERROR_SCHEMA = {
 ERROR_RESPONSES = {
     "400": "Invalid input: `fields` names each field and the reason.",
     "401": "No credentials, or a malformed, unknown or revoked API key.",
-    "403": "The credentials may not do this (role, or an API key on a staff-only endpoint).",
+    "403": "The credentials may not do this (role; an API key on a staff-only endpoint; code "
+    "`scope_required`: a storefront key where an admin key is needed).",
     "404": "No such object in this shop (another shop's ids are 404 too).",
     "429": "Too many requests for this API key; retry after the Retry-After header.",
 }
 
 
+# Answered by gunicorn before the application sees the request (limit_request_line).
+URI_TOO_LONG = {"description": "The URL (with its query string) is longer than 4,094 bytes."}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 255},
+    "description": "Any unique string: the first response is stored for 24 hours and replayed for a retry "
+    "with the same key; the same key with another body is a 422, a concurrent retry a 409.",
+}
+
+
 def document_errors(result, **kwargs):
-    """Postprocessing hook: the Error schema, and the error responses an operation does not
-    document itself (400 where it takes a body or query parameters)."""
+    """Postprocessing hook: the Error schema, the error responses an operation does not
+    document itself (400 where it takes a body or query parameters; 414 everywhere) and
+    the Idempotency-Key header of POSTs."""
     result["components"].setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     for path_item in result["paths"].values():
@@ -63,4 +77,7 @@ def document_errors(result, **kwargs):
             for code, description in ERROR_RESPONSES.items():
                 if code != "400" or takes_input:
                     operation["responses"].setdefault(code, {"description": description, "content": content})
+            operation["responses"].setdefault("414", URI_TOO_LONG)
+        if "post" in path_item:
+            path_item["post"].setdefault("parameters", []).append(IDEMPOTENCY_KEY)
     return result

@@ -5,6 +5,7 @@ from django.urls import path
 
 from crm.views.auth import HomeView, PasswordChangeDoneView, PasswordChangeView, ShopLoginView, logout_view
 from crm.views.errors import bad_request, not_found, server_error
+from crm.views.invitations import InvitationAcceptView
 from crm.views.shop import ShopHomeView
 from crm.views.shop_settings import (
     ApiKeyCreateView,
@@ -17,6 +18,7 @@ from crm.views.shop_settings import (
 
 __all__ = [
     "HomeView",
+    "InvitationAcceptView",
     "ShopLoginView",
     "logout_view",
     "bad_request",

@@ -7,7 +7,7 @@ from django.urls import reverse_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
 
-from crm.forms import LoginForm
+from crm.forms import LoginForm, PasswordChangeForm
 from crm.tenancy.access import memberships_of_user
 
 
@@ -40,6 +40,10 @@ def logout_view(request):
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change_form.html"
     success_url = reverse_lazy("password_change_done")
+    form_class = PasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):

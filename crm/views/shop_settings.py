@@ -1,7 +1,6 @@
-"""The shop settings page: owners change settings, staff and API keys; managers see them;
-agents get 403 (ShopPageView.required_role). One-time secrets (a new API key, a new
-staff member's first password) are rendered once in the POST response, never stored in
-the session or a flash message, and sent with `Cache-Control: no-store`."""
+"""The shop settings page: owners change settings, invite staff and manage API keys;
+managers see them; agents get 403 (ShopPageView.required_role). A new API key is rendered
+once in the POST response, never stored in the session or a flash message."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from crm.forms import ApiKeyCreateForm, ShopSettingsForm, StaffAddForm, StaffRoleForm
+from crm.invitations import invitation_create
 from crm.models import ApiKey, Membership, Role
 from crm.services import (
     LastOwnerError,
@@ -20,7 +20,6 @@ from crm.services import (
     membership_remove,
     membership_set,
     shop_settings_update,
-    staff_member_add,
 )
 from crm.tenancy.access import get_for_shop, has_role
 from crm.tenancy.pages import ShopPageView
@@ -30,12 +29,6 @@ SETTINGS_TEMPLATE = "crm/settings/index.html"
 
 def _settings_url(shop, anchor: str = "") -> str:
     return reverse("shop-settings", kwargs={"shop_slug": shop.slug}) + (f"#{anchor}" if anchor else "")
-
-
-def _one_time_secret_page(request, template: str, context: dict):
-    response = render(request, template, context)
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 class SettingsPageMixin:
@@ -80,12 +73,11 @@ class StaffAddView(SettingsPageMixin, ShopPageView):
         form = StaffAddForm(request.POST)
         if not form.is_valid():
             return self.settings_page(status=400, staff_add_form=form)
-        membership, one_time_password = staff_member_add(shop=self.shop, **form.cleaned_data)
-        if one_time_password is None:
-            messages.success(request, _("%(email)s now works for this shop.") % {"email": membership.user.email})
-            return redirect(_settings_url(self.shop, "staff"))
-        context = {"membership": membership, "one_time_password": one_time_password}
-        return _one_time_secret_page(request, "crm/settings/staff_added.html", context)
+        invitation = invitation_create(
+            shop=self.shop, **form.cleaned_data, invited_by=request.user, site_url=request.build_absolute_uri("/")
+        )
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+        return redirect(_settings_url(self.shop, "staff"))
 
 
 class StaffRoleView(ShopPageView):
@@ -136,9 +128,9 @@ class ApiKeyCreateView(SettingsPageMixin, ShopPageView):
         form = ApiKeyCreateForm(request.POST)
         if not form.is_valid():
             return self.settings_page(status=400, api_key_form=form)
-        api_key, raw_key = api_key_create(shop=self.shop, name=form.cleaned_data["name"], created_by=request.user)
+        api_key, raw_key = api_key_create(shop=self.shop, **form.cleaned_data, created_by=request.user)
         context = {"api_key": api_key, "raw_key": raw_key, "api_root": request.build_absolute_uri("/api/v1/")}
-        return _one_time_secret_page(request, "crm/settings/api_key_created.html", context)
+        return render(request, "crm/settings/api_key_created.html", context)
 
 
 class ApiKeyRevokeView(ShopPageView, TemplateView):

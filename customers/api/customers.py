@@ -10,7 +10,9 @@ from rest_framework import serializers, status
 from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 
+from crm.models import Role
 from crm.tenancy.api import ShopScopedApi
+from crm.tenancy.pagination import page_size_param
 from crm.tenancy.rendering import EncodedJson, EncodedJsonRenderer
 from customers.api.common import DOMAIN_ERRORS, as_validation_error, live_customer_get
 from customers.api.serializers import (
@@ -48,14 +50,6 @@ LIST_PARAMETERS = [
 ]
 
 
-def _page_size(raw: str | None) -> int:
-    if raw in (None, ""):
-        return DEFAULT_PAGE_SIZE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
-        raise serializers.ValidationError({"page_size": [f"An integer from 1 to {MAX_PAGE_SIZE}."]})
-    return int(raw)
-
-
 def _ordering(raw: str | None) -> str:
     if raw in (None, ""):
         return "-id"
@@ -80,7 +74,7 @@ class CustomerListApi(ShopScopedApi):
                 shop=self.shop,
                 params=params,
                 cursor=params.get("cursor") or None,
-                size=_page_size(params.get("page_size")),
+                size=page_size_param(params.get("page_size"), default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE),
                 ordering=_ordering(params.get("ordering")),
                 as_json=True,
             )
@@ -134,6 +128,8 @@ class CustomerOverviewApi(ShopScopedApi):
 
 
 class CustomerCsvExportApi(ShopScopedApi):
+    required_role = Role.MANAGER  # every customer's phone and email at once
+
     @extend_schema(
         parameters=LIST_PARAMETERS[:1] + LIST_PARAMETERS[4:],
         responses={(200, "text/csv"): OpenApiTypes.BINARY},

@@ -91,11 +91,11 @@ class CustomerWriteSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True, allow_null=True)
     email = serializers.CharField(max_length=254, required=False, allow_blank=True, allow_null=True)
     gender = serializers.ChoiceField(choices=Gender.choices, required=False)
-    birthday = serializers.DateField(required=False, allow_null=True)
+    birthday = serializers.DateField(required=False, allow_null=True, help_text="From 1900-01-01 to today.")
     province = serializers.CharField(max_length=64, required=False, allow_blank=True)
     city = serializers.CharField(max_length=64, required=False, allow_blank=True)
     district = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    source_channel = serializers.ChoiceField(choices=Channel.choices, required=False, allow_blank=True)
+    source_channel = serializers.ChoiceField(choices=Channel.choices, required=False)
     attributes = serializers.DictField(required=False)
     is_automated_targeting_refused = serializers.BooleanField(required=False)
 

@@ -7,6 +7,8 @@ from customers.services.notes import NoteInvalid, customer_note_add
 from customers.services.privacy import customer_erase, customer_export
 from customers.services.profile import (
     ProfileInvalid,
+    attribute_definition_delete,
+    attribute_definition_save,
     attributes_validate,
     customer_create,
     customer_regions_follow_orders,
@@ -20,6 +22,8 @@ __all__ = [
     "NoteInvalid",
     "ProfileInvalid",
     "TagInvalid",
+    "attribute_definition_delete",
+    "attribute_definition_save",
     "attributes_validate",
     "consent_is_granted",
     "customer_consent_set",

@@ -4,8 +4,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.audit import audit_event_record
+from crm.dates import birthday_is_plausible
 from crm.models import Shop
 from crm.tenancy.context import require_shop_id
 from crm.text import text_problem
@@ -72,6 +75,7 @@ def customer_create(*, shop: Shop, data: dict) -> tuple[Customer, bool]:
     """Create through identity resolution: a known person is returned (created=False)
     with blanks filled, never duplicated."""
     data = dict(data)
+    _birthday_check(shop, data.get("birthday"))
     if "attributes" in data:
         data["attributes"] = attributes_validate(attributes=data["attributes"])
     channel = data.pop("channel", None) or data.get("source_channel") or "staff"
@@ -117,6 +121,7 @@ def _clean_update(shop: Shop, data: dict) -> dict:
         raise ProfileInvalid({error.field: [error.reason]}) from None
     if "attributes" in clean:
         clean["attributes"] = attributes_validate(attributes=clean["attributes"])
+    _birthday_check(shop, clean.get("birthday"))
     return clean
 
 
@@ -136,3 +141,24 @@ def customer_regions_follow_orders(*, shop: Shop, regions: dict[int, tuple[str, 
             "AND (c.province, c.city) IS DISTINCT FROM (t.province, t.city)",
             [ids, [regions[id_][0] for id_ in ids], [regions[id_][1] for id_ in ids], shop.pk, ids],
         )
+
+
+def _birthday_check(shop: Shop, birthday: date | None) -> None:
+    if birthday and not birthday_is_plausible(birthday, today=timezone.localdate(timezone=shop.tzinfo)):
+        raise ProfileInvalid({"birthday": [_("Not a plausible birthday: from 1900 to today.")]})
+
+
+@transaction.atomic
+def attribute_definition_save(*, shop: Shop, definition: CustomerAttributeDefinition) -> CustomerAttributeDefinition:
+    """Create or change the definition of one custom attribute (the admin edits them)."""
+    action = "customer_attribute.change" if definition.pk else "customer_attribute.create"
+    definition.shop = shop
+    definition.save()
+    audit_event_record(action=action, obj=definition, changes={"key": definition.key, "type": definition.type})
+    return definition
+
+
+@transaction.atomic
+def attribute_definition_delete(*, definition: CustomerAttributeDefinition) -> None:
+    audit_event_record(action="customer_attribute.delete", obj=definition, changes={"key": definition.key})
+    definition.delete()

@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from crm.channels import Channel
+from crm.models import Role
+from crm.tenancy.access import has_role
 from crm.tenancy.pages import ShopPageView
 from customers.csv_export import customer_csv_response
 from customers.filters import FilterInvalid
@@ -48,11 +50,14 @@ class CustomerListView(ShopPageView, TemplateView):
             tags=list(Tag.objects.order_by("name")),
             channels=Channel.choices,
             filter_controls=[(controls, controls.read(shop=self.shop)) for controls in FILTER_CONTROLS.values()],
+            can_export=has_role(self.membership, Role.MANAGER),
             **kwargs,
         )
 
 
 class CustomerCsvExportView(ShopPageView):
+    required_role = Role.MANAGER  # every customer's phone and email at once
+
     def get(self, request, **kwargs):
         try:
             queryset = customer_queryset(shop=self.shop, params=request.GET)

@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from crm.channels import ORDER_CHANNEL_VALUES
-from crm.models import Role
+from crm.models import ApiKeyScope, Role
 from crm.tenancy.api import ShopScopedApi
 from crm.tenancy.errors import Conflict
 from crm.tenancy.pagination import ShopCursorPagination
@@ -178,6 +178,8 @@ class OrderDetailApi(ShopScopedApi):
 
 class OrderRefundApi(ShopScopedApi):
     required_role = Role.MANAGER
+    # The storefront's own checkout records its refunds, as it records its orders.
+    required_scope = ApiKeyScope.STOREFRONT
 
     @extend_schema(
         parameters=[KEY_PARAMETER],

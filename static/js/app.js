@@ -31,6 +31,11 @@
     if (message && !window.confirm(message)) event.preventDefault();
   });
 
+  // <input data-select-on-focus> selects its whole value (one-time secrets, to copy).
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches("input[data-select-on-focus]")) event.target.select();
+  });
+
   // A <select data-autosubmit> submits its form on change (the form keeps a button for no-JS use).
   document.addEventListener("change", function (event) {
     if (event.target.matches("select[data-autosubmit]")) event.target.form.requestSubmit();

@@ -11,10 +11,10 @@ from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
-from crm.models import ApiKey, Membership, Role
+from crm.models import ApiKey, Invitation, Membership, Role
 from crm.services import api_key_create, api_key_revoke
 from crm.tenancy.context import shop_scope
-from tests.conftest import PASSWORD, make_shop, make_user
+from tests.conftest import make_shop, make_user
 
 
 def assert_error_shape(response, status: int, code: str):
@@ -183,7 +183,7 @@ def test_a_body_django_refuses_to_read_is_a_json_400(api):
 def add_member(client, shop, email, key, role="agent"):
     return client.post(
         f"/api/v1/s/{shop.slug}/members/",
-        {"email": email, "role": role, "password": PASSWORD},
+        {"email": email, "role": role},
         format="json",
         HTTP_IDEMPOTENCY_KEY=key,
     )
@@ -193,11 +193,11 @@ def test_idempotency_key_replays_the_first_response(owner, shop):
     client = session_client(owner)
     first = add_member(client, shop, "new@tea.example", "k-1")
     again = add_member(client, shop, "new@tea.example", "k-1")
-    assert first.status_code == again.status_code == 201
+    assert first.status_code == again.status_code == 202
     assert again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true"
     with shop_scope(shop.pk):
-        assert Membership.objects.filter(user__email="new@tea.example").count() == 1
+        assert Invitation.objects.filter(email="new@tea.example").count() == 1
 
 
 def test_idempotency_key_reused_with_a_different_body_is_422(owner, shop):
@@ -205,14 +205,14 @@ def test_idempotency_key_reused_with_a_different_body_is_422(owner, shop):
     add_member(client, shop, "new@tea.example", "k-2")
     assert_error_shape(add_member(client, shop, "other@tea.example", "k-2"), 422, "unprocessable")
     with shop_scope(shop.pk):
-        assert not Membership.objects.filter(user__email="other@tea.example").exists()
+        assert not Invitation.objects.filter(email="other@tea.example").exists()
 
 
 def test_idempotency_keys_are_per_shop(shop, other_shop):
     owner_a, owner_b = make_user("owner@tea.example"), make_user("owner@bike.example")
-    assert add_member(session_client(owner_a), shop, "a@x.example", "same").status_code == 201
+    assert add_member(session_client(owner_a), shop, "a@x.example", "same").status_code == 202
     replay_elsewhere = add_member(session_client(owner_b), other_shop, "b@x.example", "same")
-    assert replay_elsewhere.status_code == 201
+    assert replay_elsewhere.status_code == 202
     assert replay_elsewhere.json()["email"] == "b@x.example"
 
 
@@ -222,10 +222,10 @@ def test_concurrent_retry_with_the_same_key_is_409():
     owner = make_user("owner@race.example")
     first_started, results = threading.Event(), {}
     blocker = connection.cursor()
-    # Hold a lock on the membership table so the first request stalls inside its handler,
+    # Hold a lock on the invitation table so the first request stalls inside its handler,
     # after it has claimed the key.
     connection.set_autocommit(False)
-    blocker.execute("LOCK TABLE crm_membership IN EXCLUSIVE MODE")
+    blocker.execute("LOCK TABLE crm_invitation IN EXCLUSIVE MODE")
 
     def first_request():
         client = Client()
@@ -249,4 +249,4 @@ def test_concurrent_retry_with_the_same_key_is_409():
         connection.rollback()
         connection.set_autocommit(True)
         thread.join(timeout=30)
-    assert results["first"].status_code == 201
+    assert results["first"].status_code == 202

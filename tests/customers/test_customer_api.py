@@ -78,12 +78,12 @@ def test_patch_edits_and_rejects_bad_values(api, customer):
     assert api.patch(f"/api/v1/customers/{customer.pk}/", {"phone": "1"}, format="json").status_code == 400
 
 
-def test_merged_customer_is_404(api, shop, customer):
+def test_merged_customer_is_404(admin_api, shop, customer):
     with shop_scope(shop.pk):
         duplicate = CustomerFactory(shop=shop)
-    merged = api.post(f"/api/v1/customers/{customer.pk}/merge/", {"duplicate_id": duplicate.pk}, format="json")
+    merged = admin_api.post(f"/api/v1/customers/{customer.pk}/merge/", {"duplicate_id": duplicate.pk}, format="json")
     assert merged.status_code == 200
-    assert api.get(f"/api/v1/customers/{duplicate.pk}/").status_code == 404
+    assert admin_api.get(f"/api/v1/customers/{duplicate.pk}/").status_code == 404
 
 
 def test_list_pages_by_cursor_without_gaps_or_repeats(api, shop):
@@ -197,20 +197,22 @@ def test_consent_endpoint_validates_and_records_refusal(api, shop, customer):
         assert not ConsentEvent.objects.exists()
 
 
-def test_tags_crud_and_bulk(api, shop):
-    created = api.post("/api/v1/tags/", {"name": "老客户", "color": "#16a34a"}, format="json")
+def test_tags_crud_and_bulk(admin_api, shop):
+    created = admin_api.post("/api/v1/tags/", {"name": "老客户", "color": "#16a34a"}, format="json")
     assert created.status_code == 201
     tag_id = created.json()["id"]
-    assert api.post("/api/v1/tags/", {"name": "老客户", "color": "#16a34a"}, format="json").status_code == 400
-    assert api.post("/api/v1/tags/", {"name": "x", "color": "green"}, format="json").status_code == 400
+    assert admin_api.post("/api/v1/tags/", {"name": "老客户", "color": "#16a34a"}, format="json").status_code == 400
+    assert admin_api.post("/api/v1/tags/", {"name": "x", "color": "green"}, format="json").status_code == 400
     ids = [item.pk for item in make_customers(shop, 3)]
     bulk = {"tag_id": tag_id, "action": "add", "customer_ids": ids}
-    assert api.post("/api/v1/customers/bulk-tag/", bulk, format="json").json() == {"changed": 3}
-    assert api.post("/api/v1/customers/bulk-tag/", bulk, format="json").json() == {"changed": 0}
-    assert api.post("/api/v1/customers/bulk-tag/", {**bulk, "action": "remove"}, format="json").json() == {"changed": 3}
-    assert api.patch(f"/api/v1/tags/{tag_id}/", {"color": "#000000"}, format="json").json()["color"] == "#000000"
-    assert api.get("/api/v1/tags/").json()["results"][0]["name"] == "老客户"
-    assert api.delete(f"/api/v1/tags/{tag_id}/").status_code == 204
+    assert admin_api.post("/api/v1/customers/bulk-tag/", bulk, format="json").json() == {"changed": 3}
+    assert admin_api.post("/api/v1/customers/bulk-tag/", bulk, format="json").json() == {"changed": 0}
+    assert admin_api.post("/api/v1/customers/bulk-tag/", {**bulk, "action": "remove"}, format="json").json() == {
+        "changed": 3
+    }
+    assert admin_api.patch(f"/api/v1/tags/{tag_id}/", {"color": "#000000"}, format="json").json()["color"] == "#000000"
+    assert admin_api.get("/api/v1/tags/").json()["results"][0]["name"] == "老客户"
+    assert admin_api.delete(f"/api/v1/tags/{tag_id}/").status_code == 204
 
 
 def test_duplicates_endpoint_names_the_signals(api, shop):
@@ -250,24 +252,24 @@ def test_manager_can_merge(shop, manager, customer):
     assert again.status_code == 400 and "duplicate_id" in again.json()["fields"]
 
 
-def test_privacy_export_has_everything(api, shop, customer, tag):
-    api.post(f"/api/v1/customers/{customer.pk}/tags/", {"tag_id": tag.pk}, format="json")
-    api.post(f"/api/v1/customers/{customer.pk}/notes/", {"body": "note"}, format="json")
-    body = api.get(f"/api/v1/customers/{customer.pk}/export/").json()
+def test_privacy_export_has_everything(admin_api, shop, customer, tag):
+    admin_api.post(f"/api/v1/customers/{customer.pk}/tags/", {"tag_id": tag.pk}, format="json")
+    admin_api.post(f"/api/v1/customers/{customer.pk}/notes/", {"body": "note"}, format="json")
+    body = admin_api.get(f"/api/v1/customers/{customer.pk}/export/").json()
     assert body["profile"]["phone"] == "+8613800138000"
     assert set(body) >= {"profile", "channel_ids", "consents", "consent_history", "tags", "notes", "orders"}
     assert body["tags"][0]["name"] == "VIP" and body["notes"][0]["body"] == "note"
 
 
-def test_csv_export_honours_filters(api, shop):
+def test_csv_export_honours_filters(admin_api, shop):
     with shop_scope(shop.pk):
         CustomerFactory(shop=shop, name="上海客人", city="上海")
         CustomerFactory(shop=shop, name="北京客人", city="北京")
-    response = api.get("/api/v1/customers/export.csv?city=上海")
+    response = admin_api.get("/api/v1/customers/export.csv?city=上海")
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert response["Content-Type"].startswith("text/csv")
     assert "上海客人" in text and "北京客人" not in text
-    assert api.get("/api/v1/customers/export.csv?bogus=1").status_code == 400
+    assert admin_api.get("/api/v1/customers/export.csv?bogus=1").status_code == 400
 
 
 def test_staff_session_can_use_the_api(shop, owner, customer):

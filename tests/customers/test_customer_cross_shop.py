@@ -4,7 +4,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from crm.models import AuditEvent
+from crm.models import ApiKeyScope, AuditEvent
 from crm.tenancy.context import shop_scope
 from customers.models import Customer, CustomerNote, CustomerTag, Tag
 from customers.services import customers_tag
@@ -60,7 +60,7 @@ def snapshot(shop) -> tuple:
 def intruder(request, other_shop):
     """Another shop's storefront key, or its owner's session on their own shop's URLs."""
     if request.param == "api_key":
-        return api_client_for(other_shop), "/api/v1/"
+        return api_client_for(other_shop, ApiKeyScope.ADMIN), "/api/v1/"
     client = APIClient()
     client.force_login(make_user("owner@bike.example"))
     return client, f"/api/v1/s/{other_shop.slug}/"
@@ -101,7 +101,8 @@ def test_bulk_tag_with_own_tag_ignores_other_shops_customers(other_shop, other_a
 def test_list_search_and_export_show_only_own_customers(api, other_api, customer, other_customer):
     assert [row["id"] for row in other_api.get("/api/v1/customers/").json()["results"]] == [other_customer.pk]
     assert other_api.get("/api/v1/customers/?q=13800138000").json()["results"] == []
-    csv_text = b"".join(other_api.get("/api/v1/customers/export.csv").streaming_content).decode()
+    other_admin_api = api_client_for(other_customer.shop, ApiKeyScope.ADMIN)
+    csv_text = b"".join(other_admin_api.get("/api/v1/customers/export.csv").streaming_content).decode()
     assert "王芳" not in csv_text and "李雷" in csv_text
 
 
@@ -118,8 +119,10 @@ def test_other_shops_tag_cannot_be_put_on_own_customer(api, other_tag, customer,
         assert not CustomerTag.objects.exists()
 
 
-def test_merge_with_other_shops_duplicate_is_404(api, customer, other_customer, shop):
-    response = api.post(f"/api/v1/customers/{customer.pk}/merge/", {"duplicate_id": other_customer.pk}, format="json")
+def test_merge_with_other_shops_duplicate_is_404(admin_api, customer, other_customer, shop):
+    response = admin_api.post(
+        f"/api/v1/customers/{customer.pk}/merge/", {"duplicate_id": other_customer.pk}, format="json"
+    )
     assert response.status_code == 404
     with shop_scope(shop.pk):
         assert not Customer.objects.filter(merged_into__isnull=False).exists()

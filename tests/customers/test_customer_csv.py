@@ -107,10 +107,10 @@ def test_import_refuses_a_file_without_identity_columns(shop, tmp_path):
         run_import(shop, tmp_path, "name,city\n王芳,杭州\n")
 
 
-def test_export_reads_back_as_a_no_op_import(shop, api, tmp_path):
+def test_export_reads_back_as_a_no_op_import(shop, admin_api, tmp_path):
     run_import(shop, tmp_path, CSV_TEXT)
     before = table_state(shop)
-    exported = b"".join(api.get("/api/v1/customers/export.csv").streaming_content)
+    exported = b"".join(admin_api.get("/api/v1/customers/export.csv").streaming_content)
     (tmp_path / "export.csv").write_bytes(exported)
     call_command("import_customers", shop.slug, str(tmp_path / "export.csv"), stdout=io.StringIO(),
                  stderr=io.StringIO())  # fmt: skip

@@ -36,7 +36,7 @@ def rows_about(customer_ids: list[int]) -> list:
     return rows
 
 
-def test_erase_leaves_no_personal_field_anywhere(shop, api, manager):
+def test_erase_leaves_no_personal_field_anywhere(shop, admin_api, manager):
     order = order_payload(
         "E-1",
         customer={"external_id": "U-778899", "name": "王小芳", "phone": "13800138000", "email": "wxf@example.com"},
@@ -47,7 +47,7 @@ def test_erase_leaves_no_personal_field_anywhere(shop, api, manager):
     with shop_scope(shop.pk):
         order_upsert(shop=shop, data=order)
     # A stored idempotent response quoting the customer:
-    created = api.post("/api/v1/customers/", {"email": "wxf@example.com", "name": "王小芳"}, format="json",
+    created = admin_api.post("/api/v1/customers/", {"email": "wxf@example.com", "name": "王小芳"}, format="json",
                        HTTP_IDEMPOTENCY_KEY="cust-1")  # fmt: skip
     assert created.status_code == 200
     with shop_scope(shop.pk):
@@ -58,7 +58,7 @@ def test_erase_leaves_no_personal_field_anywhere(shop, api, manager):
         customer_note_add(shop=shop, customer=customer, author=manager, body="王小芳 asked to call 13800138000")
         assert any(secret in text_of(row) for row in rows_about([customer.pk]) for secret in SECRETS)
 
-    response = api.post(f"/api/v1/customers/{customer.pk}/erase/")
+    response = admin_api.post(f"/api/v1/customers/{customer.pk}/erase/")
 
     assert response.status_code == 200
     assert not any(secret in json.dumps(response.json(), ensure_ascii=False) for secret in SECRETS)

@@ -127,3 +127,16 @@ def test_the_360_page_lists_the_customers_orders_with_links(shop, staff_client):
 
     order_url = reverse("orders:detail", kwargs={"shop_slug": shop.slug, "key": "A-360"})
     assert f'<a href="{order_url}">A-360</a>' in html
+
+
+def test_bulk_csv_export_is_for_managers_and_up(shop, agent, manager, customer, api, admin_api):
+    agents_list = login(agent).get(url("list", shop)).content.decode()
+    assert url("export-csv", shop) not in agents_list
+    assert login(agent).get(url("export-csv", shop)).status_code == 403
+    agent_api = Client()
+    agent_api.force_login(agent)
+    assert agent_api.get(f"/api/v1/s/{shop.slug}/customers/export.csv").status_code == 403
+    assert api.get("/api/v1/customers/export.csv").status_code == 403  # a storefront key
+    response = login(manager).get(url("export-csv", shop))
+    assert "王芳" in b"".join(response.streaming_content).decode("utf-8-sig")
+    assert admin_api.get("/api/v1/customers/export.csv").status_code == 200

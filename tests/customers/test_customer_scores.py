@@ -101,10 +101,10 @@ def test_bad_score_filter_values_are_400_naming_each(api, shop):
     assert set(response.json()["fields"]) == {"lifecycle_stage", "clv__gt", "p_alive__gte"}
 
 
-def test_csv_exports_honour_score_filters(api, staff_client, shop, scored):
+def test_csv_exports_honour_score_filters(admin_api, staff_client, shop, scored):
     _, _, second = scored
     expected = scored_ids(shop, second, lifecycle_stage="churned")
-    api_csv = b"".join(api.get(LIST + "export.csv", {"lifecycle_stage": "churned"}).streaming_content)
+    api_csv = b"".join(admin_api.get(LIST + "export.csv", {"lifecycle_stage": "churned"}).streaming_content)
     page = staff_client.get(page_url("export-csv", shop), {"lifecycle_stage": "churned"})
     page_csv = b"".join(page.streaming_content)
     for body in (api_csv, page_csv):
@@ -184,9 +184,9 @@ def test_a_customer_without_orders_has_no_current_score(api, shop, scored):
     assert scores["current"] is None and scores["history"] == [] and scores["explanation"] == []
 
 
-def test_the_privacy_export_includes_the_customers_scores_and_their_history(api, shop, scored):
+def test_the_privacy_export_includes_the_customers_scores_and_their_history(admin_api, shop, scored):
     customers, first, second = scored
-    body = api.get(f"{LIST}{customers[0].pk}/export/").json()
+    body = admin_api.get(f"{LIST}{customers[0].pk}/export/").json()
     assert [item["run_id"] for item in body["scores"]["history"]] == [second.pk, first.pk]
     assert body["scores"]["current"]["segment"] in {row["segment"] for row in body["scores"]["history"]}
 

@@ -73,10 +73,49 @@ def test_successful_login_clears_the_failure_count(client, owner):
     assert sign_in(client, "owner@tea.example", PASSWORD).status_code == 302
 
 
-def test_lockout_key_holds_no_email():
-    key = login_lockout._key("owner@tea.example", OFFICE_IP)
-    assert "owner" not in key and OFFICE_IP not in key
-    assert key.startswith("login-lockout:")
+def test_lockout_keys_hold_no_email_or_address():
+    for key in (login_lockout._pair_key("owner@tea.example", OFFICE_IP), login_lockout._address_key(OFFICE_IP)):
+        assert "owner" not in key and OFFICE_IP not in key
+        assert key.startswith("login-lockout:")
+
+
+def test_admin_login_counts_and_refuses_like_the_site_login(client, owner, shop):
+    owner.is_staff = owner.is_superuser = True
+    owner.save()
+    for _ in range(settings.LOGIN_LOCKOUT_FAILURES):
+        response = client.post(
+            "/admin/login/", {"username": "owner@tea.example", "password": "wrong"}, REMOTE_ADDR=OFFICE_IP
+        )
+    assert "Too many failed sign-in attempts" in response.content.decode()
+    # Locked through the admin: the site login refuses the right password, and vice versa.
+    response = sign_in(Client(), "owner@tea.example", PASSWORD)
+    assert response.context["form"].has_error("__all__", code="locked")
+    response = Client().post(
+        "/admin/login/", {"username": "owner@tea.example", "password": PASSWORD}, REMOTE_ADDR=OFFICE_IP
+    )
+    assert response.status_code == 200 and "_auth_user_id" not in response.wsgi_request.session
+    assert "Too many failed sign-in attempts" in response.content.decode()
+
+
+def test_password_change_guesses_count_against_the_lockout(staff_client, owner):
+    wrong = {"old_password": "nope", "new_password1": "x" * 20, "new_password2": "x" * 20}
+    for _ in range(settings.LOGIN_LOCKOUT_FAILURES):
+        response = staff_client.post(reverse("password_change"), wrong, REMOTE_ADDR=OFFICE_IP)
+    assert response.context["form"].has_error("old_password", code="locked")
+    right = {**wrong, "old_password": PASSWORD}
+    response = staff_client.post(reverse("password_change"), right, REMOTE_ADDR=OFFICE_IP)
+    assert response.context["form"].has_error("old_password", code="locked")
+    assert sign_in(Client(), "owner@tea.example", PASSWORD).context["form"].has_error("__all__", code="locked")
+
+
+def test_one_address_spraying_one_password_over_many_accounts_is_stopped(client, owner):
+    for number in range(settings.LOGIN_ADDRESS_FAILURES):
+        response = sign_in(client, f"person{number}@tea.example", "Summer2026!")
+    assert response.context["form"].has_error("__all__", code="locked")
+    # The address's budget is spent for every account, the right password included...
+    assert sign_in(Client(), "owner@tea.example", PASSWORD).context["form"].has_error("__all__", code="locked")
+    # ...while the same account from another network signs in.
+    assert sign_in(Client(), "owner@tea.example", PASSWORD, ip=HOME_IP).status_code == 302
 
 
 @pytest.mark.parametrize(
@@ -124,3 +163,11 @@ def test_lockout_message_is_translated(client, owner, settings):
     response = fail_until_locked(client, "owner@tea.example")
     assert "登录失败次数过多" in response.content.decode()
     assert f"{settings.LOGIN_LOCKOUT_SECONDS // 60} 分钟" in response.content.decode()
+
+
+def test_signing_in_without_a_counted_attempt_does_not_raise_the_address_budget(client, owner):
+    for _ in range(3):  # e.g. accepting an invitation signs the new account in directly
+        Client().force_login(owner)
+    for number in range(settings.LOGIN_ADDRESS_FAILURES):
+        response = sign_in(client, f"person{number}@tea.example", "Summer2026!")
+    assert response.context["form"].has_error("__all__", code="locked")
