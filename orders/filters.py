@@ -11,9 +11,13 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from crm.models import Shop
+from crm.tenancy.context import require_shop_id
+from customers.models import Customer
+from customers.selectors.search import customer_search_q
 from orders.models import OrderChannel, OrderStatus
 
-FILTER_PARAMS = ("customer", "status", "channel", "placed_after", "placed_before", "q")
+FILTER_PARAMS = ("customer", "customer_search", "status", "channel", "placed_after", "placed_before", "q")
 
 
 class FilterInvalid(ValueError):
@@ -25,6 +29,7 @@ class FilterInvalid(ValueError):
 @dataclass(frozen=True)
 class OrderFilters:
     customer: int | None = None
+    customer_search: str = ""  # the customer's name, phone, email or storefront id
     status: str = ""
     channel: str = ""
     placed_after: datetime | None = None
@@ -35,6 +40,10 @@ class OrderFilters:
         condition = Q()
         if self.customer is not None:
             condition &= Q(customer_id=self.customer)
+        if self.customer_search:
+            # The customers list's own search (name, phone, email, storefront id), in the shop in scope.
+            shop = Shop(pk=require_shop_id())
+            condition &= Q(customer__in=Customer.objects.filter(customer_search_q(self.customer_search, shop=shop)))
         if self.status:
             condition &= Q(status=self.status)
         if self.channel:
@@ -89,10 +98,11 @@ def order_filters_parse(params, tz: ZoneInfo) -> OrderFilters:
                 values[name] = _moment(raw[name], tz, end_of_day=name == "placed_before")
             except ValueError:
                 errors[name] = [_("Must be a date (2026-11-01) or an ISO 8601 date and time.")]
-    if len(raw["q"]) > 128:
-        errors["q"] = [_("At most 128 characters.")]
-    elif raw["q"]:
-        values["q"] = raw["q"]
+    for name in ("q", "customer_search"):
+        if len(raw[name]) > 128:
+            errors[name] = [_("At most 128 characters.")]
+        elif raw[name]:
+            values[name] = raw[name]
     if errors:
         raise FilterInvalid(errors)
     return OrderFilters(**values)

@@ -172,6 +172,26 @@ class RefundLine(ShopOwnedModel):
         indexes = [models.Index(fields=["shop", "refund"], name="refund_line_refund_idx")]
 
 
+class OrderNote(ShopOwnedModel):
+    """A staff note on one order (a call with the courier, a promise made). Free text that
+    may name people: erased with the customer's personal data."""
+
+    shop = shop_key_without_index(db_constraint=False)
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="notes", db_constraint=False, db_index=False
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    body = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("order note")
+        verbose_name_plural = _("order notes")
+        indexes = [models.Index(fields=["shop", "order", "created_at"], name="order_note_order_idx")]
+
+
 class ImportStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Running")

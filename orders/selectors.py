@@ -8,7 +8,7 @@ from django.http import Http404
 from crm.models import Shop
 from crm.tenancy.access import get_for_shop
 from orders.filters import OrderFilters
-from orders.models import ImportJob, Order, OrderStatusChange, Refund
+from orders.models import ImportJob, Order, OrderNote, OrderStatusChange, Refund
 
 
 def order_list(*, shop: Shop, filters: OrderFilters | None = None) -> QuerySet[Order]:
@@ -29,7 +29,7 @@ def order_get(*, shop: Shop, key: str) -> Order:
 
 
 def order_detail(*, shop: Shop, key: str) -> Order:
-    """One order with its lines, status history and refunds loaded."""
+    """One order with its lines, status history, refunds and notes loaded."""
     order = order_get(shop=shop, key=key)
     return (
         Order.objects.select_related("customer")
@@ -37,6 +37,7 @@ def order_detail(*, shop: Shop, key: str) -> Order:
             "lines",
             Prefetch("status_changes", queryset=OrderStatusChange.objects.order_by("changed_at", "id")),
             Prefetch("refunds", queryset=Refund.objects.prefetch_related("lines").order_by("created_at", "id")),
+            Prefetch("notes", queryset=OrderNote.objects.select_related("author").order_by("-created_at", "-id")),
         )
         .get(pk=order.pk)
     )

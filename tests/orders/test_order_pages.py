@@ -29,7 +29,7 @@ def url(shop, name, **kwargs):
 
 
 def test_list_filters_search_and_pages(staff_client, shop, orders, django_assert_max_num_queries, monkeypatch):
-    monkeypatch.setattr("orders.views.PAGE_SIZE", 2)
+    monkeypatch.setattr("orders.views.listing.PAGE_SIZE", 2)
     # Login, membership, scope and the shop switcher take 21 queries; the orders are one.
     with django_assert_max_num_queries(22):
         page = staff_client.get(url(shop, "list"))
