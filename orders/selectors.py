@@ -50,6 +50,12 @@ def order_list_for_customer(*, shop: Shop, customer_id: int, limit: int = 20) ->
     )
 
 
+def refund_list_for_customer(*, shop: Shop, customer_id: int, limit: int = 20) -> list[Refund]:
+    """A customer's most recent refunds, each with its order (for the customer 360)."""
+    refunds = Refund.objects.filter(order__customer_id=customer_id).select_related("order")
+    return list(refunds.order_by("-created_at", "-id")[:limit])
+
+
 def orders_for_customer_export(*, shop: Shop, customer_id: int) -> list[dict]:
     """Everything orders/ holds about one customer, as JSON-ready dicts (personal-data export)."""
     orders = (

@@ -7,6 +7,7 @@ dates in English), which is exactly what staff found confusing."""
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+import phonenumbers
 from django import template
 from django.utils import timezone
 
@@ -57,3 +58,15 @@ def day(value) -> str:
         value = timezone.localtime(value) if timezone.is_aware(value) else value
         return value.date().isoformat()
     return value.isoformat() if isinstance(value, date) else ""
+
+
+@register.filter
+def phone(value) -> str:
+    """An E.164 number grouped for reading: `+8615000780617` -> `+86 150 0078 0617`."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, None)
+    except phonenumbers.NumberParseException:
+        return value
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

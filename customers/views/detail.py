@@ -1,4 +1,5 @@
-"""The customer 360 page and its htmx parts: notes, tags, consent."""
+"""The customer 360 page and its htmx parts: notes, tags, consent. It shows the newest
+orders and refunds and links to the orders list filtered to the customer for the rest."""
 
 from django.http import Http404
 from django.shortcuts import render
@@ -20,7 +21,7 @@ from customers.services import (
     customers_untag,
 )
 from orders.models import Order
-from orders.selectors import order_list_for_customer
+from orders.selectors import order_list_for_customer, refund_list_for_customer
 
 RECENT_ORDERS = 20
 
@@ -51,6 +52,8 @@ class CustomerDetailView(ShopPageView, TemplateView):
         return super().get_context_data(
             **customer_overview(shop=self.shop, customer=customer),
             orders=orders,
+            refunds=refund_list_for_customer(shop=self.shop, customer_id=customer.pk, limit=RECENT_ORDERS),
+            all_orders_url=reverse("orders:list", kwargs={"shop_slug": self.shop.slug}) + f"?customer={customer.pk}",
             duplicates=customer_duplicate_candidates(customer=customer),
             all_tags=list(Tag.objects.order_by("name")),
             can_manage=role_at_least(self.membership.role, Role.MANAGER),
