@@ -29,3 +29,24 @@ def test_manager_admin_scopes_and_edits_through_services(
     with shop_scope(shop.pk):
         assert Tag.objects.get(pk=tag.pk).name == "VVIP"
         assert Customer.objects.count() == 1
+
+
+def test_admin_edit_shows_a_refused_phone_on_its_field_and_saves_nothing(client, manager, shop, customer):
+    client.force_login(manager)
+    response = client.post(f"/admin/customers/customer/{customer.pk}/change/", {
+        "name": "王芳芳", "phone": "12", "email": "wf@example.com", "gender": "female", "birthday": "",
+        "province": "", "city": "", "district": "", "source_channel": "web",
+        **{f"{prefix}-{key}": value for prefix in ("channel_ids", "customer_tags", "notes")
+           for key, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))},
+    })  # fmt: skip
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert (
+        "Not a valid phone number for region CN." in html
+        and "{&#x27;phone&#x27;" not in html
+        and "changed successfully" not in html
+    )
+    with shop_scope(shop.pk):
+        customer.refresh_from_db()
+        assert (customer.name, customer.phone) == ("王芳", "+8613800138000")
