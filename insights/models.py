@@ -158,10 +158,11 @@ class ShopScoringState(ShopOwnedModel):
     """Which run's snapshot the shop currently sees (one row per shop)."""
 
     current_run = models.ForeignKey(ScoringRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("scoring state")
+        verbose_name_plural = _("scoring states")
         constraints = [models.UniqueConstraint(fields=["shop"], name="shop_scoring_state_shop_uniq")]
 
 

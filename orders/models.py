@@ -78,7 +78,7 @@ class Order(ShopOwnedModel):
     shipping_address = models.CharField(_("shipping address"), max_length=500, blank=True)
     recipient_name = models.CharField(_("recipient name"), max_length=100, blank=True)
     recipient_phone = models.CharField(_("recipient phone"), max_length=20, blank=True)
-    content_hash = models.CharField(max_length=32, editable=False)
+    content_hash = models.CharField(_("content fingerprint"), max_length=32, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now, editable=False)
 
@@ -111,6 +111,7 @@ class OrderLine(ShopOwnedModel):
 
     class Meta:
         verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
         indexes = [models.Index(fields=["shop", "order", "position"], name="order_line_order_idx")]
 
     def __str__(self) -> str:
@@ -135,6 +136,7 @@ class OrderStatusChange(ShopOwnedModel):
 
     class Meta:
         verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
         indexes = [models.Index(fields=["shop", "order", "changed_at"], name="order_status_order_idx")]
 
 
@@ -152,6 +154,7 @@ class Refund(ShopOwnedModel):
 
     class Meta:
         verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
         indexes = [models.Index(fields=["shop", "order", "created_at"], name="refund_order_idx")]
 
 
@@ -169,6 +172,7 @@ class RefundLine(ShopOwnedModel):
 
     class Meta:
         verbose_name = _("refund line")
+        verbose_name_plural = _("refund lines")
         indexes = [models.Index(fields=["shop", "refund"], name="refund_line_refund_idx")]
 
 
@@ -178,10 +182,21 @@ class OrderNote(ShopOwnedModel):
 
     shop = shop_key_without_index(db_constraint=False)
     order = models.ForeignKey(
-        Order, on_delete=models.CASCADE, related_name="notes", db_constraint=False, db_index=False
+        Order,
+        on_delete=models.CASCADE,
+        related_name="notes",
+        db_constraint=False,
+        db_index=False,
+        verbose_name=_("order"),
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("author"),
     )
     body = models.TextField(_("note"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -207,7 +222,7 @@ class ImportJob(ShopOwnedModel):
 
     status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
     file_name = models.CharField(_("file"), max_length=255)
-    file_path = models.CharField(max_length=500, blank=True, editable=False)
+    file_path = models.CharField(_("stored file"), max_length=500, blank=True, editable=False)
     default_channel = models.CharField(
         _("default channel"), max_length=20, choices=OrderChannel.choices, default=OrderChannel.WEB
     )
@@ -230,6 +245,7 @@ class ImportJob(ShopOwnedModel):
 
     class Meta:
         verbose_name = _("order import")
+        verbose_name_plural = _("order imports")
         indexes = [models.Index(fields=["shop", "-created_at"], name="import_job_shop_time_idx")]
 
     def __str__(self) -> str:
