@@ -39,7 +39,8 @@ LAYOUT_PROBLEMS_JS = """
     if (card) {
       const cardBox = card.getBoundingClientRect();
       if (box.right > cardBox.right + 1) {
-        problems.push('outside its card (' + Math.round(box.right) + ' > ' + Math.round(cardBox.right) + '): ' + name(el));
+        const overflow = Math.round(box.right) + ' > ' + Math.round(cardBox.right);
+        problems.push('outside its card (' + overflow + '): ' + name(el));
       }
     }
   }

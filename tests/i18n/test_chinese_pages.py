@@ -46,9 +46,9 @@ def english_strings() -> set[str]:
     text differs (names like ShopCRM or CNY stay as they are)."""
     english = set()
     for entry in entries():
-        if any(char.isalpha() for char in entry.msgid) and "%(" not in entry.msgid:
-            if not entry.is_translated or entry.msgstrs[0] != entry.msgid:
-                english.add(entry.msgid)
+        is_text = any(char.isalpha() for char in entry.msgid) and "%(" not in entry.msgid
+        if is_text and (not entry.is_translated or entry.msgstrs[0] != entry.msgid):
+            english.add(entry.msgid)
     return english
 
 
