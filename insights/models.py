@@ -48,6 +48,8 @@ class LifecycleStage(models.TextChoices):
 
 
 class ScoringRun(ShopOwnedModel):
+    # Counted per shop (#1, #2, ... of this shop), so staff never see another shop's count.
+    number = models.PositiveIntegerField(_("run number"), editable=False)
     as_of = models.DateField(_("as of"))
     trigger = models.CharField(_("trigger"), max_length=10, choices=RunTrigger.choices, default=RunTrigger.STAFF)
     status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
@@ -94,11 +96,12 @@ class ScoringRun(ShopOwnedModel):
             models.UniqueConstraint(
                 fields=["shop", "as_of"], condition=Q(trigger="nightly"), name="scoring_run_nightly_uniq"
             ),
+            models.UniqueConstraint(fields=["shop", "number"], name="scoring_run_shop_number_uniq"),
         ]
         indexes = [models.Index(fields=["shop", "-created_at"], name="scoring_run_shop_created_idx")]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.as_of} {self.status}"
+        return f"#{self.number} {self.as_of} {self.status}"
 
     @property
     def is_active(self) -> bool:

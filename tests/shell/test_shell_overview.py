@@ -43,7 +43,7 @@ def test_kpis_count_today_and_the_week_in_shop_time_without_pending_orders(clien
 def test_failed_import_and_failed_scoring_run_need_doing(staff_client, shop, other_shop):
     with shop_scope(shop.pk):
         job = ImportJob.objects.create(shop_id=shop.pk, file_name="双十一.csv", status="failed", error="not UTF-8")
-        ScoringRun.objects.create(shop_id=shop.pk, as_of=date.today(), status="failed")
+        ScoringRun.objects.create(shop_id=shop.pk, number=1, as_of=date.today(), status="failed")
     with shop_scope(other_shop.pk):
         ImportJob.objects.create(shop_id=other_shop.pk, file_name="other-shop.csv", status="failed")
 
