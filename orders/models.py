@@ -226,6 +226,10 @@ class ImportJob(ShopOwnedModel):
     default_channel = models.CharField(
         _("default channel"), max_length=20, choices=OrderChannel.choices, default=OrderChannel.WEB
     )
+    # The status of the file's orders that have none; blank: the ingest's default (pending).
+    default_status = models.CharField(
+        _("status of orders without one"), max_length=20, choices=OrderStatus.choices, blank=True
+    )
     encoding = models.CharField(_("encoding"), max_length=20, blank=True)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     processed_rows = models.PositiveIntegerField(_("processed rows"), default=0)
@@ -234,6 +238,7 @@ class ImportJob(ShopOwnedModel):
     orders_updated = models.PositiveIntegerField(_("orders updated"), default=0)
     orders_unchanged = models.PositiveIntegerField(_("orders unchanged"), default=0)
     orders_rejected = models.PositiveIntegerField(_("orders rejected"), default=0)
+    orders_not_counted = models.PositiveIntegerField(_("orders that do not count"), default=0)
     rejects = models.JSONField(_("rejected rows"), default=list, blank=True)
     error = models.CharField(_("error"), max_length=500, blank=True)
     created_by = models.ForeignKey(

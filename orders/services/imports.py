@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from crm.models import Shop, User
 from crm.tenancy.context import require_shop_id
 from crm.text import text_problem
+from customers.stats import NON_QUALIFYING_STATUSES
 from orders.csv_format import (
     COLUMNS,
     ImportFileError,
@@ -61,6 +62,8 @@ class ImportResult:
     orders_updated: int = 0
     orders_unchanged: int = 0
     orders_rejected: int = 0
+    # Imported orders whose status does not count towards customers' orders and spend.
+    orders_not_counted: int = 0
     rejects: list[dict] = field(default_factory=list)
 
     def reject(self, *, line: int, order_id: str, field_name: str, reason: str, rows: int) -> None:
@@ -73,9 +76,15 @@ Progress = Callable[[ImportResult], None]
 
 
 def orders_import_file(
-    *, shop: Shop, path: Path, default_channel: str = "web", progress: Progress | None = None
+    *,
+    shop: Shop,
+    path: Path,
+    default_channel: str = "web",
+    default_status: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
-    """Import one order CSV in the caller's shop scope and transaction."""
+    """Import one order CSV in the caller's shop scope and transaction. Rows without a
+    status take `default_status` (the ingest's own default, pending, when None)."""
     assert shop.pk == require_shop_id(), "import in the scope of the shop it names"
     result = ImportResult(encoding=encoding_detect(path))
     with connection.cursor() as cursor:
@@ -85,7 +94,7 @@ def orders_import_file(
         progress(result)
     batch: list[tuple[dict, list[int], list[int]]] = []
     for rows in _orders_from_stage():
-        item = _order_item(rows, default_channel, result)
+        item = _order_item(rows, default_channel, default_status, result)
         if item is not None:
             batch.append(item)
         if len(batch) == MAX_BATCH:
@@ -152,7 +161,7 @@ def _orders_from_stage() -> Iterator[list[tuple[int, dict[str, str]]]]:
         cursor.close()
 
 
-def _order_item(rows, default_channel: str, result: ImportResult):
+def _order_item(rows, default_channel: str, default_status: str | None, result: ImportResult):
     if any(line_number < 0 for line_number, _values in rows):  # a row held NUL (its reject is recorded)
         result.processed_rows += len(rows)
         result.rows_rejected += len(rows)
@@ -167,6 +176,8 @@ def _order_item(rows, default_channel: str, result: ImportResult):
                           rows=1)  # fmt: skip
         return None
     payload, errors, line_rows = order_payload(rows, default_channel)
+    if default_status and not payload["status"]:
+        payload["status"] = default_status
     if errors:
         result.processed_rows += len(rows)
         result.orders_rejected += 1
@@ -188,6 +199,7 @@ def _ingest(shop: Shop, batch: list, result: ImportResult, progress: Progress | 
         else:
             counter = f"orders_{outcome['result']}"
             setattr(result, counter, getattr(result, counter) + 1)
+            result.orders_not_counted += (payload["status"] or "pending") in NON_QUALIFYING_STATUSES
     if progress:
         progress(result)
 
@@ -206,7 +218,9 @@ def import_progress_key(shop_id: int, job_id: int) -> str:
 
 
 @transaction.atomic
-def import_job_create(*, shop: Shop, upload, default_channel: str, created_by: User | None) -> ImportJob:
+def import_job_create(
+    *, shop: Shop, upload, default_channel: str, default_status: str = "", created_by: User | None
+) -> ImportJob:
     """Store the uploaded file under the shop's own folder and queue its import."""
     folder = _shop_upload_dir(shop.pk)
     folder.mkdir(parents=True, exist_ok=True)
@@ -219,6 +233,7 @@ def import_job_create(*, shop: Shop, upload, default_channel: str, created_by: U
         file_name=Path(upload.name).name[:255],
         file_path=str(path),
         default_channel=default_channel,
+        default_status=default_status,
         created_by=created_by,
     )
     transaction.on_commit(lambda: order_import_task.delay(shop.pk, job.pk))
@@ -240,6 +255,7 @@ def order_import_run(*, shop: Shop, job_id: int) -> ImportJob:
             raise ImportFileError(_("The uploaded file is not in this shop's folder."))
         with transaction.atomic():
             result = orders_import_file(shop=shop, path=path, default_channel=job.default_channel,
+                                        default_status=job.default_status or None,
                                         progress=lambda result: _progress_publish(key, result))  # fmt: skip
     except (ImportFileError, OSError, DatabaseError) as error:
         job.status, job.error = ImportStatus.FAILED, _failure_text(error)
@@ -262,7 +278,7 @@ def _failure_text(error: Exception) -> str:
 
 def _job_fill(job: ImportJob, result: ImportResult) -> None:
     for name in ("encoding", "total_rows", "processed_rows", "rows_rejected", "orders_created", "orders_updated",
-                 "orders_unchanged", "orders_rejected", "rejects"):  # fmt: skip
+                 "orders_unchanged", "orders_rejected", "orders_not_counted", "rejects"):  # fmt: skip
         setattr(job, name, getattr(result, name))
 
 

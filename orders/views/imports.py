@@ -10,7 +10,7 @@ from django.views.generic import TemplateView
 from crm.models import Role
 from crm.tenancy.access import get_for_shop
 from crm.tenancy.pages import ShopPageView
-from orders.models import ImportJob, OrderChannel
+from orders.models import ImportJob, OrderChannel, OrderStatus
 from orders.selectors import import_job_list
 from orders.services.imports import import_job_create, import_progress
 
@@ -20,6 +20,14 @@ class ImportForm(forms.Form):
     default_channel = forms.ChoiceField(
         label=gettext_lazy("Channel for rows without one"), choices=OrderChannel.choices, initial=OrderChannel.WEB
     )
+    # Without a status column every order would be pending and count for nothing.
+    default_status = forms.ChoiceField(
+        label=gettext_lazy("Status of orders without one"),
+        choices=OrderStatus.choices,
+        initial=OrderStatus.COMPLETED,
+        help_text=gettext_lazy("Used when the file has no status column or a row leaves it blank. Pending and "
+                               "cancelled orders do not count towards customers' orders and spend."),
+    )  # fmt: skip
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -44,6 +52,7 @@ class OrderImportView(ShopPageView, TemplateView):
             shop=self.shop,
             upload=form.cleaned_data["file"],
             default_channel=form.cleaned_data["default_channel"],
+            default_status=form.cleaned_data["default_status"],
             created_by=request.user,
         )
         return redirect(reverse("orders:import-job", kwargs={"shop_slug": self.shop.slug, "job_id": job.pk}))

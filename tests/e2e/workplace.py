@@ -29,7 +29,8 @@ def workplace_shop_seed():
         order_note_add(shop=shop, order=order, author=None, body="快递员说周三送达")
         ImportJob.objects.create(shop_id=shop.pk, file_name="双十一订单.csv", status="succeeded", total_rows=3,
                                  processed_rows=3, orders_created=2, rows_rejected=1,
-                                 rejects=[{"row": 3, "errors": {"total": ["Must not be negative."]}}])  # fmt: skip
+                                 orders_not_counted=1, rejects=[{"line": 3, "order_id": "X9", "field": "total",
+                                                                 "reason": "Must not be negative."}])  # fmt: skip
     return shop
 
 

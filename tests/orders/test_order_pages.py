@@ -83,7 +83,7 @@ def test_import_upload_creates_a_job_and_shows_progress(staff_client, shop, tmp_
 
     with django_capture_on_commit_callbacks() as callbacks:
         response = staff_client.post(url(shop, "import"), {"file": SimpleUploadedFile("orders.csv", content),
-                                                           "default_channel": "web"})  # fmt: skip
+                                                           "default_channel": "web", "default_status": "completed"})  # fmt: skip
 
     assert response.status_code == 302
     assert len(callbacks) == 1
