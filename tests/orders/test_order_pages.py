@@ -82,8 +82,12 @@ def test_import_upload_creates_a_job_and_shows_progress(staff_client, shop, tmp_
     content = csv_write(tmp_path / "orders.csv", ROWS).read_bytes()
 
     with django_capture_on_commit_callbacks() as callbacks:
-        response = staff_client.post(url(shop, "import"), {"file": SimpleUploadedFile("orders.csv", content),
-                                                           "default_channel": "web", "default_status": "completed"})  # fmt: skip
+        form = {
+            "file": SimpleUploadedFile("orders.csv", content),
+            "default_channel": "web",
+            "default_status": "completed",
+        }
+        response = staff_client.post(url(shop, "import"), form)
 
     assert response.status_code == 302
     assert len(callbacks) == 1
