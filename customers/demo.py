@@ -11,9 +11,9 @@ from customers.models import Customer, CustomerNote, Tag
 from customers.services import (
     customer_consent_set,
     customer_create,
-    customer_update,
     customer_note_add,
     customer_targeting_refusal_set,
+    customer_update,
     customers_tag,
     tag_save,
 )
