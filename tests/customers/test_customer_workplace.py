@@ -7,6 +7,7 @@ from django.urls import reverse
 from crm.models import Role
 from crm.tenancy.context import shop_scope
 from customers.models import Customer, CustomerTag, Tag
+from customers.services import customer_consent_set, customers_tag
 from orders.services import order_upsert, refund_create
 from tests.conftest import make_user
 from tests.customers.factories import CustomerFactory
@@ -130,3 +131,14 @@ def test_other_shops_staff_get_404_on_the_new_pages(shop, other_shop, client, cu
                                                      f"tag-{tag.pk}-color": "#2563eb"}).status_code == 404  # fmt: skip
     with shop_scope(shop.pk):
         assert Customer.objects.get(pk=customer.pk).name == "王芳" and Tag.objects.get(pk=tag.pk).name == "VIP"
+
+
+def test_the_360_names_where_a_consent_and_a_tag_came_from_in_chinese(shop, staff_client, customer, tag):
+    with shop_scope(shop.pk):
+        customer_consent_set(shop=shop, customer=customer, channel="sms", purpose="care", is_granted=True,
+                             source="checkout")  # fmt: skip
+        customers_tag(shop=shop, tag=tag, customer_ids=[customer.pk], source="demo")
+
+    html = staff_client.get(url("detail", shop, customer_id=customer.pk), HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert "下单时 ·" in html.content.decode() and "演示数据" in html.content.decode()
