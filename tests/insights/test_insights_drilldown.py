@@ -98,3 +98,14 @@ def test_another_shops_run_details_are_a_404(client, shop, other_shop, scored):
     client.force_login(make_user("owner@bike.example"))
     url = reverse("insights:run-detail", kwargs={"shop_slug": other_shop.slug, "run_id": scored[1].pk})
     assert client.get(url).status_code == 404
+
+
+def test_segment_map_errors_are_in_chinese_on_chinese_pages(staff_client, shop):
+    from tests.insights.test_insights_pages import _formset_data
+
+    gap = _formset_data([("recent", "Recent", 4, 5, 1, 5), ("older", "Older", 2, 3, 1, 5)])
+    url = reverse("insights:segment-map", kwargs={"shop_slug": shop.slug})
+
+    response = staff_client.post(url, gap, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert response.status_code == 400 and "没有规则覆盖 R=1" in response.content.decode()
