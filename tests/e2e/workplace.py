@@ -9,6 +9,7 @@ from crm.tenancy.context import shop_scope
 from customers.demo import demo_customer_extras_seed
 from customers.models import Customer, Tag
 from insights.demo import demo_scoring_seed
+from insights.models import ScoringRun
 from orders.demo import demo_orders_seed
 from orders.models import ImportJob, Order, Refund
 from orders.services import order_note_add
@@ -42,6 +43,7 @@ def workplace_pages(shop) -> list[tuple[str, str]]:
         order = Order.objects.filter(status="completed").order_by("-total", "pk").first()
         job = ImportJob.objects.first()
         tag = Tag.objects.first()
+        run = ScoringRun.objects.first()
 
     def at(name: str, **kwargs) -> str:
         return reverse(name, kwargs={"shop_slug": shop.slug, **kwargs})
@@ -50,6 +52,7 @@ def workplace_pages(shop) -> list[tuple[str, str]]:
         ("overview", at("shop-home")),
         ("insights", at("insights:dashboard")),
         ("segment-map", at("insights:segment-map")),
+        ("scoring-run", at("insights:run-detail", run_id=run.pk)),
         ("customers", at("customers:list")),
         ("customers-filtered", at("customers:list") + f"?tag={tag.pk}&ordering=-total_spent&city=杭州"),
         ("customer-new", at("customers:create")),
