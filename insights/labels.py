@@ -48,6 +48,8 @@ def stage_reason(stage: str, recency_days: int, p_alive: float | None) -> str:
         return gettext("Buying at their usual rhythm.")
     if stage == "churned" and recency_days > limits.max_inactive_days:
         return gettext("No order for %(days)d days.") % {"days": recency_days}
+    if stage == "churned" and p_alive is None:
+        return gettext("No order for %(days)d days: more than four times their usual gap.") % {"days": recency_days}
     if stage == "churned":
         return gettext("No order for %(days)d days, far past their usual rhythm; the model gives them little chance "
                  "of buying again.") % {"days": recency_days}  # fmt: skip
