@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 from crm.models import Role
 from crm.tenancy.access import has_role
 from crm.tenancy.pages import ShopPageView
+from customers.models import Customer
 from orders.csv_export import order_csv_response
 from orders.filters import FilterInvalid, OrderFilters, order_filters_parse
 from orders.models import OrderChannel, OrderStatus
@@ -69,6 +70,8 @@ class OrderListView(ShopPageView, TemplateView):
             statuses=OrderStatus.choices,
             channels=OrderChannel.choices,
             can_export=has_role(self.membership, Role.MANAGER),
+            # Opened from a customer's page ("All N orders"): say whose orders these are.
+            for_customer=Customer.objects.filter(pk=filters.customer).first() if filters.customer else None,
             **kwargs,
         )
 

@@ -130,3 +130,16 @@ def test_orders_list_finds_orders_by_customer_name_phone_or_storefront_id(staff_
     customer_url = reverse("customers:detail", kwargs={"shop_slug": shop.slug, "customer_id": order.customer_id})
     assert f'href="{customer_url}"' in page.content.decode()
     assert ISSUE_ORDER["customer"]["name"] in page.content.decode()
+
+
+def test_all_orders_of_a_customer_are_paged_from_their_page(staff_client, shop, order, monkeypatch):
+    monkeypatch.setattr("orders.views.listing.PAGE_SIZE", 1)
+    with shop_scope(shop.pk):
+        order_upsert(shop=shop, data=order_payload("B2003", placed_at="2026-11-02T10:00:00+08:00"))
+    list_url = reverse("orders:list", kwargs={"shop_slug": shop.slug})
+
+    first = staff_client.get(list_url, {"customer": order.customer_id})
+    second = staff_client.get(list_url + first.context["next_url"])
+
+    assert [o.external_id for o in first.context["orders"] + second.context["orders"]] == ["B2003", "B2002"]
+    assert "The orders of 王芳, newest first." in first.content.decode()
