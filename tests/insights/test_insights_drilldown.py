@@ -109,3 +109,11 @@ def test_segment_map_errors_are_in_chinese_on_chinese_pages(staff_client, shop):
     response = staff_client.post(url, gap, HTTP_ACCEPT_LANGUAGE="zh-hans")
 
     assert response.status_code == 400 and "没有规则覆盖 R=1" in response.content.decode()
+
+
+def test_the_segment_map_editor_names_default_segments_in_chinese(staff_client, shop):
+    url = reverse("insights:segment-map", kwargs={"shop_slug": shop.slug})
+
+    html = staff_client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert 'value="冠军客户"' in html and 'value="Champions"' not in html
