@@ -247,8 +247,8 @@ def _floor(cursor, shop_id: int, kind: str, query: str) -> None:
                        f"starts_with({PREFIX_KEYS[kind]}, %s) ORDER BY id DESC LIMIT 51",
                        [shop_id, query.lower()])  # fmt: skip
     else:
-        cursor.execute("SELECT id FROM customer_search_ids(%s, %s, %s, 51) AS found(id)",
-                       [query, kind.startswith(("phone", "common_digits")), MAX_ID])  # fmt: skip
+        cursor.execute("SELECT id FROM customer_search_ids(%s, %s, %s, %s, 51) AS found(id)",
+                       [shop_id, query, kind.startswith(("phone", "common_digits")), MAX_ID])  # fmt: skip
     cursor.fetchall()
 
 

@@ -12,7 +12,7 @@ from django.db.models.functions import Lower, Reverse, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.tenancy.models import ShopOwnedModel, shop_key_without_index
+from crm.tenancy.models import ShopOwnedModel, TenantForeignKey, shop_key_without_index
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -60,9 +60,9 @@ class Customer(ShopOwnedModel):
     attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
     is_automated_targeting_refused = models.BooleanField(_("refuses automated targeting"), default=False)
     # Kept by the composite (shop_id, merged_into_id) key and index alone.
-    merged_into = models.ForeignKey(
+    merged_into = TenantForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_duplicates", editable=False,
-        db_constraint=False, db_index=False,
+        db_index=False,
     )  # fmt: skip
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
@@ -170,9 +170,7 @@ class CustomerChannelId(ShopOwnedModel):
     # The composite (shop_id, customer_id) key proves both the customer and its shop: no
     # single-column keys or indexes beside it (one trigger and one index entry per row less).
     shop = shop_key_without_index(db_constraint=False)
-    customer = models.ForeignKey(
-        Customer, on_delete=models.CASCADE, related_name="channel_ids", db_constraint=False, db_index=False
-    )
+    customer = TenantForeignKey(Customer, on_delete=models.CASCADE, related_name="channel_ids", db_index=False)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     external_id = models.CharField(_("external id"), max_length=128)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
@@ -232,7 +230,7 @@ class ConsentPurpose(models.TextChoices):
 class CustomerConsent(ShopOwnedModel):
     """The current consent for one (channel, purpose); no row means not granted."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    customer = TenantForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
     channel = models.CharField(_("channel"), max_length=10, choices=ConsentChannel.choices)
     purpose = models.CharField(_("purpose"), max_length=10, choices=ConsentPurpose.choices)
     is_granted = models.BooleanField(_("granted"), default=False)
@@ -255,7 +253,7 @@ class CustomerConsent(ShopOwnedModel):
 class ConsentEvent(ShopOwnedModel):
     """One change of consent: the history behind CustomerConsent."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consent_events")
+    customer = TenantForeignKey(Customer, on_delete=models.CASCADE, related_name="consent_events")
     channel = models.CharField(_("channel"), max_length=10, choices=ConsentChannel.choices)
     purpose = models.CharField(_("purpose"), max_length=10, choices=ConsentPurpose.choices)
     is_granted = models.BooleanField(_("granted"))
@@ -288,8 +286,8 @@ class Tag(ShopOwnedModel):
 class CustomerTag(ShopOwnedModel):
     """A tag on a customer, with who or what set it and when."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="customer_tags")
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="customer_tags")
+    customer = TenantForeignKey(Customer, on_delete=models.CASCADE, related_name="customer_tags")
+    tag = TenantForeignKey(Tag, on_delete=models.CASCADE, related_name="customer_tags")
     set_by_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -304,7 +302,7 @@ class CustomerTag(ShopOwnedModel):
 
 
 class CustomerNote(ShopOwnedModel):
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="notes")
+    customer = TenantForeignKey(Customer, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -323,8 +321,8 @@ class CustomerMerge(ShopOwnedModel):
     `moved` counts re-pointed rows per related model; `duplicate_identifiers` keeps the
     duplicate's phone/email/name/channel ids at merge time (cleared by erasure)."""
 
-    survivor = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_received")
-    duplicate = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_given")
+    survivor = TenantForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_received")
+    duplicate = TenantForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_given")
     moved = models.JSONField(_("moved"), default=dict)
     duplicate_identifiers = models.JSONField(_("duplicate's identifiers"), default=dict)
     actor_user = models.ForeignKey(

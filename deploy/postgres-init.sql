@@ -15,3 +15,10 @@ GRANT CREATE, USAGE ON SCHEMA public TO shopcrm_owner;
 GRANT USAGE ON SCHEMA public TO shopcrm_app;
 ALTER DEFAULT PRIVILEGES FOR ROLE shopcrm_owner IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO shopcrm_app;
 ALTER DEFAULT PRIVILEGES FOR ROLE shopcrm_owner IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO shopcrm_app;
+-- On a Citus coordinator (citus in shared_preload_libraries, docs/scaling.md): the extension,
+-- and SET LOCAL (the shop scope) passed on to the workers.
+SELECT current_setting('shared_preload_libraries') LIKE '%citus%' AS is_citus \gset
+\if :is_citus
+CREATE EXTENSION IF NOT EXISTS citus;
+ALTER DATABASE shopcrm SET citus.propagate_set_commands = 'local';
+\endif

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.tenancy.models import ShopOwnedModel, shop_key_without_index
+from crm.tenancy.models import ShopOwnedModel, TenantForeignKey, shop_key_without_index
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -129,12 +129,8 @@ class CustomerScore(ShopOwnedModel):
     # took longer than the whole computation. The rows are derived under row-level security
     # from the shop's own orders (whose composite key ties each customer to the shop) and
     # written only by scoring_run_execute.
-    run = models.ForeignKey(
-        ScoringRun, on_delete=models.CASCADE, related_name="scores", db_constraint=False, db_index=False
-    )
-    customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
-    )
+    run = TenantForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="scores", db_index=False)
+    customer = TenantForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False)
     recency_days = models.PositiveIntegerField(_("days since last order"))
     frequency = models.PositiveIntegerField(_("orders"))
     monetary = models.DecimalField(_("net spend"), **MONEY)
@@ -160,7 +156,7 @@ class CustomerScore(ShopOwnedModel):
 class ShopScoringState(ShopOwnedModel):
     """Which run's snapshot the shop currently sees (one row per shop)."""
 
-    current_run = models.ForeignKey(ScoringRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    current_run = TenantForeignKey(ScoringRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:

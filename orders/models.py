@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.tenancy.models import ShopOwnedModel, shop_key_without_index
+from crm.tenancy.models import ShopOwnedModel, TenantForeignKey, shop_key_without_index
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -58,9 +58,7 @@ class Order(ShopOwnedModel):
     # TenantTable's composite (shop_id, x_id) foreign key enforces the same reference and
     # the same shop, the shop-first indexes below serve the lookups, and one check and
     # one index per row fewer matter on the bulk ingest path.
-    customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, related_name="orders", db_constraint=False, db_index=False
-    )
+    customer = TenantForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="orders", db_index=False)
     channel = models.CharField(_("channel"), max_length=20, choices=OrderChannel.choices, default=OrderChannel.WEB)
     status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
     placed_at = models.DateTimeField(_("placed at"))
@@ -98,9 +96,7 @@ class Order(ShopOwnedModel):
 
 class OrderLine(ShopOwnedModel):
     shop = shop_key_without_index(db_constraint=False)
-    order = models.ForeignKey(
-        Order, on_delete=models.CASCADE, related_name="lines", db_constraint=False, db_index=False
-    )
+    order = TenantForeignKey(Order, on_delete=models.CASCADE, related_name="lines", db_index=False)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     sku = models.CharField(_("SKU"), max_length=64)
     name = models.CharField(_("product name"), max_length=200, blank=True)
@@ -123,9 +119,7 @@ class OrderStatusChange(ShopOwnedModel):
 
     shop = shop_key_without_index(db_constraint=False)
 
-    order = models.ForeignKey(
-        Order, on_delete=models.CASCADE, related_name="status_changes", db_constraint=False, db_index=False
-    )
+    order = TenantForeignKey(Order, on_delete=models.CASCADE, related_name="status_changes", db_index=False)
     from_status = models.CharField(_("from"), max_length=20, choices=OrderStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=OrderStatus.choices)
     source = models.CharField(_("source"), max_length=10, choices=ChangeSource.choices)
@@ -142,9 +136,7 @@ class OrderStatusChange(ShopOwnedModel):
 
 class Refund(ShopOwnedModel):
     shop = shop_key_without_index(db_constraint=False)
-    order = models.ForeignKey(
-        Order, on_delete=models.PROTECT, related_name="refunds", db_constraint=False, db_index=False
-    )
+    order = TenantForeignKey(Order, on_delete=models.PROTECT, related_name="refunds", db_index=False)
     amount = models.DecimalField(_("amount"), **MONEY)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     created_by = models.ForeignKey(
@@ -163,9 +155,7 @@ class RefundLine(ShopOwnedModel):
 
     shop = shop_key_without_index(db_constraint=False)
 
-    refund = models.ForeignKey(
-        Refund, on_delete=models.CASCADE, related_name="lines", db_constraint=False, db_index=False
-    )
+    refund = TenantForeignKey(Refund, on_delete=models.CASCADE, related_name="lines", db_index=False)
     sku = models.CharField(_("SKU"), max_length=64)
     quantity = models.PositiveIntegerField(_("quantity"))
     amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
@@ -181,13 +171,8 @@ class OrderNote(ShopOwnedModel):
     may name people: erased with the customer's personal data."""
 
     shop = shop_key_without_index(db_constraint=False)
-    order = models.ForeignKey(
-        Order,
-        on_delete=models.CASCADE,
-        related_name="notes",
-        db_constraint=False,
-        db_index=False,
-        verbose_name=_("order"),
+    order = TenantForeignKey(
+        Order, on_delete=models.CASCADE, related_name="notes", db_index=False, verbose_name=_("order")
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -116,6 +116,12 @@ def ensure_database(admin_dsn: str, name: str, *, fresh: bool, allow_truncate: b
     privileges = "SELECT, INSERT, UPDATE, DELETE" + (", TRUNCATE" if allow_truncate else "")
     with database.cursor() as cursor:
         cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm; CREATE EXTENSION IF NOT EXISTS btree_gin")
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
+        if cursor.fetchone()[0]:
+            # A Citus coordinator (docs/scaling.md): pass SET LOCAL (the shop scope) on to the workers.
+            cursor.execute(
+                sql.SQL("ALTER DATABASE {} SET citus.propagate_set_commands = 'local'").format(sql.Identifier(name))
+            )
         cursor.execute(f"REVOKE ALL ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO {APP}")
         cursor.execute(f"GRANT CREATE, USAGE ON SCHEMA public TO {OWNER}")
         cursor.execute(

@@ -6,15 +6,17 @@ row-level security applies to them exactly as in production."""
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from crm.models import Role
 from crm.services import api_key_create, membership_set, shop_create, user_get_or_create
-from crm.tenancy.context import shop_scope
+from crm.tenancy.context import setting_signature, shop_scope
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery staple"
@@ -32,6 +34,13 @@ def django_db_setup(django_db_blocker):
 def _clean_cache():
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    yield
+    # A request in Chinese leaves its language active in this thread for the next test.
+    translation.deactivate()
 
 
 def make_user(email: str, role: str | None = None, shop=None):
@@ -77,6 +86,14 @@ def in_shop(shop):
     """Run the test body inside `shop`'s scope."""
     with shop_scope(shop.pk):
         yield shop
+
+
+def signed_setting_sql(name: str, value: str, expires_in: int = 60) -> tuple[str, list[str]]:
+    """What shop_scope runs (a shop id signed for the database), for a connection of a test's own."""
+    return (
+        f"SET LOCAL {name} = %s; SET LOCAL {name}_mac = %s",
+        [value, setting_signature(name, value, int(time.time()) + expires_in)],
+    )
 
 
 def api_client_for(shop) -> APIClient:

@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend with a cheaper per-request health check.
+"""Django's PostgreSQL backend with a cheaper per-request health check, and which knows
+whether it talks to a Citus coordinator.
 
 With CONN_HEALTH_CHECKS Django pings a persistent connection (`SELECT 1`) before the first
 query of every request: one more round trip on each storefront list request, whose own
@@ -18,6 +19,17 @@ RECENTLY_COMMITTED_SECONDS = 1.0
 
 class DatabaseWrapper(base.DatabaseWrapper):
     committed_at = float("-inf")
+    # Whether the server is a Citus coordinator: the few fast paths it cannot run step aside
+    # (crm/postgresql/citus.py). Learnt once per connection.
+    is_citus = False
+
+    def init_connection_state(self):
+        super().init_connection_state()
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
+            self.is_citus = cursor.fetchone()[0]
+        if not self.get_autocommit():
+            self.connection.commit()
 
     def close_if_health_check_failed(self):
         if self.connection is not None and time.monotonic() - self.committed_at < RECENTLY_COMMITTED_SECONDS:

@@ -8,15 +8,27 @@ Invariants:
   setting, so the database refuses other shops' rows even where the ORM scoping is
   bypassed. Leaving the scope restores the previous setting, except that an outermost
   `savepoint=False` scope (the API's) leaves it to end with the enclosing transaction.
+- Each setting is set by a `SET LOCAL` statement of its own (Citus propagates those to the
+  worker nodes; it does not pass on settings made by a function call), with a signature
+  beside it: `<name>_mac` holds an expiry and an HMAC of name, value and expiry under a key
+  derived from SECRET_KEY. The database checks it with the copy of the key that only the
+  owner role can read
+  (`crm_verified_setting`, crm/migrations/0004_tenant_context.py), so SQL run as the app role
+  without this process's secret cannot act for a shop it chooses.
 - Nothing here trusts input: callers resolve the shop from a credential (API key) or the
   URL plus a membership check before entering the scope.
 """
 
+import functools
+import hashlib
+import hmac
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import connection, transaction
+from django.utils.crypto import salted_hmac
 
 _current_shop_id: ContextVar[int | None] = ContextVar("current_shop_id", default=None)
 
@@ -36,9 +48,26 @@ def require_shop_id() -> int:
     return shop_id
 
 
+# How long a signature is accepted after it was made; it is checked against the start of the
+# transaction it is used in, so only the host clocks' skew must fit in it, not the work.
+SIGNATURE_SECONDS = 60
+
+
+@functools.cache
+def tenant_context_key() -> bytes:
+    return salted_hmac("crm.tenancy.context", "tenant context key", algorithm="sha256").digest()
+
+
+def setting_signature(name: str, value: str, expires: int) -> str:
+    digest = hmac.new(tenant_context_key(), f"{name}={value}.{expires}".encode(), hashlib.sha256).hexdigest()
+    return f"{expires}.{digest}"
+
+
 def _set_database_setting(name: str, value: str) -> None:
+    signature = setting_signature(name, value, int(time.time()) + SIGNATURE_SECONDS)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+        # One round trip, two statements; the names are this module's constants.
+        cursor.execute(f"SET LOCAL {name} = %s; SET LOCAL {name}_mac = %s", [value, signature])
 
 
 @contextmanager
@@ -72,3 +101,26 @@ def database_lookup_setting(name: str, value: str) -> Iterator[None]:
         _set_database_setting(name, value)
         yield
         _set_database_setting(name, "")
+
+
+def tenant_context_key_install(*, using: str) -> None:
+    """Store the key the database checks signatures with, as HMAC's inner and outer pads.
+    Run after every migrate, as the owner role, the only one allowed to write it; a connection
+    that may not (the app role's flush in tests) leaves it alone."""
+    from django.db import connections
+
+    padded = tenant_context_key().ljust(64, b"\0")
+    inner, outer = bytes(byte ^ 0x36 for byte in padded), bytes(byte ^ 0x5C for byte in padded)
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT CASE WHEN to_regclass('crm_tenant_context_key') IS NOT NULL "
+            "THEN has_table_privilege('crm_tenant_context_key', 'INSERT, UPDATE') ELSE false END"
+        )
+        if not cursor.fetchone()[0]:
+            return
+        cursor.execute(
+            "INSERT INTO crm_tenant_context_key (id, inner_pad, outer_pad) VALUES (1, %s, %s) "
+            "ON CONFLICT (id) DO UPDATE SET inner_pad = EXCLUDED.inner_pad, outer_pad = EXCLUDED.outer_pad "
+            "WHERE crm_tenant_context_key.inner_pad <> EXCLUDED.inner_pad",
+            [inner, outer],
+        )

@@ -3,6 +3,7 @@
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import IntegrityError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -49,6 +50,12 @@ def api_exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, IntegrityError):
+        # A database constraint caught what validation could not (a row referred to was
+        # removed meanwhile, a duplicate raced in); the request's transaction rolls back.
+        diagnostics = getattr(exc.__cause__, "diag", None)
+        logger.warning("api.constraint_violation", extra={"constraint": getattr(diagnostics, "constraint_name", "")})
+        exc = Conflict("The request conflicts with data changed meanwhile; nothing was saved. Retry it.")
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -1,6 +1,8 @@
-"""The base of every tenant-owned model."""
+"""The base of every tenant-owned model and the foreign key between two of them."""
 
 from django.db import models
+from django.db.models.lookups import Exact
+from django.db.models.sql.where import AND, WhereNode
 
 from crm.tenancy.context import require_shop_id
 
@@ -34,6 +36,42 @@ class ShopOwnedModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update):
+        """An UPDATE from save() never sets shop_id (Citus refuses to modify the distribution
+        column) and names the row by (shop_id, id), its primary key in the database, so it
+        goes to the one shard that holds the row."""
+        values = [value for value in values if value[0].attname != "shop_id"]
+        base_qs = base_qs.filter(shop_id=self.shop_id)
+        return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update)
+
+
+class TenantForeignKey(models.ForeignKey):
+    """A foreign key from one tenant model to another, always within one shop.
+
+    The database constraint is the composite (shop_id, x_id) key that TenantTable adds (never
+    a single-column one: the target's primary key is (shop_id, id), and a single-column key
+    could point into another shop), so `db_constraint` is always False here. Every join
+    along it, forward or reverse, also matches shop_id, so a distributed database (Citus)
+    finds both rows on the same shard and routes the query to it."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["db_constraint"] = False
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("db_constraint", None)
+        return name, path, args, kwargs
+
+    def get_extra_restriction(self, alias, related_alias):
+        # `alias` is the target's table, `related_alias` this model's; a join Django trims
+        # away (alias None) has no target side to restrict.
+        if alias is None:
+            return None
+        target_shop = self.related_model._meta.get_field("shop")
+        own_shop = self.model._meta.get_field("shop")
+        return WhereNode([Exact(target_shop.get_col(alias), own_shop.get_col(related_alias))], connector=AND)
 
 
 def shop_key_without_index(*, db_constraint: bool = True) -> models.ForeignKey:

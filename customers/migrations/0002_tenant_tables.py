@@ -1,7 +1,7 @@
 from django.contrib.postgres.operations import BtreeGinExtension
 from django.db import migrations
 
-from crm.tenancy.migrations import TenantTable
+from crm.tenancy.migrations import TenantTableBeforeCompositeKeys as TenantTable
 
 
 class Migration(migrations.Migration):

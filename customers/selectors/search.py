@@ -4,10 +4,10 @@ A query of three characters or more matches anywhere: in the phone's digits if i
 phone-shaped, else in the name or the email (case-insensitive); an email address or its
 start ("wf@exa") matches the start of the email. The substring candidates come from
 the database function `customer_search_ids` (customers/migrations/0006_substring_search.py,
-0007_search_in_two_steps.py): under row-level security PostgreSQL cannot use a trigram
-index for LIKE (not LEAKPROOF), so one narrow SECURITY DEFINER function does the indexed
-match for the shop in scope and returns ids, which the caller's query reads under
-row-level security as usual.
+0007_search_in_two_steps.py, 0013_search_by_verified_shop.py): under row-level security
+PostgreSQL cannot use a trigram index for LIKE (not LEAKPROOF), so one narrow SECURITY
+DEFINER function does the indexed match for the shop in scope and returns ids, which the
+caller's query reads under row-level security as usual.
 
 Shorter queries have no trigram to look up; they match the start of the name, of the
 given name (the name after its first character: `秀英` finds `王秀英`) or of the email,
@@ -57,20 +57,24 @@ def customer_search_q(query: str, *, shop: Shop, before_id: int | None = None, l
 
 
 def _substring_q(query: str, needle: str, is_phone: bool, *, shop: Shop, before: int, limit: int | None) -> Q:
-    search = "SELECT id FROM customer_search_ids(%s, %s, %s, %s) AS found(id)"
-    if limit is None:
-        with connection.cursor() as cursor:
-            cursor.execute(search, [needle, is_phone, before, MAX_CANDIDATES + 1])
-            ids = [row[0] for row in cursor.fetchall()]
-        if len(ids) <= MAX_CANDIDATES:
-            # One set, so the list reads these rows by key (an OR of two sets would filter its scan).
-            sql = f"SELECT unnest(%s::bigint[]) UNION {_EXTERNAL_ID_SQL}"
-            return Q(pk__in=RawSQL(sql, [ids, shop.pk, query, before]))  # noqa: S611 (parameters only)
+    # A statement of its own, before the page's: on Citus the function runs on the shop's
+    # node and cannot be part of a query that itself runs on a shard.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM customer_search_ids(%s, %s, %s, %s, %s) AS found(id)",
+            [shop.pk, needle, is_phone, before, MAX_CANDIDATES + 1 if limit is None else limit],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    if limit is None and len(ids) > MAX_CANDIDATES:
         # Many customers match: the list's own scan meets them at once.
         contains = Q(phone__contains=needle) if is_phone else Q(name__icontains=needle) | Q(email__icontains=needle)
         return contains | Q(pk__in=RawSQL(_EXTERNAL_ID_SQL, [shop.pk, query, before]))  # noqa: S611
-    sql = f"SELECT id FROM ({search} UNION {_EXTERNAL_ID_SQL}) AS matches ORDER BY id DESC LIMIT %s"
-    params = [needle, is_phone, before, limit, shop.pk, query, before, limit]
+    # One set, so the list reads these rows by key (an OR of two sets would filter its scan).
+    sql = f"SELECT unnest(%s::bigint[]) UNION {_EXTERNAL_ID_SQL}"
+    params = [ids, shop.pk, query, before]
+    if limit is not None:
+        sql = f"SELECT id FROM ({sql}) AS matches(id) ORDER BY id DESC LIMIT %s"
+        params.append(limit)
     return Q(pk__in=RawSQL(sql, params))  # noqa: S611 (fixed SQL, values as parameters)
 
 

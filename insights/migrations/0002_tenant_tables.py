@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from crm.tenancy.migrations import TenantTable
+from crm.tenancy.migrations import TenantTableBeforeCompositeKeys as TenantTable
 
 
 class Migration(migrations.Migration):

@@ -190,11 +190,10 @@ def summary_from_totals(totals: pd.DataFrame, holdout_days: int) -> pd.DataFrame
 
 
 def _settings_local(cursor, settings: dict[str, str]) -> None:
-    """Set each setting for the rest of the transaction (or until set again), in one statement."""
-    cursor.execute(
-        f"SELECT {', '.join(['set_config(%s, %s, true)'] * len(settings))}",
-        [part for setting in settings.items() for part in setting],
-    )
+    """Set each setting for the rest of the transaction (or until set again) in one round trip,
+    a SET LOCAL statement each: Citus passes those on to its workers, not settings made by a
+    function call."""
+    cursor.execute("; ".join(f'SET LOCAL "{name}" = %s' for name in settings), list(settings.values()))
 
 
 def _customer_halves(shop: Shop) -> tuple[tuple[int, int], tuple[int, int]] | None:

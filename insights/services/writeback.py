@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 
+from crm.postgresql.citus import staged_insert
 from crm.tenancy.context import require_shop_id
 from insights.models import LifecycleStage
 
@@ -150,7 +151,8 @@ def customer_scores_write(*, shop_id: int, run_id: int, frame: pd.DataFrame, seg
             "COPY insights_score_stage FROM STDIN WITH (FORMAT binary)", BinaryCopyRows(frame, segments), 1 << 20
         )
         cursor.execute(
-            INSERT_SQL, {"shop_id": shop_id, "run_id": run_id, "segments": list(segments), "stages": list(STAGES)}
+            staged_insert(INSERT_SQL, connection),
+            {"shop_id": shop_id, "run_id": run_id, "segments": list(segments), "stages": list(STAGES)},
         )
         written = cursor.rowcount
         cursor.execute("DROP TABLE insights_score_stage")

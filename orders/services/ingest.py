@@ -19,6 +19,7 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from crm.models import Shop
+from crm.postgresql.citus import staged_insert
 from crm.tenancy.context import require_shop_id
 from crm.text import text_problem
 from customers.identity import customers_resolve_bulk
@@ -240,8 +241,11 @@ def _lines_replace(cursor, shop_id: int, changed: list, changed_lines: list[list
     if text:
         copy_text(cursor, "orders_ingest_line_stage", _LINE_COLUMNS, text)
         cursor.execute(
-            f"INSERT INTO orders_orderline (shop_id, {', '.join(_LINE_COLUMNS)}) "
-            f"SELECT %s, {', '.join(_LINE_COLUMNS)} FROM orders_ingest_line_stage",
+            staged_insert(
+                f"INSERT INTO orders_orderline (shop_id, {', '.join(_LINE_COLUMNS)}) "
+                f"SELECT %s, {', '.join(_LINE_COLUMNS)} FROM orders_ingest_line_stage",
+                connection,
+            ),
             [shop_id],
         )
 
@@ -259,9 +263,12 @@ def _history_append(cursor, shop_id: int, changed: list, existing: dict, source:
         times.append((now if previous is not None else _status_reached_at(order)).isoformat())
     if order_ids:
         cursor.execute(
-            "INSERT INTO orders_orderstatuschange (shop_id, order_id, from_status, to_status, source, changed_at) "
-            "SELECT %s, t.order_id, t.from_status, t.to_status, %s, t.changed_at FROM unnest(%s::bigint[], "
-            "%s::varchar[], %s::varchar[], %s::timestamptz[]) AS t(order_id, from_status, to_status, changed_at)",
+            staged_insert(
+                "INSERT INTO orders_orderstatuschange (shop_id, order_id, from_status, to_status, source, changed_at) "
+                "SELECT %s, t.order_id, t.from_status, t.to_status, %s, t.changed_at FROM unnest(%s::bigint[], "
+                "%s::varchar[], %s::varchar[], %s::timestamptz[]) AS t(order_id, from_status, to_status, changed_at)",
+                connection,
+            ),
             [shop_id, str(source), order_ids, from_statuses, to_statuses, times],
         )
 

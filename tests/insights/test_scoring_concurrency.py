@@ -18,7 +18,7 @@ from insights.selectors import current_run_get
 from insights.services import RunAlreadyActive, scoring_run_process, scoring_run_request, summary
 from insights.tasks import scoring_run_task
 from tests.concurrency import run_in_threads
-from tests.conftest import make_shop
+from tests.conftest import make_shop, signed_setting_sql
 from tests.insights.conftest import AS_OF, shop_with_history
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -152,7 +152,7 @@ def _lock_scoring_state(shop) -> "psycopg2.extensions.connection":
         host=settings["HOST"] or None, port=settings["PORT"] or None,
     )  # fmt: skip
     with holder.cursor() as cursor:
-        cursor.execute("SELECT set_config('app.shop_id', %s, true)", [str(shop.pk)])
+        cursor.execute(*signed_setting_sql("app.shop_id", str(shop.pk)))
         cursor.execute("SELECT id FROM insights_shopscoringstate WHERE shop_id = %s FOR UPDATE", [shop.pk])
         assert cursor.fetchone() is not None
     return holder

@@ -1,11 +1,12 @@
 """The customer search function is the one piece of SQL that bypasses row-level security
-(customers/migrations/0006_substring_search.py, 0007). It must return only the ids of the shop
-in the transaction's setting, nothing without one, and stay as narrow as it was built."""
+(customers/migrations/0006_substring_search.py, 0007, 0013). It must return only the ids of the
+shop in the transaction's verified setting, nothing without one or for another shop, see the
+transaction's own writes, and stay as narrow as it was built."""
 
 import pytest
 from django.db import connection
 
-from crm.tenancy.context import shop_scope
+from crm.tenancy.context import current_shop_id, shop_scope
 from customers.models import Customer
 from customers.selectors.search import MAX_ID
 from tests.customers.factories import CustomerFactory
@@ -14,9 +15,12 @@ SEARCH_ROLE = "shopcrm_search"
 RECENT_ROWS = 5000  # customers/migrations/0007_search_in_two_steps.py
 
 
-def search_ids(query: str, *, is_phone: bool = False) -> set[int]:
+def search_ids(query: str, *, is_phone: bool = False, shop_id: int | None = None) -> set[int]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM customer_search_ids(%s, %s, %s, 100) AS found(id)", [query, is_phone, MAX_ID])
+        cursor.execute(
+            "SELECT id FROM customer_search_ids(%s, %s, %s, %s, 100) AS found(id)",
+            [shop_id or current_shop_id(), query, is_phone, MAX_ID],
+        )
         return {row[0] for row in cursor.fetchall()}
 
 
@@ -34,7 +38,20 @@ def test_returns_only_the_scoped_shops_ids_and_nothing_without_a_shop(shop, othe
         assert not Customer.objects.filter(pk=theirs.pk).exists()
     with shop_scope(other_shop.pk):
         assert search_ids("lovelace") == {theirs.pk}
-    assert search_ids("lovelace") == set()  # no shop in the transaction
+    assert search_ids("lovelace", shop_id=shop.pk) == set()  # no shop in the transaction
+    with shop_scope(shop.pk):
+        # Naming another shop than the transaction's finds nothing, nor does forging the setting.
+        assert search_ids("lovelace", shop_id=other_shop.pk) == set()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL app.shop_id = %s", [str(other_shop.pk)])
+        assert search_ids("lovelace", shop_id=other_shop.pk) == set()
+
+
+def test_finds_a_customer_written_earlier_in_the_same_transaction(shop):
+    with shop_scope(shop.pk):
+        CustomerFactory(shop=shop, name="Grace Hopper")
+        new = Customer.objects.create(shop=shop, name="Grace Brewster")
+        assert search_ids("brewster") == {new.pk}
 
 
 @pytest.mark.django_db
@@ -91,9 +108,10 @@ def test_rare_text_beyond_the_newest_rows_comes_from_the_index_newest_first(shop
         )
         newest = CustomerFactory(shop=shop, name="Zelda Quist new").pk
         with connection.cursor() as cursor:
-            cursor.execute("SELECT id FROM customer_search_ids('quist', false, %s, 3) AS found(id)", [MAX_ID])
+            search = "SELECT id FROM customer_search_ids(%s, 'quist', false, %s, 3) AS found(id)"
+            cursor.execute(search, [shop.pk, MAX_ID])
             assert [row[0] for row in cursor.fetchall()] == [newest, old[2], old[1]]
-            cursor.execute("SELECT id FROM customer_search_ids('quist', false, %s, 3) AS found(id)", [newest])
+            cursor.execute(search, [shop.pk, newest])
             assert [row[0] for row in cursor.fetchall()] == old[::-1]
         assert search_ids("0004321") == set()  # a text search does not read phones
         assert len(search_ids("0004321", is_phone=True)) == 1

@@ -5,12 +5,14 @@ import psycopg2
 import pytest
 from django.conf import settings
 from django.db import IntegrityError, ProgrammingError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from crm.models import ApiKey, AuditEvent, Membership
 from crm.services import api_key_create
 from crm.tenancy.context import ShopScopeError, current_shop_id, shop_scope
-from tests.conftest import make_shop
+from customers.models import Customer
+from tests.conftest import make_shop, signed_setting_sql
 
 
 def _key(shop, name="storefront"):
@@ -90,7 +92,7 @@ def test_raw_sql_as_app_role_sees_only_the_set_shop_and_nothing_without_a_settin
             cursor.execute("SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
             assert cursor.fetchone()[1:] == (False, False)
             assert _count(cursor, "crm_apikey") == 0  # fresh connection, no setting: no rows
-            cursor.execute("SELECT set_config('app.shop_id', %s, true)", [str(shop_a.pk)])
+            cursor.execute(*signed_setting_sql("app.shop_id", str(shop_a.pk)))
             cursor.execute("SELECT DISTINCT shop_id FROM crm_apikey")
             assert cursor.fetchall() == [(shop_a.pk,)]
             cursor.execute("SELECT count(*) FROM crm_membership WHERE shop_id = %s", [shop_b.pk])
@@ -118,3 +120,25 @@ def test_an_api_requests_shop_setting_ends_with_its_transaction():
         cursor.execute("SELECT current_setting('app.shop_id', true)")
         assert cursor.fetchone()[0] in ("", None)
         assert _count(cursor, "crm_apikey") == 0
+
+
+def test_save_never_sets_shop_id_and_names_the_row_by_shop_and_id(shop):
+    """Citus refuses an UPDATE that sets the distribution column, and routes one by it."""
+    key = _key(shop)
+    with shop_scope(shop.pk), CaptureQueriesContext(connection) as queries:
+        key.name = "renamed"
+        key.save()
+    (update,) = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("UPDATE")]
+    assignments, condition = update.split(" WHERE ")
+    assert '"shop_id"' not in assignments
+    assert f'"crm_apikey"."shop_id" = {shop.pk}' in condition
+
+
+def test_joins_between_tenant_tables_match_shop_id(shop):
+    """Forward and reverse joins along a TenantForeignKey carry shop_id (Citus co-location)."""
+    with shop_scope(shop.pk):
+        forward = str(AuditEvent.objects.select_related("actor_api_key").query)
+        reverse = str(Customer.objects.filter(customer_tags__tag__name="vip").query)
+    assert '"crm_apikey"."shop_id" = ("crm_auditevent"."shop_id")' in forward
+    assert '"customers_customer"."shop_id" = ("customers_customertag"."shop_id")' in reverse
+    assert '"customers_tag"."shop_id" = ("customers_customertag"."shop_id")' in reverse

@@ -5,6 +5,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+import crm.tenancy.models
 from crm.tenancy.migrations import TenantTable
 
 
@@ -12,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('crm', '0003_api_key_lookup_function'),
-        ('orders', '0005_shop_key_through_composite_keys'),
+        ('orders', '0006_same_shop_foreign_keys'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -24,7 +25,7 @@ class Migration(migrations.Migration):
                 ('body', models.TextField(verbose_name='note')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
                 ('author', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='author')),
-                ('order', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='orders.order', verbose_name='order')),
+                ('order', crm.tenancy.models.TenantForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='orders.order', verbose_name='order')),
                 ('shop', models.ForeignKey(db_constraint=False, db_index=False, editable=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='crm.shop')),
             ],
             options={

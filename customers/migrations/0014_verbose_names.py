@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0011_live_id_index'),
+        ('customers', '0013_search_by_verified_shop'),
     ]
 
     operations = [

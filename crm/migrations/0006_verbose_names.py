@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0003_api_key_lookup_function'),
+        ('crm', '0005_same_shop_foreign_keys'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('insights', '0008_scores_keyed_by_run_and_customer'),
+        ('insights', '0010_tenant_keys_and_placement'),
     ]
 
     operations = [
