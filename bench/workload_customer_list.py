@@ -570,7 +570,7 @@ def _closed_loop(port: int, key: str, concurrency: int, seconds: float, paths: l
 
 def _loadgen_main() -> None:
     cpus = sorted(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {cpus[-1]})  # one core for the generator (PITFALLS 41)
+    os.sched_setaffinity(0, {cpus[-1]})  # one core for the generator, or it measures itself
     spec = json.loads(sys.stdin.read())
     if spec["mode"] == "closed":
         result = _closed_loop(spec["port"], spec["key"], spec["concurrency"], spec["seconds"], spec["paths"])

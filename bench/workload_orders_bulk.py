@@ -9,8 +9,8 @@ channel id per channel a customer ordered on, orders, lines, status history) loa
 COPY, one transaction per 10,000 orders, into the same tables with the same indexes and
 keys (COPY into temp tables + INSERT ... SELECT, because PostgreSQL refuses COPY FROM into
 tables with row-level security), ids pre-assigned. Request bodies and COPY text are
-prepared before timing. Client, server and PostgreSQL share the machine's cores
-(PITFALLS 41): the figure is for the whole box; `cpu_seconds` and `cpu_ms_per_request`
+prepared before timing. Client, server and PostgreSQL share the machine's cores, so the
+load generator competes with what it measures: the figure is for the whole box; `cpu_seconds` and `cpu_ms_per_request`
 show what the client, gunicorn and PostgreSQL each spent per pass.
 """
 

@@ -4,7 +4,8 @@ Invariants:
 - Only platform superusers and owners/managers of at least one shop get in.
 - Every admin view runs inside `shop_scope(admin shop)`, so changelists, FK dropdowns,
   list filters, autocomplete and actions all go through the fail-closed managers and the
-  database's row-level security (PITFALLS 10), not through per-admin filtering.
+  database's row-level security, not through per-admin filtering (which would miss
+  some of those paths).
 - The admin shop is re-validated against the user's memberships on every request; the
   session only remembers which of the allowed shops was picked last. A superuser may
   pick any shop and so sees every shop, one at a time.

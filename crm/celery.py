@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import task_postrun, task_prerun
+from celery.signals import task_postrun, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings.dev")
 
@@ -34,13 +34,45 @@ app.conf.beat_schedule = {
         "task": "insights.scoring_dispatch",
         "schedule": crontab(minute="*/15"),
     },
+    # Daily at 04:41 UTC (https://crontab.guru/#41_4_*_*_*): delete expired staff sessions
+    # from PostgreSQL (Redis expires its copies by itself).
+    "sessions-clear": {
+        "task": "crm.sessions_clear",
+        "schedule": crontab(minute=41, hour=4),
+    },
+    # Every minute (https://crontab.guru/#*_*_*_*_*): run again the import jobs and scoring
+    # runs whose task message was lost or whose worker died (crm/jobs.py).
+    "jobs-sweep": {
+        "task": "crm.jobs_sweep",
+        "schedule": crontab(),
+    },
 }
 
 
 @task_prerun.connect
 @task_postrun.connect
 def _close_stale_connections(**_kwargs) -> None:
-    # Workers hold DB connections across tasks; drop broken or aged ones (PITFALLS 39).
+    # Workers hold database connections across tasks: drop broken or aged ones at each
+    # task boundary, as Django does between requests (after a PostgreSQL restart, say).
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@worker_init.connect
+def _worker_database_timeouts(**_kwargs) -> None:
+    """Every database session a worker opens gets a lock and a statement timeout (the pool
+    processes inherit this receiver when they fork)."""
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_session_timeouts_set, weak=False)
+
+
+def _session_timeouts_set(connection, **_kwargs) -> None:
+    from django.conf import settings
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('lock_timeout', %s, false), set_config('statement_timeout', %s, false)",
+            [settings.WORKER_DB_LOCK_TIMEOUT, settings.WORKER_DB_STATEMENT_TIMEOUT],
+        )

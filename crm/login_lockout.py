@@ -2,7 +2,7 @@
 
 Failures are counted per (normalized email, client IP) in the shared Redis cache, so a
 NAT'd office is not locked out by one mistyped password (lock by IP only) and an
-attacker cannot lock a victim out from elsewhere (lock by username only); PITFALLS 38.
+attacker cannot lock a victim out from elsewhere (lock by username only).
 After `LOGIN_LOCKOUT_FAILURES` failures within `LOGIN_LOCKOUT_SECONDS` the pair is
 locked for `LOGIN_LOCKOUT_SECONDS` from the last counted failure; while locked the
 password is not even checked, so the form is no oracle. A successful login clears the

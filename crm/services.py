@@ -1,5 +1,7 @@
-"""Writes for shops, staff memberships and API keys. Each audits in its own transaction."""
+"""Writes for shops, their settings, staff memberships and API keys. Each runs in the shop's
+scope and audits in the same transaction."""
 
+import secrets
 from datetime import timedelta
 
 from django.db import transaction
@@ -21,6 +23,26 @@ def shop_create(*, slug: str, name: str, owner: User, **settings) -> Shop:
     with shop_scope(shop.pk):
         Membership.objects.create(shop=shop, user=owner, role=Role.OWNER)
         audit_event_record(action="shop.create", obj=shop, changes={"slug": slug})
+    return shop
+
+
+SHOP_SETTINGS_FIELDS = ("name", "timezone", "currency", "phone_region", "language")
+
+
+@transaction.atomic
+def shop_settings_update(*, shop: Shop, **fields) -> Shop:
+    """Change the shop's editable settings; audits the fields that changed (old and new
+    values: none of them is personal data)."""
+    unknown = set(fields) - set(SHOP_SETTINGS_FIELDS)
+    if unknown:
+        raise TypeError(f"not a shop setting: {', '.join(sorted(unknown))}")
+    changes = {name: [getattr(shop, name), value] for name, value in fields.items() if getattr(shop, name) != value}
+    if not changes:
+        return shop
+    for name, (_old, new) in changes.items():
+        setattr(shop, name, new)
+    shop.save(update_fields=list(changes))
+    audit_event_record(action="shop.settings_update", obj=shop, changes=changes)
     return shop
 
 
@@ -56,6 +78,19 @@ def membership_remove(*, membership: Membership) -> None:
         _ensure_other_owner(membership)
     audit_event_record(action="membership.remove", obj=membership, changes={"user_id": membership.user_id})
     membership.delete()
+
+
+@transaction.atomic
+def staff_member_add(*, shop: Shop, email: str, role: str) -> tuple[Membership, str | None]:
+    """Give `email` the `role` in the shop. A new account gets a random one-time password,
+    returned here to be shown once to the owner, who hands it over; the staff member
+    changes it after signing in. An existing account keeps its password (None)."""
+    one_time_password = secrets.token_urlsafe(12)
+    user, created = user_get_or_create(email=email, password=one_time_password)
+    if created:
+        audit_event_record(action="user.create", obj=user, changes={"user_id": user.pk})
+    membership = membership_set(shop=shop, user=user, role=role)
+    return membership, one_time_password if created else None
 
 
 def _ensure_other_owner(membership: Membership) -> None:

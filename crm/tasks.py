@@ -1,5 +1,8 @@
 from celery import shared_task
+from django.contrib.sessions.backends.cached_db import SessionStore
+from django.utils import timezone
 
+from crm.jobs import jobs_sweep_all_shops
 from crm.models import Shop
 from crm.services import idempotency_records_purge
 from crm.tenancy.tasks import with_shop_scope
@@ -16,3 +19,15 @@ def idempotency_records_purge_dispatch_task() -> None:
     """Beat entry point: one purge task per shop."""
     for shop_id in Shop.objects.values_list("pk", flat=True):
         idempotency_records_purge_task.delay(shop_id)
+
+
+@shared_task(name="crm.jobs_sweep")
+def jobs_sweep_task() -> int:
+    """Beat entry point: nudge every shop's durable jobs that are due again (crm/jobs.py);
+    returns how many were nudged."""
+    return jobs_sweep_all_shops(now=timezone.now())
+
+
+@shared_task(name="crm.sessions_clear")
+def sessions_clear_task() -> None:
+    SessionStore.clear_expired()

@@ -2,7 +2,8 @@
 
 Query parameters look like `total_spent__gte=100`, `city=杭州`, `tag__in=3,4`. Only names
 registered here are accepted, each with its own operators and value parser; the ORM path
-comes from the registration, never from the request (DESIGN 4, PITFALLS 15). Later
+comes from the registration, never from the request (so no request can traverse into
+private fields). Later
 features add fields with `CUSTOMER_FILTERS.register(FilterField(...))`, e.g. issue 4's
 segment, lifecycle stage, CLV and P(alive) ranges.
 """

@@ -109,13 +109,13 @@ class Customer(ShopOwnedModel):
             # The list's newest-first pages (a generic plan, customers/selectors/listing.py): with
             # only the primary key and the unique (shop, id) to choose from, PostgreSQL walked the
             # primary key down from the newest id and filtered by shop, through every customer other
-            # shops added since this shop's newest (25 ms a first page behind 50,000 of them, against
-            # 0.1 ms). The live-only partial index is the cheaper path, so it is the one taken.
+            # shops added since this shop's newest. The live-only partial index is the cheaper
+            # path, so it is the one taken.
             models.Index(
                 fields=["shop", "id"], condition=Q(merged_into__isnull=True), name="customer_shop_live_id_idx"
             ),
             # The few who refused automated targeting (PIPL art. 24): every scoring run reads
-            # them, and without this index that read scanned the whole shop (0.46 s at 1M).
+            # them, and without this index that read scanned the whole shop.
             models.Index(
                 fields=["shop"], condition=Q(is_automated_targeting_refused=True), name="customer_targeting_refused_idx"
             ),

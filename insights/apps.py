@@ -7,6 +7,11 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Insights")
 
     def ready(self) -> None:
+        from crm.jobs import JobKind, job_kind_register
+        from insights.models import ScoringRun
+        from insights.tasks import scoring_run_task
+
+        job_kind_register(JobKind(model=ScoringRun, task=scoring_run_task))
         # What insights adds to customers (which never imports insights): the score filters
         # of the customer list, API and CSV export with their inputs on the list page, and
         # the scores section of the 360 page and API; and a failed run on the shop overview.

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.jobs import DurableJob
 from crm.tenancy.models import ShopOwnedModel, TenantForeignKey, shop_key_without_index
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -47,7 +48,9 @@ class LifecycleStage(models.TextChoices):
     CHURNED = "churned", _("Churned")
 
 
-class ScoringRun(ShopOwnedModel):
+class ScoringRun(ShopOwnedModel, DurableJob):
+    """A durable job (crm/jobs.py): the row is the promise, the task message only a nudge."""
+
     # Counted per shop (#1, #2, ... of this shop), so staff never see another shop's count.
     number = models.PositiveIntegerField(_("run number"), editable=False)
     as_of = models.DateField(_("as of"))
@@ -118,9 +121,8 @@ class CustomerScore(ShopOwnedModel):
     # Without ShopOwnedModel's lone shop_id index: every index here starts with shop, and
     # each index is paid for on every one of a run's million inserts. Without its foreign-key
     # constraint too (migration 0007): the deferred check queued one trigger event per row and
-    # ran a million lookups of the same shop at commit (4.6 s per million rows on the bench
-    # box). Row-level security already pins every row to the shop in scope, and deleting a
-    # shop cascades through the ORM.
+    # ran a million lookups of the same shop at commit. Row-level security already pins every
+    # row to the shop in scope, and deleting a shop cascades through the ORM.
     shop = shop_key_without_index(db_constraint=False)
 
     # No foreign-key constraint in the database for these two (migration 0004 drops the

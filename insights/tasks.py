@@ -12,14 +12,14 @@ from crm.tenancy.tasks import with_shop_scope
 @worker_init.connect
 def _scoring_stack_preload(**_kwargs) -> None:
     """Load the services (pandas, scipy) once in the worker's main process, before the pool
-    forks, so no pool process spends its first run importing them (about a second each)."""
+    forks, so no pool process spends its first run importing them."""
     import insights.services  # noqa: F401, PLC0415
 
 
 @shared_task(name="insights.scoring_run")
-@with_shop_scope
+@with_shop_scope(atomic=False)
 def scoring_run_task(shop_id: int, run_id: int) -> str:
-    """Safe to run twice: the service claims the run only while it is queued."""
+    """Safe to run twice: the service claims the run only while it is to do (crm/jobs.py)."""
     from insights.services import scoring_run_process
 
     run = scoring_run_process(shop=Shop.objects.get(pk=shop_id), run_id=run_id)

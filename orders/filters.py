@@ -1,7 +1,8 @@
 """The order list filters, shared by the API, the staff pages and the CSV export.
 
 An allow-list: each query parameter has its own parser and ORM condition; nothing from
-the request reaches `filter()` as a key (DESIGN 4, PITFALLS 15).
+the request reaches `filter()` as a key, so no request can name a private field or traverse
+a relation.
 """
 
 from dataclasses import dataclass

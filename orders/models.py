@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from crm.jobs import DurableJob
 from crm.tenancy.models import ShopOwnedModel, TenantForeignKey, shop_key_without_index
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -199,9 +200,9 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class ImportJob(ShopOwnedModel):
-    """One uploaded order CSV and what became of it. Live progress while running is in
-    the cache (orders/services/imports.py) because the task runs in one transaction."""
+class ImportJob(ShopOwnedModel, DurableJob):
+    """One uploaded order CSV and what became of it (a durable job: crm/jobs.py). Live
+    progress while running is in the cache, because the import runs in one transaction."""
 
     shop = shop_key_without_index()
 

@@ -78,7 +78,7 @@ DATABASES = {
     "default": {
         **database_from_url(env_str(_database_url_var, "postgres://shopcrm_app@localhost:5432/shopcrm")),
         # Every request is one transaction: the shop setting is transaction-local and
-        # so can never outlive the request on a pooled connection (PITFALLS 3).
+        # so can never outlive the request on a pooled connection.
         "ATOMIC_REQUESTS": True,
         "CONN_MAX_AGE": int(env_str("DB_CONN_MAX_AGE", "60")),
         "CONN_HEALTH_CHECKS": True,
@@ -94,7 +94,9 @@ CACHES = {
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "shopcrm"),
     }
 }
-SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+# Read from Redis, kept in PostgreSQL too: a Redis restart (which may keep nothing) signs
+# nobody out, and while Redis is unreachable a signed-in request answers 503, not a login page.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -15,7 +15,7 @@ import hashlib
 from contextlib import ExitStack
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -107,6 +107,11 @@ class ShopScopedApi(APIView):
                 response = self.handle_exception(
                     Conflict("A request with this Idempotency-Key completed concurrently.")
                 )
+            except DatabaseError:
+                # The database went away (a restart): the request's transaction is lost,
+                # so the client's retry must find the key free, not "in progress".
+                self._idempotency_release()
+                raise
             else:
                 self._close_scope()
         return super().finalize_response(request, response, *args, **kwargs)
@@ -129,6 +134,7 @@ class ShopScopedApi(APIView):
         if not cache.add(lock, 1, timeout=IDEMPOTENCY_LOCK_SECONDS):
             raise Conflict("A request with this Idempotency-Key is still in progress.")
         self._idempotency_key, self._idempotency_fingerprint, self._idempotency_lock = key, fingerprint, lock
+        request._request.idempotency_lock = lock  # for idempotency_lock_release
 
     def _idempotency_store(self, response) -> None:
         """Store the first response (any status below 500; a 5xx is not replayed, so the
@@ -151,3 +157,12 @@ class ShopScopedApi(APIView):
         if getattr(self, "_idempotency_key", None):
             cache.delete(self._idempotency_lock)
             self._idempotency_key = None
+
+
+def idempotency_lock_release(http_request) -> None:
+    """Free the request's Idempotency-Key lock after the request failed outside the view (the
+    database went away at COMMIT): the transaction did not commit, and the client's retry
+    must not meet "still in progress" until the lock expires."""
+    lock = getattr(http_request, "idempotency_lock", None)
+    if lock is not None:
+        cache.delete(lock)

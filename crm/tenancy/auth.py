@@ -19,7 +19,7 @@ API_KEY_PREFIX = "sk_"
 
 def api_key_hash(raw_key: str) -> str:
     # Keys carry 256 random bits, so an unsalted fast hash is safe and keeps auth cheap
-    # (a password hasher would add ~100 ms to every call; PITFALLS 18).
+    # (a password hasher is deliberately slow, and would be paid on every API call).
     return hashlib.sha256(raw_key.encode()).hexdigest()
 
 
@@ -87,7 +87,8 @@ class ApiKeyAuthentication(BaseAuthentication):
 
 
 class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
-    """Per API key, not per IP (PITFALLS 16); staff sessions are not throttled here.
+    """Per API key, not per IP (an IP is shared behind NAT and spoofable through forwarded
+    headers); staff sessions are not throttled here.
 
     A fixed-window counter: one pipelined INCR + EXPIRE per request. (DRF's default keeps
     the time of every request in the window and rewrites that list each time: at 6,000

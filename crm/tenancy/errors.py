@@ -88,3 +88,11 @@ def json_not_found(request, exception=None):
 def json_server_error(request):
     logger.error("api.server_error", extra={"path": request.path})
     return JsonResponse(error_body("server_error", "Internal server error."), status=500)
+
+
+def json_service_unavailable(request):
+    logger.warning("api.service_unavailable", extra={"path": request.path})
+    return JsonResponse(
+        error_body("service_unavailable", "The service is restarting; nothing was changed. Retry shortly."),
+        status=503,
+    )

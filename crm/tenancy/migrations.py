@@ -13,7 +13,7 @@ CreateModel, after it. TenantTable then:
 - on Citus (once the database has been placed, crm/postgresql/citus.py), distributes the table
   by shop_id, co-located with the other tenant tables;
 - adds, for every foreign key to another tenant model, the composite `(shop_id, x_id)` foreign key, so no row can
-  point into another shop (PITFALLS 5).
+  point into another shop (a plain foreign key check ignores RLS).
 Django adds the table's other foreign keys (to crm_shop, crm_user: reference tables on Citus)
 at the end of the migration, after the table is distributed, which is the order Citus needs.
 

@@ -15,8 +15,15 @@ from django.views.generic import TemplateView
 
 from crm.forms import ApiKeyCreateForm, ShopSettingsForm, StaffAddForm, StaffRoleForm
 from crm.models import ApiKey, Membership, Role
-from crm.services import LastOwnerError, api_key_create, api_key_revoke, membership_remove, membership_set
-from crm.settings_services import shop_settings_update, staff_member_add
+from crm.services import (
+    LastOwnerError,
+    api_key_create,
+    api_key_revoke,
+    membership_remove,
+    membership_set,
+    shop_settings_update,
+    staff_member_add,
+)
 from crm.tenancy.access import get_for_shop, has_role
 from crm.tenancy.pages import ShopPageView
 

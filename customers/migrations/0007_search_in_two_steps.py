@@ -1,6 +1,6 @@
 """The search function in two steps, so its cost never rests on the planner's guess of how
 common the searched text is (0006's single query trusted it: a rare text the planner took
-for a common one read the whole shop, 1.8 us a row).
+for a common one read the whole shop row by row).
 
 `customer_search_ids(p_query, p_phone, p_before, p_limit)`: the newest `p_limit` live
 customers of the shop in scope below `p_before` whose phone (`p_phone`) or name or email

@@ -5,13 +5,13 @@ straight off an index that starts with shop_id, so page 10,000 costs what page 1
 
 A page's SQL is built by the ORM with the cursor's bound as a `Slot` and compiled once per
 shape: the plain list (no search, no filter) of one shop, ordering, part and page size
-reuses its compiled text, and only the bound is filled in per request. Building and
-compiling the queryset took about 1 ms of a list request's 2.4 ms of Python.
+reuses its compiled text, and only the bound is filled in per request: building and
+compiling the queryset was a large part of a list request's Python.
 
 Such a reused statement is also a server-side prepared statement (once per connection),
 run with PostgreSQL's generic plan: the same index scan for any shop and bound, without
-re-planning the page and its tags subquery each time (about 0.4 ms of PostgreSQL's
-1.0 ms per page). Left to choose, PostgreSQL kept planning each execution, since the
+re-planning the page and its tags subquery each time (figures in docs/performance.md).
+Left to choose, PostgreSQL kept planning each execution, since the
 generic plan's estimate was a little above the custom one's.
 """
 
@@ -248,8 +248,8 @@ def _before(columns: tuple[str, ...], values: tuple) -> Q:
     adds shop_id = ...), and for two columns the row comparison that breaks ties. No shop_id
     inside the row comparison: PostgreSQL estimates a row comparison from its first column
     alone, and `shop_id < this shop` is about zero rows for the lowest shop id, which made it
-    hash the whole shop for a search sorted by last order (2 s at 1M customers) and sort it
-    for a page by total spent (0.5 s). Column names come from ORDERINGS; values are parameters.
+    hash the whole shop for a search sorted by last order and sort it for a page by total
+    spent. Column names come from ORDERINGS; values are parameters.
     The row comparison is built of expressions, so it names the table by whatever alias the
     query gives it (a page part is a subquery, see _page)."""
     if len(columns) == 1:
@@ -303,10 +303,9 @@ def _page(live: Callable[[], QuerySet], select: Callable[[QuerySet], QuerySet], 
     the selected columns (JSON, tags) for those rows alone. In one query the cost of building
     a row counted for every row the scan might read, which drowned the difference between
     the shop's index and the primary key: the generic plan walked the primary key down from
-    the newest id and filtered out every customer other shops added since (25 ms a first
-    page behind 50,000 of them; 0.9 ms this way). A search or filter page keeps the one
-    query its custom plan was tuned on (in a subquery, a two-letter name prefix sorted by
-    spend took 0.3 s at p95 instead of 35 ms)."""
+    the newest id and filtered out every customer other shops added since. A search or
+    filter page keeps the one query its custom plan was tuned on (in a subquery, a
+    two-letter name prefix sorted by spend was many times slower)."""
     if shape is None:
         return select(live().filter(condition)).order_by(*ordering)[:limit]
     ids = live().filter(condition).order_by(*ordering).values("pk")[:limit]

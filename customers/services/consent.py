@@ -54,5 +54,6 @@ def customer_targeting_refusal_set(*, shop: Shop, customer: Customer, is_refused
 
 
 def consent_is_granted(*, customer: Customer, channel: str, purpose: str) -> bool:
-    """Checked at send time (PITFALLS 32); no row means no consent."""
+    """Checked at send time, so a withdrawal after scheduling still stops the message; no row
+    means no consent."""
     return CustomerConsent.objects.filter(customer=customer, channel=channel, purpose=purpose, is_granted=True).exists()

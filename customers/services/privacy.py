@@ -10,7 +10,7 @@ Erasure anonymizes personal data everywhere it was copied and keeps what analyti
 - stored idempotent responses and audit changes that contain any of the person's
   identifiers are deleted / emptied.
 The audit event `customer.erase` (ids only) is the erasure ledger to re-apply after a
-backup restore (PITFALLS 30).
+backup restore (a restored backup still holds the erased data).
 """
 
 from django.db import connection, transaction

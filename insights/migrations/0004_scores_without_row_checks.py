@@ -2,7 +2,7 @@ from django.db import migrations
 
 # CustomerScore rows are written a million at a time by one INSERT ... SELECT of the scoring
 # run; checking the composite keys TenantTable adds for `run` and `customer` row by row at
-# commit took longer than computing the scores (80 s per million rows on the bench box).
+# commit took longer than computing the scores (docs/performance.md).
 # The rows are derived under row-level security from the shop's own orders, whose composite
 # key already ties each customer to the shop, and nothing else writes them (models.py).
 # The shop key, RLS and the (shop, run, customer) unique index stay.

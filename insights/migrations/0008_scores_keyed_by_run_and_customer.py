@@ -2,8 +2,7 @@ from django.db import migrations, models
 
 # A score is identified by (shop, run, customer), which was already its unique key; the
 # surrogate `id` and its primary-key index were one more index for each of a run's million
-# inserts (about 1.0-1.8 CPU-seconds per million rows on the bench box, of 5.5-6.2 s for the
-# bare insert). The unique key's columns become the primary key.
+# inserts (docs/performance.md). The unique key's columns become the primary key.
 TABLE = "insights_customerscore"
 
 

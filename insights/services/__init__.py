@@ -7,7 +7,6 @@ from insights.services.runs import (
     scoring_run_execute,
     scoring_run_process,
     scoring_run_request,
-    scoring_runs_expire_stale,
     shop_today,
 )
 from insights.services.segment_map import segment_map_default, segment_map_get, segment_map_update
@@ -20,7 +19,6 @@ __all__ = [
     "scoring_run_execute",
     "scoring_run_process",
     "scoring_run_request",
-    "scoring_runs_expire_stale",
     "segment_map_default",
     "segment_map_get",
     "segment_map_update",

@@ -1,15 +1,15 @@
-"""Live progress of a scoring run, kept in Redis under a shop-prefixed key.
+"""Live progress of a scoring run, kept in Redis under a shop-prefixed key (crm/jobs.py).
 
 A run computes and writes inside one transaction (so a run that dies leaves nothing
 behind), which other connections cannot see into; the page and the API read the
 progress from here while the run's row still says queued/running.
 """
 
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-PROGRESS_TTL_SECONDS = 3600
+from crm.jobs import job_progress_get, job_progress_report
+from insights.models import ScoringRun
 
 # Stage code -> (percent reached when the stage starts, label shown to staff).
 STAGES = {
@@ -23,22 +23,15 @@ STAGES = {
 }
 
 
-def _key(shop_id: int, run_id: int) -> str:
-    return f"insights:shop:{shop_id}:run:{run_id}:progress"
-
-
 def run_progress_report(*, shop_id: int, run_id: int, stage: str) -> None:
     percent, _label = STAGES[stage]
-    cache.set(
-        _key(shop_id, run_id),
-        {"stage": stage, "percent": percent, "at": timezone.now().isoformat()},
-        PROGRESS_TTL_SECONDS,
-    )
+    progress = {"stage": stage, "percent": percent, "at": timezone.now().isoformat()}
+    job_progress_report(ScoringRun, shop_id=shop_id, job_id=run_id, progress=progress)
 
 
 def run_progress_get(*, shop_id: int, run_id: int) -> dict | None:
     """{"stage", "percent", "at", "label"} or None when the run has not reported yet."""
-    progress = cache.get(_key(shop_id, run_id))
+    progress = job_progress_get(ScoringRun, shop_id=shop_id, job_id=run_id)
     if progress is None or progress.get("stage") not in STAGES:
         return None
     return {**progress, "label": STAGES[progress["stage"]][1]}

@@ -1,16 +1,15 @@
-"""Scoring runs: request one, process it (claim, compute, store, make current), expire dead ones.
+"""Scoring runs: request one, process it (claim, compute, store, make current).
 
 Invariants:
 - At most one queued/running run per shop: a unique partial index refuses a second one;
   `scoring_run_request` reports the run in the way (RunAlreadyActive) without waiting on it.
-- A run is claimed with SELECT ... FOR UPDATE SKIP LOCKED and only while queued, so a
-  redelivered or duplicated task does nothing.
-- Claim, computation, write-back and "make current" happen in one transaction (the task's
-  shop scope). A worker that dies rolls all of it back: the previous run stays current and
-  the broker redelivers the task (acks_late), which finds the run queued again. An error
-  the run can report rolls back to a savepoint and marks the run failed instead.
-- A run left queued past STALE_RUN_AFTER and not locked by a worker is expired, so a lost
-  task message cannot block the shop forever.
+- A run is a durable job (crm/jobs.py): its claim commits on its own and counts an
+  attempt, so a redelivered or duplicated task does nothing, and a run whose task message
+  is lost or whose worker dies is run again by the beat sweeper, then given up with the
+  reason after a few attempts.
+- Computation, write-back and "make current" happen in one transaction. A worker that dies
+  rolls all of it back and the previous run stays current. An error the run can report
+  rolls back to a savepoint and marks the run failed instead.
 """
 
 import logging
@@ -19,7 +18,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Max
@@ -27,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.audit import audit_event_record
+from crm.jobs import job_enqueue_on_commit, job_run
 from crm.models import Shop
 from insights.models import ACTIVE_RUN_STATUSES, CustomerScore, RunStatus, RunTrigger, ScoringRun, ShopScoringState
 from insights.scoring.pipeline import (
@@ -44,11 +44,9 @@ from insights.services.progress import run_progress_get, run_progress_report
 from insights.services.segment_map import segment_rules_for_run
 from insights.services.summary import HOLDOUT_DAYS, customer_summary_fetch, targeting_refused_ids
 from insights.services.writeback import customer_scores_write
-from insights.tasks import scoring_run_task
 
 logger = logging.getLogger(__name__)
 
-STALE_RUN_AFTER = timedelta(hours=2)
 # Succeeded runs whose per-customer rows are kept (the current run's always are); older
 # runs keep their summary, cut points and fits.
 SCORE_HISTORY_RUNS = 30
@@ -77,20 +75,6 @@ def shop_today(*, shop: Shop) -> date:
     return timezone.now().astimezone(shop.tzinfo).date()
 
 
-def scoring_runs_expire_stale(*, shop: Shop) -> int:
-    """Fail queued/running runs older than STALE_RUN_AFTER that no worker holds."""
-    stale = ScoringRun.objects.select_for_update(skip_locked=True).filter(
-        status__in=ACTIVE_RUN_STATUSES, created_at__lt=timezone.now() - STALE_RUN_AFTER
-    )
-    # Evaluating the locking query first: an UPDATE would wait for a worker's lock instead of skipping it.
-    return ScoringRun.objects.filter(pk__in=list(stale.values_list("pk", flat=True))).update(
-        status=RunStatus.FAILED,
-        finished_at=timezone.now(),
-        error=_("No worker finished this run within %(hours)s hours; it was given up.")
-        % {"hours": int(STALE_RUN_AFTER.total_seconds() // 3600)},
-    )
-
-
 def scoring_run_request(
     *, shop: Shop, as_of: date | None = None, requested_by=None, trigger: str = RunTrigger.STAFF, enqueue: bool = True
 ) -> ScoringRun:
@@ -100,7 +84,6 @@ def scoring_run_request(
     as_of = as_of or shop_today(shop=shop)
     if as_of > shop_today(shop=shop):
         raise ValueError(_("The as-of date cannot be in the future."))
-    scoring_runs_expire_stale(shop=shop)
     active = ScoringRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).first()
     if active is not None:
         raise RunAlreadyActive(active)
@@ -119,18 +102,17 @@ def scoring_run_request(
         action="insights.scoring_run.request", obj=run, changes={"as_of": str(as_of), "trigger": trigger}
     )
     if enqueue:
-        transaction.on_commit(lambda: scoring_run_task.delay(shop.pk, run.pk))
+        job_enqueue_on_commit(run)
     return run
 
 
 def scoring_run_process(*, shop: Shop, run_id: int) -> ScoringRun | None:
-    """Claim the run if it is still queued and execute it; None when there was nothing to do
-    (finished, expired, or another worker holds it)."""
-    run = ScoringRun.objects.select_for_update(skip_locked=True).filter(pk=run_id, status=RunStatus.QUEUED).first()
-    if run is None:
-        return None
-    run.status, run.started_at = RunStatus.RUNNING, timezone.now()
-    run.save(update_fields=["status", "started_at"])
+    """Claim the run if it is still to do and execute it; None when there was nothing to do
+    (finished, or another worker holds it)."""
+    return job_run(ScoringRun, shop_id=shop.pk, job_id=run_id, work=lambda run: _run_work(shop, run))
+
+
+def _run_work(shop: Shop, run: ScoringRun) -> None:
     run_progress_report(shop_id=shop.pk, run_id=run.pk, stage="claimed")
     try:
         with transaction.atomic():
@@ -146,7 +128,6 @@ def scoring_run_process(*, shop: Shop, run_id: int) -> ScoringRun | None:
             error=f"{type(error).__name__}: {error}"[:2000],
         )
         run.refresh_from_db()
-    return run
 
 
 @dataclass

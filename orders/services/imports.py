@@ -18,11 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import DatabaseError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.jobs import (
+    JobFailed,
+    job_enqueue_on_commit,
+    job_progress_clear,
+    job_progress_get,
+    job_progress_report,
+    job_run,
+)
 from crm.models import Shop, User
 from crm.tenancy.context import require_shop_id
 from crm.text import text_problem
@@ -39,12 +46,12 @@ from orders.csv_format import (
 from orders.models import ChangeSource, ImportJob, ImportStatus
 from orders.services.copy_text import copy_rows
 from orders.services.ingest import MAX_BATCH, orders_ingest_bulk
-from orders.tasks import order_import_task
+from orders.validation import MAX_LINES
 
 STAGE_CHUNK = 10_000
 FETCH_CHUNK = 5_000
 MAX_REJECTS = 1_000
-PROGRESS_SECONDS = 3600
+IMPORT_MAX_BYTES = 50 * 2**20  # an upload's cap: bigger files are split by the shop
 _STAGE_DDL = (
     "CREATE TEMP TABLE IF NOT EXISTS orders_import_rows (line_number int, "
     + ", ".join(f"{column} text" for column in COLUMNS)
@@ -93,8 +100,8 @@ def orders_import_file(
     if progress:
         progress(result)
     batch: list[tuple[dict, list[int], list[int]]] = []
-    for rows in _orders_from_stage():
-        item = _order_item(rows, default_channel, default_status, result)
+    for order in _orders_from_stage():
+        item = _order_item(order, default_channel, default_status, result)
         if item is not None:
             batch.append(item)
         if len(batch) == MAX_BATCH:
@@ -113,7 +120,7 @@ def _stage_rows(cursor, path: Path, result: ImportResult) -> None:
             raise ImportFileError(_("The file is empty."))
         positions = header_columns(header)
         chunk = []
-        for row in reader:
+        for row in _csv_rows(reader):
             if not any(cell.strip() for cell in row):
                 continue  # blank lines, common at the end of spreadsheet exports
             result.total_rows += 1
@@ -131,6 +138,18 @@ def _stage_rows(cursor, path: Path, result: ImportResult) -> None:
         copy_rows(cursor, "orders_import_rows", ("line_number", *COLUMNS), chunk)
 
 
+def _csv_rows(reader) -> Iterator[list[str]]:
+    """The reader's rows; a file the csv module cannot parse (a cell over its 131,072
+    character limit, a NUL in a quoted cell) is refused with the line where it broke."""
+    try:
+        yield from reader
+    except csv.Error:
+        raise ImportFileError(
+            _("Line %(line)d cannot be read as CSV: a cell is too long or a quote is never closed.")
+            % {"line": reader.line_num}
+        ) from None
+
+
 def _nul_row_reject(cells: list[str], line: int, result: ImportResult) -> list[str]:
     column = next(name for name, cell in zip(COLUMNS, cells, strict=True) if "\x00" in cell)
     cells = [cell.replace("\x00", "") for cell in cells]
@@ -139,29 +158,52 @@ def _nul_row_reject(cells: list[str], line: int, result: ImportResult) -> list[s
     return cells
 
 
-def _orders_from_stage() -> Iterator[list[tuple[int, dict[str, str]]]]:
+@dataclass
+class _OrderRows:
+    """One order's rows, at most MAX_LINES + 1 of them held: the rows past that are only
+    counted, so one huge order cannot fill the worker's memory."""
+
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
+    dropped: int = 0
+
+    def add(self, line_number: int, values: dict[str, str]) -> None:
+        if len(self.rows) > MAX_LINES:
+            self.dropped += 1
+        else:
+            self.rows.append((line_number, values))
+
+
+def _orders_from_stage() -> Iterator[_OrderRows]:
     """Each order's rows together, from a server-side cursor (never the whole file)."""
     cursor = connection.chunked_cursor()
     try:
         cursor.execute(
             f"SELECT line_number, {', '.join(COLUMNS)} FROM orders_import_rows ORDER BY order_id, line_number"
         )
-        current_id, rows = None, []
+        current_id, order = None, _OrderRows()
         while chunk := cursor.fetchmany(FETCH_CHUNK):
             for line_number, *cells in chunk:
                 values = dict(zip(COLUMNS, cells, strict=True))
-                if values["order_id"] != current_id and rows:
-                    yield rows
-                    rows = []
+                if values["order_id"] != current_id and order.rows:
+                    yield order
+                    order = _OrderRows()
                 current_id = values["order_id"]
-                rows.append((line_number, values))
-        if rows:
-            yield rows
+                order.add(line_number, values)
+        if order.rows:
+            yield order
     finally:
         cursor.close()
 
 
-def _order_item(rows, default_channel: str, default_status: str | None, result: ImportResult):
+def _order_item(order: _OrderRows, default_channel: str, default_status: str | None, result: ImportResult):
+    rows = order.rows
+    if len(rows) > MAX_LINES:
+        count = len(rows) + order.dropped
+        result.processed_rows += count
+        result.orders_rejected += 1
+        reason = _("At most %(limit)d lines.") % {"limit": MAX_LINES}
+        result.reject(line=rows[0][0], order_id=rows[0][1]["order_id"], field_name="lines", reason=reason, rows=count)
+        return None
     if any(line_number < 0 for line_number, _values in rows):  # a row held NUL (its reject is recorded)
         result.processed_rows += len(rows)
         result.rows_rejected += len(rows)
@@ -213,15 +255,12 @@ def _shop_upload_dir(shop_id: int) -> Path:
     return import_upload_root() / str(shop_id) / "orders"
 
 
-def import_progress_key(shop_id: int, job_id: int) -> str:
-    return f"orders:import-progress:shop:{shop_id}:job:{job_id}"
-
-
 @transaction.atomic
 def import_job_create(
     *, shop: Shop, upload, default_channel: str, default_status: str = "", created_by: User | None
 ) -> ImportJob:
-    """Store the uploaded file under the shop's own folder and queue its import."""
+    """Store the uploaded file under the shop's own folder and queue its import (the job
+    row is the promise: the beat sweeper runs it if the task message is lost)."""
     folder = _shop_upload_dir(shop.pk)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{uuid.uuid4().hex}.csv"
@@ -236,44 +275,36 @@ def import_job_create(
         default_status=default_status,
         created_by=created_by,
     )
-    transaction.on_commit(lambda: order_import_task.delay(shop.pk, job.pk))
+    job_enqueue_on_commit(job)
     return job
 
 
-def order_import_run(*, shop: Shop, job_id: int) -> ImportJob:
-    """Run a queued import job (the Celery task's body). A redelivered task finds the job
-    no longer queued and does nothing; a task that died mid-way rolled back, so the job
-    is queued again and runs from the start (upserts make that safe)."""
-    job = ImportJob.objects.select_for_update().get(pk=job_id)
-    if job.status != ImportStatus.QUEUED:
-        return job
-    job.status, job.started_at = ImportStatus.RUNNING, timezone.now()
+def order_import_run(*, shop_id: int, job_id: int) -> ImportJob | None:
+    """Run a queued import job (the Celery task's body); None when there was nothing to do
+    (finished, or another worker has it). The import and the job's outcome commit
+    together; a failure the file explains ends the job failed at once, anything else is
+    retried a few times (crm/jobs.py). The file is deleted once the job has ended."""
+    return job_run(ImportJob, shop_id=shop_id, job_id=job_id, work=_import_work)
+
+
+def _import_work(job: ImportJob) -> None:
     path = Path(job.file_path)
-    key = import_progress_key(shop.pk, job.pk)
+    if path.parent != _shop_upload_dir(job.shop_id):
+        raise JobFailed(_("The uploaded file is not in this shop's folder."))
     try:
-        if path.parent != _shop_upload_dir(shop.pk):
-            raise ImportFileError(_("The uploaded file is not in this shop's folder."))
-        with transaction.atomic():
-            result = orders_import_file(shop=shop, path=path, default_channel=job.default_channel,
-                                        default_status=job.default_status or None,
-                                        progress=lambda result: _progress_publish(key, result))  # fmt: skip
-    except (ImportFileError, OSError, DatabaseError) as error:
-        job.status, job.error = ImportStatus.FAILED, _failure_text(error)
-    else:
-        job.status = ImportStatus.SUCCEEDED
-        _job_fill(job, result)
-    job.finished_at = timezone.now()
+        result = orders_import_file(shop=Shop.objects.get(pk=job.shop_id), path=path,
+                                    default_channel=job.default_channel, default_status=job.default_status or None,
+                                    progress=lambda result: _progress_publish(job, result))  # fmt: skip
+    except ImportFileError as error:
+        raise JobFailed(str(error)) from None
+    except OSError:
+        raise JobFailed(_("The uploaded file could not be read.")) from None
+    except (DataError, IntegrityError):
+        raise JobFailed(_("The database refused the import; check the file's values.")) from None
+    job.status, job.finished_at = ImportStatus.SUCCEEDED, timezone.now()
+    _job_fill(job, result)
     job.save()
-    transaction.on_commit(lambda: _job_cleanup(path, key))
-    return job
-
-
-def _failure_text(error: Exception) -> str:
-    if isinstance(error, ImportFileError):
-        return str(error)[:500]
-    if isinstance(error, OSError):
-        return _("The uploaded file could not be read.")
-    return _("The database refused the import; try again.")
+    transaction.on_commit(lambda: import_job_cleanup(job))
 
 
 def _job_fill(job: ImportJob, result: ImportResult) -> None:
@@ -282,17 +313,19 @@ def _job_fill(job: ImportJob, result: ImportResult) -> None:
         setattr(job, name, getattr(result, name))
 
 
-def _progress_publish(key: str, result: ImportResult) -> None:
-    cache.set(key, {"processed": result.processed_rows, "total": result.total_rows}, PROGRESS_SECONDS)
+def _progress_publish(job: ImportJob, result: ImportResult) -> None:
+    progress = {"processed": result.processed_rows, "total": result.total_rows}
+    job_progress_report(ImportJob, shop_id=job.shop_id, job_id=job.pk, progress=progress)
 
 
 def import_progress(job: ImportJob) -> dict:
     """{"processed", "total"} for the page: live from the cache while running, final after."""
     if job.is_finished:
         return {"processed": job.processed_rows, "total": job.total_rows}
-    return cache.get(import_progress_key(job.shop_id, job.pk)) or {"processed": 0, "total": 0}
+    return job_progress_get(ImportJob, shop_id=job.shop_id, job_id=job.pk) or {"processed": 0, "total": 0}
 
 
-def _job_cleanup(path: Path, key: str) -> None:
-    path.unlink(missing_ok=True)
-    cache.delete(key)
+def import_job_cleanup(job: ImportJob) -> None:
+    """The uploaded file holds personal data: it goes as soon as the job has ended, however."""
+    Path(job.file_path).unlink(missing_ok=True)
+    job_progress_clear(ImportJob, shop_id=job.shop_id, job_id=job.pk)

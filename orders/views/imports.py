@@ -12,7 +12,7 @@ from crm.tenancy.access import get_for_shop
 from crm.tenancy.pages import ShopPageView
 from orders.models import ImportJob, OrderChannel, OrderStatus
 from orders.selectors import import_job_list
-from orders.services.imports import import_job_create, import_progress
+from orders.services.imports import IMPORT_MAX_BYTES, import_job_create, import_progress
 
 
 class ImportForm(forms.Form):
@@ -33,6 +33,11 @@ class ImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".csv", ".txt")):
             raise forms.ValidationError(_("Upload a .csv file."))
+        if upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)d MB; split it into smaller files.")
+                % {"limit": IMPORT_MAX_BYTES // 2**20}
+            )
         return upload
 
 

@@ -1,5 +1,6 @@
-"""Invariants of DESIGN.md section 3, checked mechanically against the migrated database
-and the source tree."""
+"""The tenancy invariants (every tenant table has forced row-level security with a fail-closed
+policy, `all_shops` only in allowed places, ...), checked mechanically against the migrated
+database and the source tree."""
 
 import re
 from pathlib import Path

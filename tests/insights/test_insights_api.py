@@ -170,7 +170,7 @@ def test_starting_a_run_queues_it_once_and_honours_idempotency_keys(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         first = api.post(api_url("insights-runs"), {"as_of": str(AS_OF)}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
     assert first.status_code == 202 and first.json()["status"] == "queued"
-    assert sum("scoring_run_request" in callback.__qualname__ for callback in callbacks) == 1
+    assert sum("job_enqueue_on_commit" in callback.__qualname__ for callback in callbacks) == 1
     replay = api.post(api_url("insights-runs"), {"as_of": str(AS_OF)}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
     assert replay.status_code == 202 and replay.json()["id"] == first.json()["id"]
     second = api.post(api_url("insights-runs"), {}, format="json")

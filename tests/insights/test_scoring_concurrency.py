@@ -12,6 +12,7 @@ import psycopg2
 import pytest
 from django.db import connection
 
+from crm.jobs import jobs_sweep
 from crm.tenancy.context import shop_scope
 from insights.models import CustomerScore, RunStatus, ScoringRun
 from insights.selectors import current_run_get
@@ -194,7 +195,11 @@ def test_a_worker_killed_mid_run_leaves_the_previous_snapshot_current():
             worker.kill()
     with shop_scope(shop.pk):
         second.refresh_from_db()
-        assert second.status == RunStatus.QUEUED  # the broker redelivers it (acks_late)
+        assert (second.status, second.attempts) == (RunStatus.RUNNING, 1)  # claimed, and its claim committed
         assert not CustomerScore.objects.filter(run=second).exists()
+        # No worker holds it any more: the sweeper queues it again once it is due.
+        assert jobs_sweep(now=second.due_at) == 1
+        second.refresh_from_db()
+        assert (second.status, second.error) == (RunStatus.QUEUED, "Attempt 1 stopped before finishing.")
         assert current_run_get(shop=shop) == first
         assert CustomerScore.objects.filter(run=first).count() == 80

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from crm.jobs import MAX_ATTEMPTS, jobs_sweep
 from crm.tenancy.context import shop_scope
 from customers.models import Customer
 from insights.models import CustomerScore, RunStatus, RunTrigger, ScoringRun, SegmentMapConfig
@@ -163,12 +164,14 @@ def test_a_second_request_is_refused_while_one_is_queued(in_shop):
     assert ScoringRun.objects.count() == 1
 
 
-def test_a_run_stuck_in_the_queue_expires_and_no_longer_blocks(in_shop):
+def test_a_run_whose_workers_keep_dying_is_given_up_by_the_sweeper_and_no_longer_blocks(in_shop):
     stuck = scoring_run_request(shop=in_shop, enqueue=False)
-    ScoringRun.objects.filter(pk=stuck.pk).update(created_at=timezone.now() - timedelta(hours=3))
+    ScoringRun.objects.filter(pk=stuck.pk).update(status="running", attempts=MAX_ATTEMPTS, due_at=timezone.now())
+    jobs_sweep(now=timezone.now())
     fresh = scoring_run_request(shop=in_shop, enqueue=False)
     stuck.refresh_from_db()
-    assert stuck.status == RunStatus.FAILED and "given up" in stuck.error
+    assert stuck.status == RunStatus.FAILED
+    assert stuck.error == "Gave up after 3 attempts: its worker stopped before finishing"
     assert fresh.status == RunStatus.QUEUED
 
 

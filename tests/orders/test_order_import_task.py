@@ -1,12 +1,16 @@
 """The upload page's import job: stored under the shop's folder, run by the real task."""
 
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from crm.tenancy.context import ShopScopeError, shop_scope
 from orders.models import ImportJob, ImportStatus, Order
-from orders.services.imports import import_job_create, import_progress
+from orders.services.imports import import_job_create, import_progress, orders_import_file
 from orders.tasks import order_import_task
+from orders.validation import MAX_LINES
 from tests.orders.csv_files import ROWS, csv_write
 
 
@@ -102,3 +106,52 @@ def test_other_shops_task_cannot_run_this_shops_job(shop, other_shop, tmp_path, 
 def test_task_refuses_to_run_without_a_shop():
     with pytest.raises(ShopScopeError, match="shop_id"):
         order_import_task(None, 1)
+
+
+def _job_page(client, shop, job) -> str:
+    url = reverse("orders:import-job", kwargs={"shop_slug": shop.slug, "job_id": job.pk})
+    return client.get(url).content.decode()
+
+
+def test_a_cell_past_the_csv_limit_fails_the_job_with_a_reason_and_deletes_the_file(
+    staff_client, shop, tmp_path, upload_root, django_capture_on_commit_callbacks
+):
+    job = _queued_job(shop, tmp_path, django_capture_on_commit_callbacks)
+    long_name = "王" * 140_000  # past the csv module's 131,072-character cell limit
+    csv_write(Path(job.file_path), [*ROWS, ["C3", "U3", "2026-10-03 09:00", "1.00", "", "", "", "", long_name]])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order_import_task(shop.pk, job.pk)
+
+    with shop_scope(shop.pk):
+        job.refresh_from_db()
+        assert not Order.objects.exists()
+    assert (job.status, job.attempts) == ("failed", 1)
+    assert job.error == "Line 5 cannot be read as CSV: a cell is too long or a quote is never closed."
+    assert not Path(job.file_path).exists()
+    assert job.error in _job_page(staff_client, shop, job)
+
+
+def test_an_order_past_the_line_limit_is_refused_while_the_others_import(shop, tmp_path, in_shop):
+    line = ["BIG", "U9", "2026-10-04 09:00", "1.00", "", "", "", "", "", "", "SKU-9", "x", "", "1", "1.00"]
+    path = csv_write(tmp_path / "big.csv", [*ROWS, *[line] * (MAX_LINES + 200)])
+
+    result = orders_import_file(shop=in_shop, path=path)
+
+    assert (result.orders_created, result.orders_rejected, result.rows_rejected) == (2, 1, MAX_LINES + 200)
+    assert result.rejects == [{"line": 5, "order_id": "BIG", "field": "lines", "reason": "At most 500 lines."}]
+    assert not Order.objects.filter(external_id="BIG").exists()
+
+
+def test_an_upload_over_the_cap_is_refused_and_nothing_is_stored(staff_client, shop, upload_root, monkeypatch):
+    monkeypatch.setattr("orders.views.imports.IMPORT_MAX_BYTES", 2**20)
+    url = reverse("orders:import", kwargs={"shop_slug": shop.slug})
+
+    response = staff_client.post(url, {"file": SimpleUploadedFile("big.csv", b"x" * (2**20 + 1)),
+                                       "default_channel": "web"})  # fmt: skip
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["file"] == ["The file is larger than 1 MB; split it into smaller files."]
+    with shop_scope(shop.pk):
+        assert not ImportJob.objects.exists()
+    assert not upload_root.exists()

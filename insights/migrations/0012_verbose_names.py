@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('insights', '0010_tenant_keys_and_placement'),
+        ('insights', '0011_durable_job_attempts'),
     ]
 
     operations = [

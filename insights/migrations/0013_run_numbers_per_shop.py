@@ -17,7 +17,7 @@ WHERE run.shop_id = numbered.shop_id AND run.id = numbered.id
 
 class Migration(migrations.Migration):
     dependencies = [
-        ('insights', '0011_verbose_names'),
+        ('insights', '0012_verbose_names'),
     ]
 
     operations = [

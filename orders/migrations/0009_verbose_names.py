@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0007_order_notes'),
+        ('orders', '0008_order_notes'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0008_verbose_names'),
+        ('orders', '0009_verbose_names'),
     ]
 
     operations = [

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('crm', '0003_api_key_lookup_function'),
-        ('orders', '0006_same_shop_foreign_keys'),
+        ('orders', '0007_durable_job_attempts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
