@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm import login_lockout
 from crm.models import ApiKey, ApiKeyScope, Role, Shop
+from crm.timezones import timezone_choices
 
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 
@@ -64,10 +65,18 @@ class ShopSettingsForm(forms.ModelForm):
             "timezone": _("Dates and daily reports use this timezone."),
             "currency": _("ISO 4217 code, e.g. CNY."),
             "phone_region": _("Two-letter region used to read phone numbers without a country code, e.g. CN."),
-            "language": _("Language of messages sent to this shop's customers."),
         }
 
-    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    language = forms.ChoiceField(
+        label=_("Language of customer messages"),
+        choices=settings.LANGUAGES,
+        help_text=_("The language of emails and text messages sent to this shop's customers. Each staff member "
+                    "picks the language of these pages at the top right."),
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = timezone_choices(self.instance.timezone if self.instance.pk else None)
 
     def clean_currency(self) -> str:
         currency = self.cleaned_data["currency"].strip().upper()

@@ -31,12 +31,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("platform staff"), default=False)
-    date_joined = models.DateTimeField(default=timezone.now)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff members")
 
     def __str__(self) -> str:
         return self.full_name or self.email
@@ -51,7 +55,11 @@ class Shop(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     phone_region = models.CharField(_("default phone region"), max_length=2, default="CN")
     language = models.CharField(_("language"), max_length=10, default="zh-hans")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("shop")
+        verbose_name_plural = _("shops")
 
     def __str__(self) -> str:
         return self.name
@@ -77,9 +85,11 @@ def role_at_least(role: str, required: str) -> bool:
 class Membership(ShopOwnedModel):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AGENT)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [models.UniqueConstraint(fields=["shop", "user"], name="membership_shop_user_uniq")]
 
     def __str__(self) -> str:
@@ -111,14 +121,16 @@ class ApiKey(ShopOwnedModel):
 
     name = models.CharField(_("name"), max_length=100)
     scope = models.CharField(_("scope"), max_length=10, choices=ApiKeyScope.choices, default=ApiKeyScope.STOREFRONT)
-    prefix = models.CharField(max_length=16, unique=True)
-    key_hash = models.CharField(max_length=64)
+    prefix = models.CharField(_("key prefix"), max_length=16, unique=True)
+    key_hash = models.CharField(_("key hash"), max_length=64)
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
         constraints = [models.UniqueConstraint(fields=["shop", "name"], name="apikey_shop_name_uniq")]
 
     def __str__(self) -> str:
@@ -134,14 +146,16 @@ class AuditEvent(ShopOwnedModel):
 
     actor_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_api_key = TenantForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    action = models.CharField(max_length=64)
-    object_type = models.CharField(max_length=64, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
-    changes = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
-    request_id = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(_("action"), max_length=64)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         indexes = [
             models.Index(fields=["shop", "-created_at"], name="audit_shop_time_idx"),
             models.Index(fields=["shop", "object_type", "object_id"], name="audit_shop_object_idx"),
@@ -154,11 +168,13 @@ class AuditEvent(ShopOwnedModel):
 class IdempotencyRecord(ShopOwnedModel):
     """The stored first response to an effectful POST with an `Idempotency-Key`."""
 
-    key = models.CharField(max_length=255)
-    request_fingerprint = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField()
-    response_body = models.JSONField(null=True, encoder=DjangoJSONEncoder)
-    created_at = models.DateTimeField(auto_now_add=True)
+    key = models.CharField(_("idempotency key"), max_length=255)
+    request_fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    response_status = models.PositiveSmallIntegerField(_("response status"))
+    response_body = models.JSONField(_("response body"), null=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
         constraints = [models.UniqueConstraint(fields=["shop", "key"], name="idempotency_shop_key_uniq")]

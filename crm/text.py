@@ -17,3 +17,14 @@ def text_problem(value: str) -> str | None:
     except UnicodeEncodeError:
         return _("Not valid Unicode text (it holds a lone surrogate).")
     return None
+
+
+def text_required(value: str, *, max_length: int) -> str:
+    """`value` stripped; ValueError with the reason unless it is 1 to `max_length`
+    characters PostgreSQL can store (a note, a comment)."""
+    text = (value or "").strip()
+    if not text or len(text) > max_length:
+        raise ValueError(_("Write 1 to %(limit)d characters.") % {"limit": max_length})
+    if problem := text_problem(text):
+        raise ValueError(problem)
+    return text

@@ -1,7 +1,9 @@
 """Managers' admin for customers. Scoping comes from the admin site (one shop per
 request, fail-closed managers, RLS); edits go through the services, never around them."""
 
+from django import forms
 from django.contrib import admin
+from django.db import transaction
 
 from crm.admin_base import ReadOnlyShopOwnedAdmin, ShopOwnedAdmin
 from customers.models import (
@@ -54,8 +56,34 @@ class NoteInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class _DryRun(Exception):
+    pass
+
+
+class CustomerAdminForm(forms.ModelForm):
+    """Runs the profile service on the changes in a rolled-back savepoint, so a refused
+    phone or email shows on its field and the page says nothing was saved."""
+
+    shop = None  # set by CustomerAdmin.get_form
+
+    def clean(self):
+        cleaned = super().clean()
+        data = {name: cleaned[name] for name in self.changed_data if name in cleaned}
+        try:
+            with transaction.atomic():
+                customer_update(shop=self.shop, customer=Customer.objects.get(pk=self.instance.pk), data=data)
+                raise _DryRun
+        except _DryRun:
+            pass
+        except ProfileInvalid as invalid:
+            for field, reasons in invalid.errors.items():
+                self.add_error(field if field in self.fields else None, reasons)
+        return cleaned
+
+
 @admin.register(Customer)
 class CustomerAdmin(ShopOwnedAdmin):
+    form = CustomerAdminForm
     list_display = ("name", "phone", "email", "city", "orders_count", "total_spent", "last_order_at", "created_at")
     list_filter = ("source_channel", "gender", "is_automated_targeting_refused", "province")
     search_fields = ("name", "phone", "email")
@@ -78,12 +106,14 @@ class CustomerAdmin(ShopOwnedAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # erasure, not deletion: orders keep their customer
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"shop": request.admin_shop})
+
     def save_model(self, request, obj, form, change):
+        # The form's clean() already ran the same update and found it valid.
         data = {name: form.cleaned_data[name] for name in form.changed_data}
-        try:
-            customer_update(shop=request.admin_shop, customer=Customer.objects.get(pk=obj.pk), data=data)
-        except ProfileInvalid as error:
-            self.message_user(request, str(error.errors), level="error")
+        customer_update(shop=request.admin_shop, customer=Customer.objects.get(pk=obj.pk), data=data)
 
 
 @admin.register(Tag)

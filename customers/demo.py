@@ -1,12 +1,19 @@
-"""Demo extras on top of the customers the order seed created: tags, notes, consent.
+"""Demo extras on top of the customers the order seed created: tags, notes, consent,
+birthdays in the coming two weeks and a few real duplicate pairs to merge.
 Idempotent: running it again changes nothing."""
+
+from datetime import timedelta
+
+from django.utils import timezone
 
 from crm.models import Membership, Role, Shop
 from customers.models import Customer, CustomerNote, Tag
 from customers.services import (
     customer_consent_set,
+    customer_create,
     customer_note_add,
     customer_targeting_refusal_set,
+    customer_update,
     customers_tag,
     tag_save,
 )
@@ -39,8 +46,40 @@ def demo_customer_extras_seed(*, shop: Shop) -> None:
     )
     ids = list(live.order_by("pk").values_list("pk", flat=True))
     customers_tag(shop=shop, tag=tags["投诉过"], customer_ids=ids[::17], source="demo")
+    if not Customer.objects.filter(birthday__isnull=False).exists():
+        _birthdays_seed(shop, list(live.filter(orders_count__gte=2).order_by("pk")[:12]))
+        _duplicates_seed(shop, list(live.filter(orders_count__gte=2).order_by("-pk")[:3]))
     _notes_seed(shop, top[:5])
     _consents_seed(shop, live.order_by("pk")[:60])
+
+
+def _birthdays_seed(shop: Shop, customers: list[Customer]) -> None:
+    """Birthdays spread over the next two weeks (shop time), born 1975-2000."""
+    today = timezone.localdate(timezone=shop.tzinfo)
+    for index, customer in enumerate(customers):
+        day = today + timedelta(days=1 + index)
+        year = 1975 + (index * 7) % 26
+        birthday = day.replace(year=year, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=year)
+        customer_update(shop=shop, customer=customer, data={"birthday": birthday})
+
+
+def _duplicates_seed(shop: Shop, customers: list[Customer]) -> None:
+    """Three people entered twice, each pair found by another duplicate signal: same name
+    and birthday, same name and city, same email name on another domain."""
+    signals = (
+        {"birthday": timezone.localdate(timezone=shop.tzinfo).replace(year=1988, month=5, day=20)},
+        {"province": "浙江省", "city": "杭州市"},
+        {},
+    )
+    for index, (customer, shared) in enumerate(zip(customers, signals, strict=False)):
+        customer_update(shop=shop, customer=customer, data=shared)
+        twin = {"name": customer.name, "channel": "offline", **shared}
+        if not shared and customer.email:
+            twin["email"] = customer.email.split("@")[0] + "@foxmail.com"
+        elif not shared:
+            continue
+        twin["phone"] = f"1390000{index:04d}"
+        customer_create(shop=shop, data=twin)
 
 
 def _notes_seed(shop: Shop, customer_ids: list[int]) -> None:

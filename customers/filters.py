@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext as _
 
 from crm.channels import Channel
 from crm.dates import date_within_bounds
@@ -138,16 +139,16 @@ class FilterRegistry:
         for key, raw in params.items():
             if key in ignore or raw == "":
                 continue
-            name, _, operator = key.partition("__")
+            name, _separator, operator = key.partition("__")
             operator = operator or "exact"
             field = self.fields.get(name)
             if field is None or operator not in field.operators:
-                errors[key] = ["Unknown filter or operator."]
+                errors[key] = [_("Unknown filter or operator.")]
                 continue
             try:
                 value = self._value(field, operator, raw, tz)
             except (ValueError, InvalidOperation):
-                errors[key] = [f"Not a valid {field.kind} value, or out of range."]
+                errors[key] = [_("Not a valid value, or out of range.")]
                 continue
             query &= field.q(operator, value, tz)
         if errors:

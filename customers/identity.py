@@ -27,6 +27,7 @@ from functools import lru_cache
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
+from django.utils.translation import gettext as _
 
 from crm.models import Shop
 from crm.tenancy.context import require_shop_id
@@ -67,7 +68,7 @@ def phone_normalize(raw: str, region: str) -> str:
     pattern, so the result is the same as the slow path."""
     text = (raw or "").strip()
     if not text:
-        raise IdentityInvalid("phone", "Phone number is empty.")
+        raise IdentityInvalid("phone", _("Phone number is empty."))
     compact = _DIGITS_ONLY.sub("", text)
     pattern = _mobile_pattern(region)
     if pattern is not None and compact.isdigit() and pattern.fullmatch(compact):
@@ -79,21 +80,21 @@ def phone_normalize(raw: str, region: str) -> str:
 def _phone_normalize_slow(text: str, region: str) -> str:
     try:
         number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException as error:
-        raise IdentityInvalid("phone", f"Not a phone number ({error._msg})") from None
+    except phonenumbers.NumberParseException:
+        raise IdentityInvalid("phone", _("Not a phone number.")) from None
     if not phonenumbers.is_valid_number(number):
-        raise IdentityInvalid("phone", f"Not a valid phone number for region {region}.")
+        raise IdentityInvalid("phone", _("Not a valid phone number for region %(region)s.") % {"region": region})
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def email_normalize(raw: str) -> str:
     email = (raw or "").strip().lower()
     if not email:
-        raise IdentityInvalid("email", "Email is empty.")
+        raise IdentityInvalid("email", _("Email is empty."))
     try:
         _email_validator(email)
     except ValidationError:
-        raise IdentityInvalid("email", "Not a valid email address.") from None
+        raise IdentityInvalid("email", _("Not a valid email address.")) from None
     return email
 
 

@@ -59,7 +59,7 @@ class Customer(ShopOwnedModel):
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
-    orders_count = models.PositiveIntegerField(_("orders"), default=0, editable=False)
+    orders_count = models.PositiveIntegerField(_("number of orders"), default=0, editable=False)
     total_spent = models.DecimalField(_("total spent"), default=Decimal("0"), editable=False, **MONEY)
     refunds_count = models.PositiveIntegerField(_("refunds"), default=0, editable=False)
     refunded_amount = models.DecimalField(_("refunded"), default=Decimal("0"), editable=False, **MONEY)
@@ -164,10 +164,11 @@ class CustomerChannelId(ShopOwnedModel):
     customer = TenantForeignKey(Customer, on_delete=models.CASCADE, related_name="channel_ids", db_index=False)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     external_id = models.CharField(_("external id"), max_length=128)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("channel id")
+        verbose_name_plural = _("channel ids")
         constraints = [
             models.UniqueConstraint(
                 fields=["shop", "channel", "external_id"], name="customer_channel_id_shop_channel_ext_uniq"
@@ -226,6 +227,7 @@ class CustomerAttributeDefinition(ShopOwnedModel):
 
     class Meta:
         verbose_name = _("custom attribute")
+        verbose_name_plural = _("custom attributes")
         constraints = [models.UniqueConstraint(fields=["shop", "key"], name="customer_attr_def_shop_key_uniq")]
 
     def __str__(self) -> str:
@@ -250,10 +252,11 @@ class CustomerConsent(ShopOwnedModel):
     purpose = models.CharField(_("purpose"), max_length=10, choices=ConsentPurpose.choices)
     is_granted = models.BooleanField(_("granted"), default=False)
     source = models.CharField(_("source"), max_length=64, blank=True)
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("consent")
+        verbose_name_plural = _("consents")
         constraints = [
             models.UniqueConstraint(
                 fields=["shop", "customer", "channel", "purpose"], name="customer_consent_shop_cust_chan_purp_uniq"
@@ -275,20 +278,22 @@ class ConsentEvent(ShopOwnedModel):
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("consent change")
+        verbose_name_plural = _("consent changes")
         indexes = [models.Index(fields=["shop", "customer", "-created_at"], name="consent_event_cust_time_idx")]
 
 
 class Tag(ShopOwnedModel):
     name = models.CharField(_("name"), max_length=50)
     color = models.CharField(_("color"), max_length=7, default="#6b7280")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("tag")
+        verbose_name_plural = _("tags")
         constraints = [models.UniqueConstraint(fields=["shop", "name"], name="tag_shop_name_uniq")]
 
     def __str__(self) -> str:
@@ -304,10 +309,11 @@ class CustomerTag(ShopOwnedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     source = models.CharField(_("source"), max_length=64, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("customer tag")
+        verbose_name_plural = _("customer tags")
         constraints = [models.UniqueConstraint(fields=["shop", "customer", "tag"], name="customer_tag_shop_cust_uniq")]
         indexes = [models.Index(fields=["shop", "tag", "customer"], name="customer_tag_tag_idx")]
 
@@ -318,10 +324,11 @@ class CustomerNote(ShopOwnedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     body = models.TextField(_("note"))
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("note")
+        verbose_name_plural = _("notes")
         indexes = [models.Index(fields=["shop", "customer", "-created_at"], name="customer_note_cust_time_idx")]
 
 
@@ -333,13 +340,14 @@ class CustomerMerge(ShopOwnedModel):
 
     survivor = TenantForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_received")
     duplicate = TenantForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_given")
-    moved = models.JSONField(default=dict)
-    duplicate_identifiers = models.JSONField(default=dict)
+    moved = models.JSONField(_("moved"), default=dict)
+    duplicate_identifiers = models.JSONField(_("duplicate's identifiers"), default=dict)
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
         indexes = [models.Index(fields=["shop", "survivor"], name="customer_merge_survivor_idx")]

@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class InsightsConfig(AppConfig):
     name = "insights"
-    verbose_name = "Insights"
+    verbose_name = _("Insights")
 
     def ready(self) -> None:
         from crm.jobs import JobKind, job_kind_register
@@ -14,8 +15,10 @@ class InsightsConfig(AppConfig):
         # What insights adds to customers (which never imports insights): the score filters
         # of the customer list, API and CSV export with their inputs on the list page, the
         # scores section of the 360 page and API, the scores in a privacy export (they are
-        # profiling), how a merge combines scores, and the demo shop's first scoring run.
+        # profiling), how a merge combines scores, the demo shop's first scoring run; and a
+        # failed run on the shop overview.
         from crm.demo import demo_seeder_register
+        from crm.overview import attention_source_register
         from customers.registry import (
             CUSTOMER_FILTERS,
             FilterControls,
@@ -28,13 +31,14 @@ class InsightsConfig(AppConfig):
         from insights.api.serializers import CustomerScoresSerializer
         from insights.demo import demo_scoring_seed
         from insights.filters import customer_filter_controls, customer_score_filters_register
-        from insights.selectors import customer_scores_for_page
+        from insights.selectors import customer_scores_for_page, overview_failed_run
         from insights.services import customer_scores_merge
 
         customer_score_filters_register(CUSTOMER_FILTERS)
         filter_controls_register(
             "scores", FilterControls(read=customer_filter_controls, template="insights/_customer_filters.html")
         )
+        attention_source_register(overview_failed_run)
         overview_section_register(
             OverviewSection(
                 name="scores",

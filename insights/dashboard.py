@@ -2,13 +2,15 @@
 (read-only; every label translatable)."""
 
 from typing import Any
+from urllib.parse import urlencode
 
+from django.db.models import Exists, OuterRef
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Role, Shop, role_at_least
 from customers.models import Customer
-from insights.labels import DIMENSION_LABELS, segment_label
+from insights.labels import DIMENSION_LABELS, NO_SEGMENT, segment_label, stage_reason
 from insights.models import LifecycleStage, RunStatus, ScoringRun
 from insights.selectors import (
     active_run_get,
@@ -20,25 +22,34 @@ from insights.selectors import (
     segment_movement,
     segment_summary,
 )
+from orders.models import Order
 
 
 def _shade(count: int, largest: int) -> float:
     return round(0.08 + 0.82 * count / largest, 2) if largest and count else 0.0
 
 
-def _rf_grid(run: ScoringRun) -> list[dict[str, Any]]:
-    """Rows R = 5..1, columns F = 1..5, each cell with its customers and shading."""
+def _customers_url(shop: Shop, **filters) -> str:
+    """The customers list showing the customers these score filters select: the drill-down
+    from a chart cell or a segment."""
+    return reverse("customers:list", kwargs={"shop_slug": shop.slug}) + "?" + urlencode(filters)
+
+
+def _rf_grid(shop: Shop, run: ScoringRun) -> list[dict[str, Any]]:
+    """Rows R = 5..1, columns F = 1..5, each cell with its customers, shading and link."""
     grid = run.stats.get("rf_grid") or [[0] * 5 for _ in range(5)]
     largest = max(max(row) for row in grid)
     return [
         {
             "r": r,
             "cells": [
-                {"f": f, "count": grid[r - 1][f - 1], "alpha": _shade(grid[r - 1][f - 1], largest)} for f in range(1, 6)
+                {"f": f, "count": grid[r - 1][f - 1], "alpha": _shade(grid[r - 1][f - 1], largest),
+                 "url": _customers_url(shop, r_score=r, f_score=f)}
+                for f in range(1, 6)
             ],
         }
         for r in range(5, 0, -1)
-    ]
+    ]  # fmt: skip
 
 
 def _movement(shop: Shop, run: ScoringRun) -> dict[str, Any] | None:
@@ -52,12 +63,14 @@ def _movement(shop: Shop, run: ScoringRun) -> dict[str, Any] | None:
         {
             "label": segment_label(segment["key"], segment["name"]),
             "cells": [
-                {"count": count, "alpha": _shade(count, largest), "is_same": index == column}
+                {"count": count, "alpha": _shade(count, largest), "is_same": index == column,
+                 "url": None if NO_SEGMENT in (segment["key"], segments[column]["key"]) else _customers_url(
+                     shop, segment=segments[column]["key"], segment_at_run=f"{previous.pk}:{segment['key']}")}
                 for column, count in enumerate(row)
             ],
         }
         for index, (segment, row) in enumerate(zip(segments, movement["matrix"], strict=True))
-    ]
+    ]  # fmt: skip
     columns = [segment_label(segment["key"], segment["name"]) for segment in segments]
     return {"previous": previous, "columns": columns, "rows": rows, "moved": movement["moved"]}
 
@@ -81,30 +94,35 @@ def _at_risk(shop: Shop, run: ScoringRun) -> list[dict[str, Any]]:
             "url": _customer_url(shop, row["customer_id"]),
             "segment_label": segment_label(row["segment"], names_by_segment.get(row["segment"], "")),
             "stage_label": stages.get(row["lifecycle_stage"], row["lifecycle_stage"]),
+            "stage_reason": stage_reason(row["lifecycle_stage"], row["recency_days"], row["p_alive"]),
         }
         for row in top
         if row["customer_id"] in names
     ]
 
 
-def _number(value) -> str:
-    """A cut point as written: up to three decimals, no trailing zeros (53.2, 1, 564.922)."""
-    return f"{float(value):.3f}".rstrip("0").rstrip(".")
+def _number(value, is_money: bool) -> str:
+    """A cut point with thousands separators: money to the cent (1,599.05), counts and days
+    with at most one decimal (53.2, 1)."""
+    if is_money:
+        return f"{float(value):,.2f}"
+    return f"{float(value):,.1f}".removesuffix(".0")
 
 
-def _range_text(above, up_to) -> str:
+def _range_text(above, up_to, is_money: bool) -> str:
     if above is None:
-        return f"≤ {_number(up_to)}"
+        return f"≤ {_number(up_to, is_money)}"
     if up_to is None:
-        return f"> {_number(above)}"
+        return f"> {_number(above, is_money)}"
     if float(above) >= float(up_to):
         return ""  # two equal cut points: no value falls in between (ties share a score)
-    return f"> {_number(above)} {_('and')} ≤ {_number(up_to)}"
+    return f"> {_number(above, is_money)} {_('and')} ≤ {_number(up_to, is_money)}"
 
 
 def _cutpoint_view(row: dict[str, Any]) -> dict[str, Any]:
-    ranges = [{**item, "text": _range_text(item["above"], item["up_to"])} for item in row["ranges"]]
-    all_equal = None if row["all_equal"] is None else _number(row["all_equal"])
+    is_money = row["dimension"] == "monetary"
+    ranges = [{**item, "text": _range_text(item["above"], item["up_to"], is_money)} for item in row["ranges"]]
+    all_equal = None if row["all_equal"] is None else _number(row["all_equal"], is_money)
     return {**row, "label": DIMENSION_LABELS[row["dimension"]], "ranges": ranges, "all_equal": all_equal}
 
 
@@ -133,12 +151,15 @@ def _charts(run: ScoringRun, segments: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _run_view(shop: Shop, run: ScoringRun) -> dict[str, Any]:
+    export = reverse("customers:export-csv", kwargs={"shop_slug": shop.slug})
     segments = [
         {
             **row,
             "label": segment_label(row["key"], row["name"]),
             "customer_pct": 100 * row["customer_share"],
             "revenue_pct": 100 * row["revenue_share"],
+            "url": _customers_url(shop, segment=row["key"]),
+            "export_url": f"{export}?{urlencode({'segment': row['key']})}",
         }
         for row in segment_summary(run=run)
     ]
@@ -148,12 +169,23 @@ def _run_view(shop: Shop, run: ScoringRun) -> dict[str, Any]:
     return {
         "kpis": {**kpis, "repeat_rate_pct": None if repeat_rate is None else 100 * repeat_rate},
         "segments": segments,
-        "rf_grid": _rf_grid(run),
+        "rf_grid": _rf_grid(shop, run),
+        # Buyers who refused automated targeting (PIPL art. 24) are left out of every run.
+        "not_scored_refused": Customer.objects.filter(
+            Exists(Order.objects.filter(customer_id=OuterRef("pk"))),
+            merged_into__isnull=True,
+            is_automated_targeting_refused=True,
+        ).count(),
         "movement": _movement(shop, run),
         "at_risk": _at_risk(shop, run),
         "cutpoints": [_cutpoint_view(row) for row in cutpoint_table(run=run)],
         "lifecycle": [
-            {"stage": stage, "label": label, "customers": run.stats.get("lifecycle", {}).get(stage, 0)}
+            {
+                "stage": stage,
+                "label": label,
+                "customers": run.stats.get("lifecycle", {}).get(stage, 0),
+                "url": _customers_url(shop, lifecycle_stage=stage),
+            }
             for stage, label in stages.items()
         ],
         "charts": _charts(run, segments),

@@ -2,7 +2,8 @@
 filter layer (customers/filters.py), so the customers list page, API and CSV export accept:
 
     segment=champions  segment__in=champions,loyal  lifecycle_stage__in=at_risk,churned
-    clv__gte=500  clv__lte=2000  p_alive__gte=0.5  p_alive__lte=0.9
+    clv__gte=500  clv__lte=2000  p_alive__gte=0.5  p_alive__lte=0.9  r_score=5  f_score=3
+    segment_at_run=41:champions   (the segment a customer had in run 41: movement drill-down)
 
 Each becomes an EXISTS on the customer's score in the current run, which PostgreSQL runs as
 a semi-join on the (shop, run, customer) key; the run id is a subquery of the same
@@ -40,6 +41,16 @@ def _score_q(column: str) -> Callable[[str, object, ZoneInfo], Q]:
     return build
 
 
+def _segment_at_run_q(operator: str, value, tz: ZoneInfo) -> Q:
+    """`<run id>:<segment>`: customers in that segment in that run of the shop (row-level
+    security keeps another shop's run id from matching anyone; a malformed value, nobody)."""
+    run_id, _separator, segment = value.partition(":")
+    if not run_id.isdigit() or len(run_id) > 18 or not segment:
+        return Q(pk__in=[])
+    return Q(Exists(CustomerScore.objects.filter(run_id=int(run_id), customer_id=OuterRef("pk"), segment=segment)))
+
+
+SCORES = ("1", "2", "3", "4", "5")
 CUSTOMER_SCORE_FILTERS = (
     FilterField("segment", "segment", "text", CHOICE, build=_score_q("segment")),
     FilterField(
@@ -52,6 +63,9 @@ CUSTOMER_SCORE_FILTERS = (
     ),  # fmt: skip
     FilterField("clv", "clv_12m", "decimal", RANGE, build=_score_q("clv_12m")),
     FilterField("p_alive", "p_alive", "decimal", RANGE, build=_score_q("p_alive")),
+    FilterField("r_score", "r_score", "text", choices=SCORES, build=_score_q("r_score")),
+    FilterField("f_score", "f_score", "text", choices=SCORES, build=_score_q("f_score")),
+    FilterField("segment_at_run", "segment", "text", build=_segment_at_run_q),
 )
 
 

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from insights.labels import segment_label
+
 SCORE = {"min_value": 1, "max_value": 5}
 
 
@@ -32,8 +34,9 @@ SegmentRuleFormSet = forms.formset_factory(SegmentRuleForm, extra=1, can_delete=
 
 
 def rules_as_initial(rules: list[dict]) -> list[dict]:
+    """The editor's rows; a default segment's name in the page's language."""
     return [
-        {"key": rule["key"], "name": rule["name"], "r_low": rule["r"][0], "r_high": rule["r"][1],
-         "fm_low": rule["fm"][0], "fm_high": rule["fm"][1]}
+        {"key": rule["key"], "name": segment_label(rule["key"], rule["name"]),
+         "r_low": rule["r"][0], "r_high": rule["r"][1], "fm_low": rule["fm"][0], "fm_high": rule["fm"][1]}
         for rule in rules
     ]  # fmt: skip

@@ -1,8 +1,10 @@
 """Translated labels for segment keys and RFM dimensions (the stored map keeps the default
 English names; staff see them in their language)."""
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from insights.scoring.lifecycle import DEFAULT_THRESHOLDS
 from insights.scoring.rfm import DEFAULT_SEGMENT_MAP
 
 NO_SEGMENT = "none"
@@ -34,3 +36,26 @@ def segment_label(key: str, name: str = "") -> str:
     if key in SEGMENT_LABELS and (not name or _DEFAULT_NAMES.get(key, name) == name):
         return str(SEGMENT_LABELS[key])
     return name or key
+
+
+def stage_reason(stage: str, recency_days: int, p_alive: float | None) -> str:
+    """In a sentence, the lifecycle rule (insights/scoring/lifecycle.py) that gave this stage."""
+    limits = DEFAULT_THRESHOLDS
+    if stage == "new":
+        return gettext("First order %(days)d days ago (new for %(limit)d days).") % {
+            "days": recency_days, "limit": limits.new_days}  # fmt: skip
+    if stage == "active":
+        return gettext("Buying at their usual rhythm.")
+    if stage == "churned" and recency_days > limits.max_inactive_days:
+        return gettext("No order for %(days)d days.") % {"days": recency_days}
+    if stage == "churned" and p_alive is None:
+        return gettext("No order for %(days)d days: more than four times their usual gap.") % {"days": recency_days}
+    if stage == "churned":
+        return gettext("No order for %(days)d days, far past their usual rhythm; the model gives them little chance "
+                 "of buying again.") % {"days": recency_days}  # fmt: skip
+    if p_alive is not None and p_alive < limits.at_risk_p_alive:
+        return gettext("The model puts their chance of still buying at %(percent)d%%.") % {
+            "percent": round(100 * p_alive)
+        }
+    return gettext("No order for %(days)d days: more than twice their usual gap, or a one-time buyer past %(limit)d "
+             "days.") % {"days": recency_days, "limit": limits.new_days}  # fmt: skip

@@ -50,6 +50,8 @@ class LifecycleStage(models.TextChoices):
 class ScoringRun(ShopOwnedModel, DurableJob):
     """A durable job (crm/jobs.py): the row is the promise, the task message only a nudge."""
 
+    # Counted per shop (#1, #2, ... of this shop), so staff never see another shop's count.
+    number = models.PositiveIntegerField(_("run number"), editable=False)
     as_of = models.DateField(_("as of"))
     trigger = models.CharField(_("trigger"), max_length=10, choices=RunTrigger.choices, default=RunTrigger.STAFF)
     status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
@@ -96,11 +98,12 @@ class ScoringRun(ShopOwnedModel, DurableJob):
             models.UniqueConstraint(
                 fields=["shop", "as_of"], condition=Q(trigger="nightly"), name="scoring_run_nightly_uniq"
             ),
+            models.UniqueConstraint(fields=["shop", "number"], name="scoring_run_shop_number_uniq"),
         ]
         indexes = [models.Index(fields=["shop", "-created_at"], name="scoring_run_shop_created_idx")]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.as_of} {self.status}"
+        return f"#{self.number} {self.as_of} {self.status}"
 
     @property
     def is_active(self) -> bool:
@@ -155,10 +158,11 @@ class ShopScoringState(ShopOwnedModel):
     """Which run's snapshot the shop currently sees (one row per shop)."""
 
     current_run = TenantForeignKey(ScoringRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    updated_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("scoring state")
+        verbose_name_plural = _("scoring states")
         constraints = [models.UniqueConstraint(fields=["shop"], name="shop_scoring_state_shop_uniq")]
 
 

@@ -14,8 +14,11 @@ from typing import Any
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from crm.models import Shop
+from crm.overview import Attention
 from crm.tenancy.access import get_for_shop
 from insights.labels import DIMENSION_LABELS, NO_SEGMENT, segment_label
 from insights.models import ACTIVE_RUN_STATUSES, CustomerScore, RunStatus, ScoringRun, ShopScoringState
@@ -253,3 +256,13 @@ def segment_customers(*, run: ScoringRun, segment: str | None, filters: Mapping[
         if filters.get(name) is not None:
             scores = scores.filter(**{lookup: filters[name]})
     return scores
+
+
+def overview_failed_run(shop: Shop) -> list[Attention]:
+    """The shop overview's note when the newest scoring run failed."""
+    run = ScoringRun.objects.order_by("-created_at", "-pk").first()
+    if run is None or run.status != RunStatus.FAILED:
+        return []
+    url = reverse("insights:dashboard", kwargs={"shop_slug": shop.slug})
+    return [Attention(text=_("The latest scoring run failed; the insights show the last good one."), url=url,
+                      is_urgent=True)]  # fmt: skip

@@ -9,6 +9,7 @@ from insights.api import views as api
 page_urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("runs/start/", views.RunStartView.as_view(), name="run-start"),
+    path("runs/<int:run_id>/", views.RunDetailView.as_view(), name="run-detail"),
     path("runs/<int:run_id>/status/", views.RunStatusView.as_view(), name="run-status"),
     path("segment-map/", views.SegmentMapView.as_view(), name="segment-map"),
 ]

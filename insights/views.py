@@ -24,6 +24,15 @@ class DashboardView(ShopPageView, TemplateView):
         return super().get_context_data(**dashboard_context(shop=self.shop, membership=self.membership), **kwargs)
 
 
+class RunDetailView(ShopPageView, TemplateView):
+    """One run's model fits and timings: the details the dashboard leaves out."""
+
+    template_name = "insights/run_detail.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(run=scoring_run_get(shop=self.shop, run_id=self.kwargs["run_id"]), **kwargs)
+
+
 class RunStartView(ShopPageView):
     required_role = Role.MANAGER
 

@@ -21,6 +21,12 @@ from orders.services import MAX_BATCH, orders_ingest_bulk, refund_create
 from orders.synthetic import dataset_generate, order_payloads
 
 ORDERS_PER_CUSTOMER = 4
+# Shipping regions that exist together (the generator draws province and city independently).
+DEMO_REGIONS = (
+    ("浙江省", "杭州市"), ("浙江省", "宁波市"), ("广东省", "广州市"), ("广东省", "深圳市"), ("江苏省", "南京市"),
+    ("江苏省", "苏州市"), ("上海市", "上海市"), ("北京市", "北京市"), ("四川省", "成都市"), ("湖北省", "武汉市"),
+    ("福建省", "厦门市"), ("山东省", "青岛市"), ("陕西省", "西安市"), ("湖南省", "长沙市"), ("重庆市", "重庆市"),
+)  # fmt: skip
 HISTORY_DAYS = 730
 CHURNED_SHARE = 0.4  # of repeat buyers: their last order is 2 months to 2 years ago
 SECONDS_PER_DAY = 86_400
@@ -41,6 +47,8 @@ def demo_orders_seed(*, shop: Shop, customers: int = 300, seed: int = 7, end: da
     data = dataset_generate(customers=customers, orders=customers * ORDERS_PER_CUSTOMER, seed=seed,
                             end=end or date.today())  # fmt: skip
     data.order_time = _customer_lives(data.order_customer, data.order_time, end or date.today(), seed)
+    regions = [DEMO_REGIONS[index % len(DEMO_REGIONS)] for index in range(len(data.provinces))]
+    data.provinces, data.cities = [province for province, _city in regions], [city for _province, city in regions]
     payloads = list(order_payloads(data))
     # Refunded orders are seeded as completed, then refunded for real (refund rows, history).
     refunded = {payload["external_id"] for payload in payloads if payload["status"] == "refunded"}

@@ -14,9 +14,13 @@ from django.utils.translation import gettext as _
 
 from crm.channels import ORDER_CHANNEL_VALUES
 from crm.dates import date_within_bounds
+from crm.models import Shop
+from crm.tenancy.context import require_shop_id
+from customers.models import Customer
+from customers.selectors.search import customer_search_q
 from orders.models import OrderStatus
 
-FILTER_PARAMS = ("customer", "status", "channel", "placed_after", "placed_before", "q")
+FILTER_PARAMS = ("customer", "customer_search", "status", "channel", "placed_after", "placed_before", "q")
 
 
 class FilterInvalid(ValueError):
@@ -28,6 +32,7 @@ class FilterInvalid(ValueError):
 @dataclass(frozen=True)
 class OrderFilters:
     customer: int | None = None
+    customer_search: str = ""  # the customer's name, phone, email or storefront id
     status: str = ""
     channel: str = ""
     placed_after: datetime | None = None
@@ -38,6 +43,10 @@ class OrderFilters:
         condition = Q()
         if self.customer is not None:
             condition &= Q(customer_id=self.customer)
+        if self.customer_search:
+            # The customers list's own search (name, phone, email, storefront id), in the shop in scope.
+            shop = Shop(pk=require_shop_id())
+            condition &= Q(customer__in=Customer.objects.filter(customer_search_q(self.customer_search, shop=shop)))
         if self.status:
             condition &= Q(status=self.status)
         if self.channel:
@@ -92,10 +101,11 @@ def order_filters_parse(params, tz: ZoneInfo) -> OrderFilters:
                 values[name] = _moment(raw[name], tz, end_of_day=name == "placed_before")
             except ValueError:
                 errors[name] = [_("Must be a date (2026-11-01) or an ISO 8601 date and time, from 1900 to 2999.")]
-    if len(raw["q"]) > 128:
-        errors["q"] = [_("At most 128 characters.")]
-    elif raw["q"]:
-        values["q"] = raw["q"]
+    for name in ("q", "customer_search"):
+        if len(raw[name]) > 128:
+            errors[name] = [_("At most 128 characters.")]
+        elif raw[name]:
+            values[name] = raw[name]
     if errors:
         raise FilterInvalid(errors)
     return OrderFilters(**values)

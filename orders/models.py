@@ -33,7 +33,7 @@ class OrderStatus(models.TextChoices):
         refund rule: an order counts at its total minus its refunds, and not at all once its
         refunds reach its total. `refunded` is out even without refund rows (imported orders
         carry the status alone; counting them at full value would invent spend), and so are
-        `pending` (not paid yet) and `cancelled`. SQL form: orders.selectors.counted_orders_sql."""
+        `pending` (not paid yet) and `cancelled`. SQL form: orders.purchases.counted_order_sql."""
         return (cls.PAID, cls.SHIPPED, cls.DELIVERED, cls.COMPLETED, cls.PARTIALLY_REFUNDED)
 
 
@@ -78,7 +78,7 @@ class Order(ShopOwnedModel):
     shipping_address = models.CharField(_("shipping address"), max_length=500, blank=True)
     recipient_name = models.CharField(_("recipient name"), max_length=100, blank=True)
     recipient_phone = models.CharField(_("recipient phone"), max_length=20, blank=True)
-    content_hash = models.CharField(max_length=32, editable=False)
+    content_hash = models.CharField(_("content fingerprint"), max_length=32, editable=False)
     # The storefront's own `updated_at` of the payload stored; an older payload is ignored.
     storefront_updated_at = models.DateTimeField(_("updated in the storefront"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
@@ -111,6 +111,7 @@ class OrderLine(ShopOwnedModel):
 
     class Meta:
         verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
         indexes = [models.Index(fields=["shop", "order", "position"], name="order_line_order_idx")]
 
     def __str__(self) -> str:
@@ -137,6 +138,7 @@ class OrderStatusChange(ShopOwnedModel):
 
     class Meta:
         verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
         indexes = [models.Index(fields=["shop", "order", "changed_at"], name="order_status_order_idx")]
 
 
@@ -152,6 +154,7 @@ class Refund(ShopOwnedModel):
 
     class Meta:
         verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
         indexes = [models.Index(fields=["shop", "order", "created_at"], name="refund_order_idx")]
 
 
@@ -167,7 +170,34 @@ class RefundLine(ShopOwnedModel):
 
     class Meta:
         verbose_name = _("refund line")
+        verbose_name_plural = _("refund lines")
         indexes = [models.Index(fields=["shop", "refund"], name="refund_line_refund_idx")]
+
+
+class OrderNote(ShopOwnedModel):
+    """A staff note on one order (a call with the courier, a promise made). Free text that
+    may name people: erased with the customer's personal data."""
+
+    shop = shop_key_without_index(db_constraint=False)
+    order = TenantForeignKey(
+        Order, on_delete=models.CASCADE, related_name="notes", db_index=False, verbose_name=_("order")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("author"),
+    )
+    body = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("order note")
+        verbose_name_plural = _("order notes")
+        indexes = [models.Index(fields=["shop", "order", "created_at"], name="order_note_order_idx")]
 
 
 class ImportStatus(models.TextChoices):
@@ -185,9 +215,13 @@ class ImportJob(ShopOwnedModel, DurableJob):
 
     status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
     file_name = models.CharField(_("file"), max_length=255)
-    file_path = models.CharField(max_length=500, blank=True, editable=False)
+    file_path = models.CharField(_("stored file"), max_length=500, blank=True, editable=False)
     default_channel = models.CharField(
         _("default channel"), max_length=20, choices=ORDER_CHANNEL_CHOICES, default=Channel.WEB
+    )
+    # The status of the file's orders that have none; blank: the ingest's default (pending).
+    default_status = models.CharField(
+        _("status of orders without one"), max_length=20, choices=OrderStatus.choices, blank=True
     )
     encoding = models.CharField(_("encoding"), max_length=20, blank=True)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
@@ -197,6 +231,7 @@ class ImportJob(ShopOwnedModel, DurableJob):
     orders_updated = models.PositiveIntegerField(_("orders updated"), default=0)
     orders_unchanged = models.PositiveIntegerField(_("orders unchanged"), default=0)
     orders_rejected = models.PositiveIntegerField(_("orders rejected"), default=0)
+    orders_not_counted = models.PositiveIntegerField(_("orders that do not count"), default=0)
     rejects = models.JSONField(_("rejected rows"), default=list, blank=True)
     error = models.CharField(_("error"), max_length=500, blank=True)
     created_by = models.ForeignKey(
@@ -208,6 +243,7 @@ class ImportJob(ShopOwnedModel, DurableJob):
 
     class Meta:
         verbose_name = _("order import")
+        verbose_name_plural = _("order imports")
         indexes = [models.Index(fields=["shop", "-created_at"], name="import_job_shop_time_idx")]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ from crm.models import Shop
 from crm.tenancy.access import get_for_shop
 from customers.models import Customer
 from orders.filters import OrderFilters
-from orders.models import ImportJob, Order, OrderStatusChange, Refund
+from orders.models import ImportJob, Order, OrderNote, OrderStatusChange, Refund
 
 
 def order_list(*, shop: Shop, filters: OrderFilters | None = None) -> QuerySet[Order]:
@@ -30,7 +30,7 @@ def order_get(*, shop: Shop, key: str) -> Order:
 
 
 def order_detail(*, shop: Shop, key: str) -> Order:
-    """One order with its lines, status history and refunds loaded."""
+    """One order with its lines, status history, refunds and notes loaded."""
     order = order_get(shop=shop, key=key)
     return (
         Order.objects.select_related("customer")
@@ -41,6 +41,7 @@ def order_detail(*, shop: Shop, key: str) -> Order:
                 queryset=OrderStatusChange.objects.select_related("actor_api_key").order_by("id"),
             ),
             Prefetch("refunds", queryset=Refund.objects.prefetch_related("lines").order_by("created_at", "id")),
+            Prefetch("notes", queryset=OrderNote.objects.select_related("author").order_by("-created_at", "-id")),
         )
         .get(pk=order.pk)
     )
@@ -51,6 +52,21 @@ def order_list_for_customer(*, shop: Shop, customer_id: int, limit: int = 20) ->
     return list(
         Order.objects.filter(customer_id=customer_id).select_related("customer").order_by("-placed_at", "-id")[:limit]
     )
+
+
+def refund_list_for_customer(*, shop: Shop, customer_id: int, limit: int = 20) -> list[Refund]:
+    """A customer's most recent refunds, each with its order (for the customer 360)."""
+    refunds = Refund.objects.filter(order__customer_id=customer_id).select_related("order")
+    return list(refunds.order_by("-created_at", "-id")[:limit])
+
+
+def customer_orders_section(*, shop: Shop, customer: Customer) -> dict:
+    """The orders section of the customer 360: recent orders and refunds."""
+    return {
+        "customer_id": customer.pk,
+        "orders": order_list_for_customer(shop=shop, customer_id=customer.pk),
+        "refunds": refund_list_for_customer(shop=shop, customer_id=customer.pk),
+    }
 
 
 def orders_for_customer_export(*, shop: Shop, customer: Customer) -> list[dict]:

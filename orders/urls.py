@@ -12,6 +12,9 @@ page_urlpatterns = [
     path("import/", views.OrderImportView.as_view(), name="import"),
     path("import/<int:job_id>/", views.ImportJobView.as_view(), name="import-job"),
     path("<str:key>/", views.OrderDetailView.as_view(), name="detail"),
+    path("<str:key>/status/", views.OrderStatusView.as_view(), name="status"),
+    path("<str:key>/refund/", views.OrderRefundView.as_view(), name="refund"),
+    path("<str:key>/notes/", views.OrderNoteAddView.as_view(), name="note-add"),
 ]
 api_urlpatterns = [
     path("orders/", api.OrderListApi.as_view(), name="orders-list"),

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from crm.models import ApiKeyScope, Role
@@ -33,6 +34,13 @@ def django_db_setup(django_db_blocker):
 def _clean_cache():
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    yield
+    # A request in Chinese leaves its language active in this thread for the next test.
+    translation.deactivate()
 
 
 def make_user(email: str, role: str | None = None, shop=None):

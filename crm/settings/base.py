@@ -70,6 +70,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "crm.context_processors.shop_navigation",
             ],
+            # Every page formats money, counts and times the same way (crm/templatetags/formatting.py).
+            "builtins": ["crm.templatetags.formatting"],
         },
     },
 ]

@@ -2,6 +2,8 @@
 managers see them; agents get 403 (ShopPageView.required_role). A new API key is rendered
 once in the POST response, never stored in the session or a flash message."""
 
+import json
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
@@ -26,6 +28,29 @@ from crm.tenancy.pages import ShopPageView
 
 SETTINGS_TEMPLATE = "crm/settings/index.html"
 
+# A minimal order as a storefront sends it; the full schema is at /api/docs/.
+EXAMPLE_ORDER = {
+    "external_id": "WX20250101001",
+    "channel": "mini_program",
+    "status": "paid",
+    "placed_at": "2025-01-01T10:30:00+08:00",
+    "total": "128.00",
+    "customer": {"external_id": "u-10086", "name": "王小明", "phone": "13800138000"},
+    "lines": [{"sku": "TEA-LJ-250", "name": "西湖龙井 250g", "quantity": 1, "unit_price": "128.00"}],
+}
+
+
+def curl_examples(api_root: str) -> dict[str, str]:
+    auth = '-H "Authorization: Bearer $SHOPCRM_API_KEY"'
+    body = json.dumps(EXAMPLE_ORDER, ensure_ascii=False, indent=2)
+    return {
+        "curl_shop": f"curl {auth} \\\n  {api_root}shop/",
+        "curl_order": (
+            f"curl -X POST {auth} \\\n  -H 'Content-Type: application/json' \\\n"
+            f"  -H 'Idempotency-Key: WX20250101001' \\\n  {api_root}orders/ \\\n  -d '{body}'"
+        ),
+    }
+
 
 def _settings_url(shop, anchor: str = "") -> str:
     return reverse("shop-settings", kwargs={"shop_slug": shop.slug}) + (f"#{anchor}" if anchor else "")
@@ -44,6 +69,8 @@ class SettingsPageMixin:
             # Active keys (no revocation time) first, newest first within each group.
             "api_keys": ApiKey.objects.order_by(F("revoked_at").asc(nulls_first=True), "-created_at"),
             "role_choices": Role.choices,
+            "api_docs_url": self.request.build_absolute_uri(reverse("api-docs")),
+            **curl_examples(self.request.build_absolute_uri("/api/v1/")),
         }
         return render(self.request, SETTINGS_TEMPLATE, context, status=status)
 

@@ -2,7 +2,7 @@
 
 from crm.audit import audit_event_record
 from crm.models import Shop, User
-from crm.text import text_problem
+from crm.text import text_required
 from customers.models import Customer, CustomerNote
 
 MAX_NOTE_LENGTH = 5000
@@ -14,11 +14,10 @@ class NoteInvalid(ValueError):
 
 def customer_note_add(*, shop: Shop, customer: Customer, author: User | None, body: str) -> CustomerNote:
     assert customer.shop_id == shop.pk
-    body = (body or "").strip()
-    if not body or len(body) > MAX_NOTE_LENGTH:
-        raise NoteInvalid(f"1 to {MAX_NOTE_LENGTH} characters.")
-    if problem := text_problem(body):
-        raise NoteInvalid(problem)
+    try:
+        body = text_required(body, max_length=MAX_NOTE_LENGTH)
+    except ValueError as reason:
+        raise NoteInvalid(str(reason)) from None
     note = CustomerNote.objects.create(shop=shop, customer=customer, author=author, body=body)
     audit_event_record(action="customer.note", obj=customer, changes={"note_id": note.pk})
     return note

@@ -33,7 +33,7 @@ def attributes_validate(*, attributes: dict) -> dict:
     """Check custom attributes against the shop's definitions (unknown keys are refused)
     and coerce them to JSON-friendly values."""
     if not isinstance(attributes, dict):
-        raise ProfileInvalid({"attributes": ["Must be an object."]})
+        raise ProfileInvalid({"attributes": [_("Must be an object.")]})
     if problem := next(filter(None, map(text_problem, attributes)), None):  # a key PostgreSQL cannot hold
         raise ProfileInvalid({"attributes": [problem]})
     definitions = {item.key: item for item in CustomerAttributeDefinition.objects.filter(key__in=list(attributes))}
@@ -41,12 +41,12 @@ def attributes_validate(*, attributes: dict) -> dict:
     for key, value in attributes.items():
         definition = definitions.get(key)
         if definition is None:
-            errors[f"attributes.{key}"] = ["Unknown attribute; define it first."]
+            errors[f"attributes.{key}"] = [_("Unknown attribute; define it first.")]
             continue
         try:
             clean[key] = _attribute_coerce(definition, value)
         except (ValueError, InvalidOperation, TypeError):
-            errors[f"attributes.{key}"] = [f"Not a valid {definition.type}."]
+            errors[f"attributes.{key}"] = [_("Not a valid %(type)s.") % {"type": definition.get_type_display()}]
     if errors:
         raise ProfileInvalid(errors)
     return clean
@@ -105,7 +105,7 @@ def customer_update(*, shop: Shop, customer: Customer, data: dict) -> Customer:
             customer.save(update_fields=fields)
     except IntegrityError:
         taken = [name for name in ("phone", "email") if name in changes]
-        raise ProfileInvalid({name: ["Another customer already has this."] for name in taken}) from None
+        raise ProfileInvalid({name: [_("Another customer already has this.")] for name in taken}) from None
     audit_event_record(action="customer.update", obj=customer, changes={"fields": sorted(changes)})
     return customer
 

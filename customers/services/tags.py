@@ -4,6 +4,7 @@ import re
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from crm.audit import audit_event_record
 from crm.models import Shop
@@ -24,9 +25,9 @@ def _tag_clean(name: str, color: str) -> tuple[str, str]:
     name = (name or "").strip()
     errors = {}
     if not name or len(name) > 50:
-        errors["name"] = ["1 to 50 characters."]
+        errors["name"] = [_("1 to 50 characters.")]
     if not _COLOR.match(color or ""):
-        errors["color"] = ["A color like #2563eb."]
+        errors["color"] = [_("A color like #2563eb.")]
     if errors:
         raise TagInvalid(errors)
     return name, color.lower()
@@ -43,7 +44,7 @@ def tag_save(*, shop: Shop, name: str, color: str = "#6b7280", tag: Tag | None =
         with transaction.atomic():
             tag.save()
     except IntegrityError:
-        raise TagInvalid({"name": ["A tag with this name exists."]}) from None
+        raise TagInvalid({"name": [_("A tag with this name exists.")]}) from None
     audit_event_record(action="tag.create" if created else "tag.update", obj=tag, changes={"name": name})
     return tag
 

@@ -1,4 +1,5 @@
-"""The customer 360 page and its htmx parts: notes, tags, consent."""
+"""The customer 360 page and its htmx parts: notes, tags, consent. It shows the newest
+orders and refunds and links to the orders list filtered to the customer for the rest."""
 
 from django.http import Http404
 from django.shortcuts import render

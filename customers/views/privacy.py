@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.generic import TemplateView
 
 from crm.models import Role
@@ -45,17 +46,22 @@ class CustomerPrivacyExportView(ShopPageView):
         return response
 
 
+def erase_confirmation_word() -> str:
+    """The word staff type to confirm an erasure, in the page's language ("删除" in Chinese)."""
+    return pgettext("the word typed to confirm an erasure", "erase")
+
+
 class CustomerEraseView(ShopPageView, TemplateView):
     required_role = Role.MANAGER
     template_name = "customers/erase_confirm.html"
 
     def get_context_data(self, customer_id: int, **kwargs):
-        return super().get_context_data(customer=page_customer(customer_id), **kwargs)
+        return super().get_context_data(customer=page_customer(customer_id), word=erase_confirmation_word(), **kwargs)
 
     def post(self, request, customer_id: int, **kwargs):
         customer = page_customer(customer_id)
-        if request.POST.get("confirm") != "erase":
-            messages.error(request, _("Type erase to confirm."))
+        if request.POST.get("confirm", "").strip() != erase_confirmation_word():
+            messages.error(request, _("Type %(word)s to confirm.") % {"word": erase_confirmation_word()})
             return redirect(
                 reverse("customers:erase", kwargs={"shop_slug": self.shop.slug, "customer_id": customer.pk})
             )

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext as _
 
 DIMENSIONS = ("recency_days", "frequency", "monetary")
 SCORE_COLUMNS = {"recency_days": "r_score", "frequency": "f_score", "monetary": "m_score"}
@@ -235,18 +236,21 @@ def _rules_check_names(rules: Sequence[SegmentRule]) -> None:
     names: dict[str, str] = {}
     for position, rule in enumerate(rules, start=1):
         if names.setdefault(rule.key, rule.name) != rule.name:
-            raise ValueError(f"rule {position} ({rule.key}): every rule of a segment needs the same name")
+            message = _("rule %(position)d (%(key)s): every rule of a segment needs the same name")
+            raise ValueError(message % {"position": position, "key": rule.key})
 
 
 def _rules_check_coverage(rules: Sequence[SegmentRule]) -> None:
     first_matches = _first_matches(rules)
     for (r, f, m), match in zip(_SCORE_GRID, first_matches, strict=True):
         if match is None:
-            raise ValueError(f"no rule covers R={r}, F={f}, M={m} (F/M score {(f + m) / 2:g})")
+            message = _("no rule covers R=%(r)d, F=%(f)d, M=%(m)d (F/M score %(fm)s)")
+            raise ValueError(message % {"r": r, "f": f, "m": m, "fm": f"{(f + m) / 2:g}"})
     used = set(first_matches)
     for index, rule in enumerate(rules):
         if index not in used:
-            raise ValueError(f"rule {index + 1} ({rule.key}) never applies: earlier rules cover all its scores")
+            message = _("rule %(position)d (%(key)s) never applies: earlier rules cover all its scores")
+            raise ValueError(message % {"position": index + 1, "key": rule.key})
 
 
 def segment_map_validate(raw: Any) -> list[SegmentRule]:

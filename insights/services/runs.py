@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -89,7 +90,10 @@ def scoring_run_request(
         raise RunAlreadyActive(active)
     try:
         with transaction.atomic():
-            run = ScoringRun.objects.create(shop=shop, as_of=as_of, trigger=trigger, requested_by=requested_by)
+            number = (ScoringRun.objects.aggregate(last=Max("number"))["last"] or 0) + 1
+            run = ScoringRun.objects.create(
+                shop=shop, number=number, as_of=as_of, trigger=trigger, requested_by=requested_by
+            )
     except IntegrityError:
         active = ScoringRun.objects.filter(status__in=ACTIVE_RUN_STATUSES).first()
         if active is None:

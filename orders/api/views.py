@@ -64,6 +64,7 @@ ISSUE_EXAMPLE = {
 }
 FILTER_PARAMETERS = [
     OpenApiParameter("customer", OpenApiTypes.INT, description="Customer id."),
+    OpenApiParameter("customer_search", OpenApiTypes.STR, description="Customer name, phone, email or storefront id."),
     OpenApiParameter("status", OpenApiTypes.STR, enum=OrderStatus.values),
     OpenApiParameter("channel", OpenApiTypes.STR, enum=ORDER_CHANNEL_VALUES),
     OpenApiParameter("placed_after", OpenApiTypes.STR, description="Date (shop time zone) or ISO 8601; inclusive."),

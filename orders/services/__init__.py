@@ -10,6 +10,7 @@ from orders.services.lifecycle import (
     order_status_change,
     refund_create,
 )
+from orders.services.notes import OrderNoteInvalid, order_note_add
 from orders.services.privacy import ORDER_PERSONAL_FIELDS, order_personal_data_erase
 from orders.services.upsert import order_upsert
 
@@ -19,8 +20,10 @@ __all__ = [
     "REFUNDABLE",
     "TRANSITIONS",
     "OrderInvalid",
+    "OrderNoteInvalid",
     "OrderStateError",
     "RefundInvalid",
+    "order_note_add",
     "order_personal_data_erase",
     "order_refunded_amount",
     "order_status_change",

@@ -35,7 +35,7 @@ from crm.models import Shop, User
 from crm.tenancy.context import require_shop_id
 from crm.text import text_problem
 from orders.csv_format import COLUMNS, error_line, header_columns, order_payload, row_values
-from orders.models import ChangeSource, ImportJob, ImportStatus
+from orders.models import ChangeSource, ImportJob, ImportStatus, OrderStatus
 from orders.services.bulk.copy_text import copy_rows
 from orders.services.ingest import MAX_BATCH, orders_ingest_bulk
 from orders.validation import MAX_LINES
@@ -61,6 +61,8 @@ class ImportResult:
     orders_updated: int = 0
     orders_unchanged: int = 0
     orders_rejected: int = 0
+    # Imported orders whose status does not count towards customers' orders and spend.
+    orders_not_counted: int = 0
     rejects: list[dict] = field(default_factory=list)
 
     def reject(self, *, line: int, order_id: str, field_name: str, reason: str, rows: int) -> None:
@@ -73,9 +75,15 @@ Progress = Callable[[ImportResult], None]
 
 
 def orders_import_file(
-    *, shop: Shop, path: Path, default_channel: str = "web", progress: Progress | None = None
+    *,
+    shop: Shop,
+    path: Path,
+    default_channel: str = "web",
+    default_status: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
-    """Import one order CSV in the caller's shop scope and transaction."""
+    """Import one order CSV in the caller's shop scope and transaction. Rows without a
+    status take `default_status` (the ingest's own default, pending, when None)."""
     assert shop.pk == require_shop_id(), "import in the scope of the shop it names"
     result = ImportResult(encoding=encoding_detect(path))
     with connection.cursor() as cursor:
@@ -85,7 +93,7 @@ def orders_import_file(
         progress(result)
     batch: list[tuple[dict, list[int], list[int]]] = []
     for order in _orders_from_stage():
-        item = _order_item(order, default_channel, result)
+        item = _order_item(order, default_channel, default_status, result)
         if item is not None:
             batch.append(item)
         if len(batch) == MAX_BATCH:
@@ -179,7 +187,7 @@ def _orders_from_stage() -> Iterator[_OrderRows]:
         cursor.close()
 
 
-def _order_item(order: _OrderRows, default_channel: str, result: ImportResult):
+def _order_item(order: _OrderRows, default_channel: str, default_status: str | None, result: ImportResult):
     rows = order.rows
     if len(rows) > MAX_LINES:
         count = len(rows) + order.dropped
@@ -202,6 +210,8 @@ def _order_item(order: _OrderRows, default_channel: str, result: ImportResult):
                           rows=1)  # fmt: skip
         return None
     payload, errors, line_rows = order_payload(rows, default_channel)
+    if default_status and not payload["status"]:
+        payload["status"] = default_status
     if errors:
         result.processed_rows += len(rows)
         result.orders_rejected += 1
@@ -223,6 +233,7 @@ def _ingest(shop: Shop, batch: list, result: ImportResult, progress: Progress | 
         else:
             counter = f"orders_{outcome['result']}"
             setattr(result, counter, getattr(result, counter) + 1)
+            result.orders_not_counted += (payload["status"] or OrderStatus.PENDING) not in OrderStatus.counted()
     if progress:
         progress(result)
 
@@ -237,7 +248,9 @@ def _shop_upload_dir(shop_id: int) -> Path:
 
 
 @transaction.atomic
-def import_job_create(*, shop: Shop, upload, default_channel: str, created_by: User | None) -> ImportJob:
+def import_job_create(
+    *, shop: Shop, upload, default_channel: str, default_status: str = "", created_by: User | None
+) -> ImportJob:
     """Store the uploaded file under the shop's own folder and queue its import (the job
     row is the promise: the beat sweeper runs it if the task message is lost)."""
     folder = _shop_upload_dir(shop.pk)
@@ -251,6 +264,7 @@ def import_job_create(*, shop: Shop, upload, default_channel: str, created_by: U
         file_name=Path(upload.name).name[:255],
         file_path=str(path),
         default_channel=default_channel,
+        default_status=default_status,
         created_by=created_by,
     )
     job_enqueue_on_commit(job)
@@ -271,7 +285,7 @@ def _import_work(job: ImportJob) -> None:
         raise JobFailed(_("The uploaded file is not in this shop's folder."))
     try:
         result = orders_import_file(shop=Shop.objects.get(pk=job.shop_id), path=path,
-                                    default_channel=job.default_channel,
+                                    default_channel=job.default_channel, default_status=job.default_status or None,
                                     progress=lambda result: _progress_publish(job, result))  # fmt: skip
     except ImportFileError as error:
         raise JobFailed(str(error)) from None
@@ -287,7 +301,7 @@ def _import_work(job: ImportJob) -> None:
 
 def _job_fill(job: ImportJob, result: ImportResult) -> None:
     for name in ("encoding", "total_rows", "processed_rows", "rows_rejected", "orders_created", "orders_updated",
-                 "orders_unchanged", "orders_rejected", "rejects"):  # fmt: skip
+                 "orders_unchanged", "orders_rejected", "orders_not_counted", "rejects"):  # fmt: skip
         setattr(job, name, getattr(result, name))
 
 

@@ -5,9 +5,9 @@ from django.utils import timezone
 
 from crm.models import Shop
 from crm.tenancy.context import require_shop_id
-from orders.models import Order, Refund
+from orders.models import Order, OrderNote, Refund
 
-# Recipient snapshot on the order; refund reasons are free text and may name people.
+# Recipient snapshot on the order; refund reasons and staff notes are free text and may name people.
 # Amounts, items, dates and the shipping province/city stay, for analytics.
 ORDER_PERSONAL_FIELDS = ("recipient_name", "recipient_phone", "shipping_address")
 
@@ -21,4 +21,5 @@ def order_personal_data_erase(*, shop: Shop, customer_ids: list[int]) -> int:
     assert shop.pk == require_shop_id(), "erase in the scope of the shop it names"
     orders = Order.objects.filter(customer_id__in=customer_ids)
     Refund.objects.filter(order__customer_id__in=customer_ids).exclude(reason="").update(reason="")
+    OrderNote.objects.filter(order__customer_id__in=customer_ids).delete()
     return orders.update(**dict.fromkeys(ORDER_PERSONAL_FIELDS, ""), updated_at=timezone.now())

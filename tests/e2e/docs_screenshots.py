@@ -70,9 +70,12 @@ def main() -> None:
         ]
         for name, path in pages:
             capture(page, base_url, name, path)
-        customer = first_link(page, base_url, f"{SHOP}/customers/", f"{SHOP}/customers/")
+        customer = first_link(page, base_url, f"{SHOP}/customers/?ordering=-total_spent", f"{SHOP}/customers/")
         if customer:
             capture(page, base_url, "customer-360", customer)
+        order = first_link(page, base_url, f"{SHOP}/orders/", f"{SHOP}/orders/")
+        if order:
+            capture(page, base_url, "order", order)
         page.get_by_role("button", name="简体中文").click()
         capture(page, base_url, "overview-zh", f"{SHOP}/")
         browser.close()

@@ -82,11 +82,11 @@ def test_owner_signs_in_switches_to_chinese_and_manages_an_api_key(live_server, 
     page, base_url = browser_page, live_server.url
 
     sign_in(page, base_url, "owner@e2e-tea.example")
-    page.get_by_role("heading", name="Connect your storefront").wait_for()
+    page.get_by_role("heading", name="What needs doing").wait_for()
     shot(page, "02-overview-en")
 
     page.get_by_role("button", name="中文").click()
-    page.get_by_role("heading", name="连接你的店铺前台").wait_for()
+    page.get_by_role("heading", name="需要处理的事项").wait_for()
     assert page.locator("html").get_attribute("lang") == "zh-hans"
 
     page.get_by_role("navigation").get_by_role("link", name="设置").click()

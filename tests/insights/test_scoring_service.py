@@ -115,7 +115,7 @@ def test_the_write_back_streams_in_chunks_and_stores_every_score_exactly(in_shop
 
 def test_the_write_back_rounds_money_to_cents_half_away_from_zero_and_stores_nan_as_null(in_shop):
     buyers = CustomerFactory.create_batch(4, shop=in_shop)
-    run = ScoringRun.objects.create(shop=in_shop, as_of=AS_OF, trigger=RunTrigger.COMMAND)
+    run = ScoringRun.objects.create(shop=in_shop, number=1, as_of=AS_OF, trigger=RunTrigger.COMMAND)
     frame = pd.DataFrame(
         {
             "customer_id": [buyer.pk for buyer in buyers],

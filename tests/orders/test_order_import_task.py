@@ -144,7 +144,7 @@ def test_an_order_past_the_line_limit_is_refused_while_the_others_import(shop, t
 
 
 def test_an_upload_over_the_cap_is_refused_and_nothing_is_stored(staff_client, shop, upload_root, monkeypatch):
-    monkeypatch.setattr("orders.views.IMPORT_MAX_BYTES", 2**20)
+    monkeypatch.setattr("orders.views.imports.IMPORT_MAX_BYTES", 2**20)
     url = reverse("orders:import", kwargs={"shop_slug": shop.slug})
 
     response = staff_client.post(url, {"file": SimpleUploadedFile("big.csv", b"x" * (2**20 + 1)),

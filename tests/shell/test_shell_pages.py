@@ -22,14 +22,14 @@ def test_user_without_shop_sees_the_no_shop_page(db):
     assert b"any shop yet" in response.content
 
 
-def test_overview_shows_facts_and_getting_started(staff_client, shop):
-    response = staff_client.get(reverse("shop-home", kwargs={"shop_slug": shop.slug}))
-    assert response.status_code == 200
-    body = response.content.decode()
-    assert "Asia/Shanghai" in body and "CNY" in body
-    assert "http://testserver/api/v1/shop/" in body
-    assert "http://testserver/api/docs/" in body
-    assert 'aria-current="page"' in body
+def test_storefront_snippets_are_on_the_settings_page_for_owners_only(staff_client, manager, shop):
+    home = staff_client.get(reverse("shop-home", kwargs={"shop_slug": shop.slug})).content.decode()
+    settings_url = reverse("shop-settings", kwargs={"shop_slug": shop.slug})
+    body = staff_client.get(settings_url).content.decode()
+
+    assert "http://testserver/api/v1/shop/" not in home and 'aria-current="page"' in home
+    assert "http://testserver/api/v1/shop/" in body and "http://testserver/api/docs/" in body
+    assert "http://testserver/api/v1/shop/" not in client_for(manager).get(settings_url).content.decode()
 
 
 def test_navigation_follows_the_role(agent, owner, shop):
@@ -59,7 +59,7 @@ def test_language_switch_renders_chinese(staff_client, shop):
     assert response["Location"] == home
     body = staff_client.get(home).content.decode()
     assert 'lang="zh-hans"' in body
-    assert "连接你的店铺前台" in body  # "Connect your storefront"
+    assert "需要处理的事项" in body  # "What needs doing"
     assert "设置" in body  # "Settings"
 
 

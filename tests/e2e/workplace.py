@@ -1,0 +1,69 @@
+"""A shop filled like the demo (customers, orders, refunds, tags, notes, a scoring run, a
+finished import) and every staff page of it, for the tests that walk them all: the 1280 px
+layout test in a browser and the Chinese-completeness test."""
+
+from django.urls import reverse
+
+from crm.models import Role
+from crm.tenancy.context import shop_scope
+from customers.demo import demo_customer_extras_seed
+from customers.models import Customer, Tag
+from insights.demo import demo_scoring_seed
+from insights.models import ScoringRun
+from orders.demo import demo_orders_seed
+from orders.models import ImportJob, Order, Refund
+from orders.services import order_note_add
+from tests.conftest import make_shop, make_user
+
+OWNER_EMAIL = "owner@workplace.example"
+
+
+def workplace_shop_seed():
+    """The shop and its owner, seeded through the demo modules (about 60 customers)."""
+    shop = make_shop("workplace", OWNER_EMAIL)
+    make_user("manager@workplace.example", Role.MANAGER, shop)
+    with shop_scope(shop.pk):
+        demo_orders_seed(shop=shop, customers=60)
+        demo_customer_extras_seed(shop=shop)
+        demo_scoring_seed(shop=shop)
+        order = Refund.objects.select_related("order").first().order
+        order_note_add(shop=shop, order=order, author=None, body="快递员说周三送达")
+        ImportJob.objects.create(shop_id=shop.pk, file_name="双十一订单.csv", status="succeeded", total_rows=3,
+                                 processed_rows=3, orders_created=2, rows_rejected=1,
+                                 orders_not_counted=1, rejects=[{"line": 3, "order_id": "X9", "field": "total",
+                                                                 "reason": "Must not be negative."}])  # fmt: skip
+    return shop
+
+
+def workplace_pages(shop) -> list[tuple[str, str]]:
+    """(name, path) of every staff page, with ids of real rows."""
+    with shop_scope(shop.pk):
+        refunded = Order.objects.filter(refunds__isnull=False).order_by("pk").first()
+        customer = Customer.objects.get(pk=refunded.customer_id)
+        order = Order.objects.filter(status="completed").order_by("-total", "pk").first()
+        job = ImportJob.objects.first()
+        tag = Tag.objects.first()
+        run = ScoringRun.objects.first()
+
+    def at(name: str, **kwargs) -> str:
+        return reverse(name, kwargs={"shop_slug": shop.slug, **kwargs})
+
+    return [
+        ("overview", at("shop-home")),
+        ("insights", at("insights:dashboard")),
+        ("segment-map", at("insights:segment-map")),
+        ("scoring-run", at("insights:run-detail", run_id=run.pk)),
+        ("customers", at("customers:list")),
+        ("customers-filtered", at("customers:list") + f"?tag={tag.pk}&ordering=-total_spent&city=杭州"),
+        ("customer-new", at("customers:create")),
+        ("customer", at("customers:detail", customer_id=customer.pk)),
+        ("customer-edit", at("customers:edit", customer_id=customer.pk)),
+        ("customer-erase", at("customers:erase", customer_id=customer.pk)),
+        ("tags", at("customers:tag-list")),
+        ("orders", at("orders:list")),
+        ("order", at("orders:detail", key=order.pk)),
+        ("order-refunded", at("orders:detail", key=refunded.pk)),
+        ("import", at("orders:import")),
+        ("import-job", at("orders:import-job", job_id=job.pk)),
+        ("settings", at("shop-settings")),
+    ]
