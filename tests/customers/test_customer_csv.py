@@ -120,13 +120,13 @@ def test_export_reads_back_as_a_no_op_import(shop, admin_api, tmp_path):
 FORMULAS = {"name": '=HYPERLINK("http://x")', "province": "+浙江", "city": "-杭州", "district": "@SUM(A1)"}
 
 
-def test_export_neutralises_formulas_and_they_import_back_unchanged(shop, api, tmp_path):
+def test_export_neutralises_formulas_and_they_import_back_unchanged(shop, admin_api, tmp_path):
     with shop_scope(shop.pk):
         CustomerFactory(shop=shop, phone="+8613800138000", **FORMULAS)
         CustomerFactory(shop=shop, phone="+8613900139000", name="'quoted", city="\tTab")
     before = table_state(shop)
 
-    exported = b"".join(api.get("/api/v1/customers/export.csv").streaming_content)
+    exported = b"".join(admin_api.get("/api/v1/customers/export.csv").streaming_content)
 
     rows = list(csv.DictReader(io.StringIO(exported.decode("utf-8-sig"))))
     first, second = sorted(rows, key=lambda row: row["phone"])
