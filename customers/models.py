@@ -196,10 +196,11 @@ class CustomerIdentifier(ShopOwnedModel):
     customer = TenantForeignKey(Customer, on_delete=models.CASCADE, related_name="identifiers", db_index=False)
     kind = models.CharField(_("kind"), max_length=10, choices=IdentifierKind.choices)
     value = models.CharField(_("value"), max_length=254)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("secondary identifier")
+        verbose_name_plural = _("secondary identifiers")
         constraints = [
             models.UniqueConstraint(fields=["shop", "kind", "value"], name="customer_identifier_shop_kind_value_uniq")
         ]

@@ -124,13 +124,13 @@ def columns_holding(values: tuple[str, ...]) -> list[tuple[str, str, str]]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_erasure_leaves_the_values_in_no_column_of_any_table(shop, other_shop, api, client, manager):
-    created = api.post("/api/v1/customers/", {"external_id": "U-778899", "phone": "138 0013 8000",
+def test_erasure_leaves_the_values_in_no_column_of_any_table(shop, other_shop, admin_api, client, manager):
+    created = admin_api.post("/api/v1/customers/", {"external_id": "U-778899", "phone": "138 0013 8000",
                                               "email": "wxf@example.com", "name": ESCAPED_NAME, "channel": "web"},
                        format="json", HTTP_IDEMPOTENCY_KEY="create-1")  # fmt: skip
     customer_id = created.json()["id"]
     consent = {"channel": "sms", "purpose": "marketing", "is_granted": True, "source": "电话 13800138000 同意"}
-    api.post(f"/api/v1/customers/{customer_id}/consent/", consent, format="json")
+    admin_api.post(f"/api/v1/customers/{customer_id}/consent/", consent, format="json")
     with shop_scope(shop.pk):
         recipient = {
             "recipient_name": ESCAPED_NAME,
@@ -151,9 +151,9 @@ def test_erasure_leaves_the_values_in_no_column_of_any_table(shop, other_shop, a
     assert admin_edit.status_code == 302
     assert {value for _table, _column, value in columns_holding(ERASED_VALUES)} == set(ERASED_VALUES)
 
-    assert api.post(f"/api/v1/customers/{customer_id}/erase/").status_code == 200
+    assert admin_api.post(f"/api/v1/customers/{customer_id}/erase/").status_code == 200
 
     assert columns_holding(ERASED_VALUES) == []
-    replay = api.post("/api/v1/customers/", {"email": "wxf@example.com"}, format="json",
+    replay = admin_api.post("/api/v1/customers/", {"email": "wxf@example.com"}, format="json",
                       HTTP_IDEMPOTENCY_KEY="create-1")  # fmt: skip
     assert ESCAPED_NAME not in replay.content.decode("unicode_escape", errors="ignore")

@@ -68,13 +68,13 @@ def test_a_clash_no_handler_covers_fails_the_merge_and_changes_nothing(shop, in_
     assert not AuditEvent.objects.filter(action="customer.merge").exists()
 
 
-def test_a_clash_answers_400_naming_the_duplicate_and_merges_nothing(shop, api, tag, monkeypatch):
+def test_a_clash_answers_400_naming_the_duplicate_and_merges_nothing(shop, admin_api, tag, monkeypatch):
     with shop_scope(shop.pk):
         survivor, duplicate = CustomerFactory.create_batch(2, shop=shop)
         customers_tag(shop=shop, tag=tag, customer_ids=[survivor.pk, duplicate.pk])
     monkeypatch.delitem(MERGE_HANDLERS, "customers.customertag")
 
-    response = api.post(f"/api/v1/customers/{survivor.pk}/merge/", {"duplicate_id": duplicate.pk}, format="json")
+    response = admin_api.post(f"/api/v1/customers/{survivor.pk}/merge/", {"duplicate_id": duplicate.pk}, format="json")
 
     assert response.status_code == 400
     assert "customer tags" in response.json()["fields"]["duplicate_id"][0]
