@@ -5,6 +5,7 @@ The input ones are for the schema only: every order payload is validated by
 lean enough for the bulk hot path), refunds by `orders.services.lifecycle`.
 """
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crm.channels import ORDER_CHANNEL_CHOICES, Channel
@@ -19,6 +20,22 @@ from orders.models import (
 )
 from orders.services import MAX_BATCH
 
+# What `orders.validation.money_parse` takes: below 10^12, not negative, at most two decimals.
+MONEY_INPUT_PATTERN = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
+MONEY_INPUT_RULE = (
+    'A decimal string such as "98.00": not negative, at most two decimals, below 10^12. '
+    "A JSON float (98.0) is refused; a whole JSON number (98) is accepted."
+)
+AFTER_PLACED_RULE = "ISO 8601; not more than one day before placed_at."
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": MONEY_INPUT_PATTERN, "example": "98.00"})
+class MoneyInputField(serializers.DecimalField):
+    """An amount in a request, as `money_parse` enforces it (schema only, like the serializers below)."""
+
+    def __init__(self, *, help_text: str = "", **kwargs):
+        super().__init__(**MONEY, help_text=f"{help_text} {MONEY_INPUT_RULE}".strip(), **kwargs)
+
 
 class CustomerInputSerializer(serializers.Serializer):
     external_id = serializers.CharField(required=False, max_length=128, help_text="The storefront's customer id.")
@@ -32,10 +49,8 @@ class OrderLineInputSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, max_length=200)
     category = serializers.CharField(required=False, max_length=100)
     quantity = serializers.IntegerField(min_value=1)
-    unit_price = serializers.DecimalField(**MONEY)
-    line_total = serializers.DecimalField(
-        **MONEY, required=False, help_text="If given, must equal quantity × unit_price."
-    )
+    unit_price = MoneyInputField()
+    line_total = MoneyInputField(required=False, help_text="If given, must equal quantity × unit_price.")
 
 
 class OrderInputSerializer(serializers.Serializer):
@@ -43,9 +58,9 @@ class OrderInputSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=ORDER_CHANNEL_CHOICES, required=False, default=Channel.WEB)
     status = serializers.ChoiceField(choices=OrderStatus.choices, required=False, default=OrderStatus.PENDING)
     placed_at = serializers.DateTimeField(help_text="ISO 8601; at most one day in the future.")
-    paid_at = serializers.DateTimeField(required=False)
-    shipped_at = serializers.DateTimeField(required=False)
-    delivered_at = serializers.DateTimeField(required=False)
+    paid_at = serializers.DateTimeField(required=False, help_text=AFTER_PLACED_RULE)
+    shipped_at = serializers.DateTimeField(required=False, help_text=AFTER_PLACED_RULE)
+    delivered_at = serializers.DateTimeField(required=False, help_text=AFTER_PLACED_RULE)
     updated_at = serializers.DateTimeField(
         required=False,
         help_text="When the storefront last changed the order; a payload older than the stored one is ignored "
@@ -54,10 +69,10 @@ class OrderInputSerializer(serializers.Serializer):
     currency = serializers.CharField(required=False, help_text="ISO 4217; defaults to the shop's currency.")
     customer = CustomerInputSerializer(help_text="Matched by channel id, then phone, then email.")
     lines = OrderLineInputSerializer(many=True, required=False)
-    subtotal = serializers.DecimalField(**MONEY, required=False, help_text="Must equal the sum of the lines.")
-    discount = serializers.DecimalField(**MONEY, required=False)
-    shipping = serializers.DecimalField(**MONEY, required=False)
-    total = serializers.DecimalField(**MONEY, help_text="Must equal subtotal − discount + shipping.")
+    subtotal = MoneyInputField(required=False, help_text="Must equal the sum of the lines.")
+    discount = MoneyInputField(required=False)
+    shipping = MoneyInputField(required=False)
+    total = MoneyInputField(help_text="Must equal subtotal − discount + shipping.")
     coupon_code = serializers.CharField(required=False, max_length=64)
     shipping_province = serializers.CharField(required=False, max_length=64)
     shipping_city = serializers.CharField(required=False, max_length=64)
@@ -97,11 +112,11 @@ class OrderStatusPatchSerializer(serializers.Serializer):
 class RefundLineInputSerializer(serializers.Serializer):
     sku = serializers.CharField()
     quantity = serializers.IntegerField(min_value=1, required=False, default=1)
-    amount = serializers.DecimalField(**MONEY, required=False)
+    amount = MoneyInputField(required=False)
 
 
 class RefundInputSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(**MONEY, help_text="At most the refundable remainder.")
+    amount = MoneyInputField(help_text="More than zero and at most the refundable remainder.")
     reason = serializers.CharField(required=False, max_length=500)
     lines = RefundLineInputSerializer(many=True, required=False)
 
