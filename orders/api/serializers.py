@@ -7,8 +7,8 @@ lean enough for the bulk hot path), refunds by `orders.services.lifecycle`.
 
 from rest_framework import serializers
 
-from crm.channels import ORDER_CHANNEL_CHOICES, Channel
-from crm.money import MONEY
+from crm.platform.channels import ORDER_CHANNEL_CHOICES, Channel
+from crm.platform.money import MONEY
 from orders.models import (
     Order,
     OrderLine,
