@@ -35,7 +35,7 @@ def bench_size() -> str:
 def bench_shop(slug: str):
     """The bench shop `slug` (created with an owner on first use), emptied."""
     from crm.models import Shop
-    from crm.services import shop_create, user_get_or_create
+    from crm.shops.services import shop_create, user_get_or_create
 
     assert slug.startswith("bench-"), "bench shops are named bench-..."
     shop = Shop.objects.filter(slug=slug).first()

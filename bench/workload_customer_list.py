@@ -155,7 +155,7 @@ def _analyze() -> None:
     table owner: the migration role)."""
     import psycopg2
 
-    from crm.env import database_from_url, env_str
+    from crm.platform.env import database_from_url, env_str
 
     settings = database_from_url(env_str("DATABASE_OWNER_URL"))
     connection = psycopg2.connect(dbname=settings["NAME"], user=settings["USER"], password=settings["PASSWORD"],
@@ -184,7 +184,7 @@ def _loaded_shop(slug: str, count: int, timings: dict, *, reload: bool = False):
     (the data is deterministic) unless `reload`, else emptied and loaded. Returns (shop, its
     data set, whether it was loaded now)."""
     from crm.models import Shop
-    from crm.services import shop_create, user_get_or_create
+    from crm.shops.services import shop_create, user_get_or_create
     from crm.tenancy.context import shop_scope
     from customers.models import Customer
 
@@ -348,7 +348,7 @@ def _keyset_floor(shop, first_id: int, count: int, samples: int) -> dict:
 
 
 def _api_key(shop) -> str:
-    from crm.services import api_key_create
+    from crm.shops.services import api_key_create
     from crm.tenancy.context import shop_scope
 
     with shop_scope(shop.pk):

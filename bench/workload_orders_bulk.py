@@ -108,7 +108,7 @@ def _cpu_seconds() -> dict[str, float]:
 
 def _api_key(shop) -> str:
     from crm.models import ApiKey
-    from crm.services import api_key_create
+    from crm.shops.services import api_key_create
     from crm.tenancy.context import shop_scope
 
     with shop_scope(shop.pk):

@@ -3,9 +3,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from crm.admin_base import ReadOnlyShopOwnedAdmin, ShopOwnedAdmin, manages_admin_shop, owns_admin_shop
 from crm.models import ApiKey, AuditEvent, Membership, Role, Shop, User
-from crm.services import api_key_revoke, membership_is_last_owner, membership_remove, membership_set
+from crm.shops.admin_base import ReadOnlyShopOwnedAdmin, ShopOwnedAdmin, manages_admin_shop, owns_admin_shop
+from crm.shops.services import api_key_revoke, membership_is_last_owner, membership_remove, membership_set
 
 
 @admin.register(Shop)

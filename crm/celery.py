@@ -41,7 +41,7 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=41, hour=4),
     },
     # Every minute (https://crontab.guru/#*_*_*_*_*): run again the import jobs and scoring
-    # runs whose task message was lost or whose worker died (crm/jobs.py).
+    # runs whose task message was lost or whose worker died (crm/platform/jobs.py).
     "jobs-sweep": {
         "task": "crm.jobs_sweep",
         "schedule": crontab(),

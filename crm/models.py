@@ -98,7 +98,7 @@ class Membership(ShopOwnedModel):
 
 class Invitation(ShopOwnedModel):
     """An offer to join the shop, sent by email as a signed, expiring link; the membership
-    exists only once the person accepts (crm/invitations.py)."""
+    exists only once the person accepts (crm/shops/invitations.py)."""
 
     email = models.EmailField(_("email"))
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AGENT)

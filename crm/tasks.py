@@ -2,9 +2,9 @@ from celery import shared_task
 from django.contrib.sessions.backends.cached_db import SessionStore
 from django.utils import timezone
 
-from crm.jobs import jobs_sweep_every_shop
 from crm.models import Shop
-from crm.services import idempotency_records_purge
+from crm.platform.jobs import jobs_sweep_every_shop
+from crm.shops.services import idempotency_records_purge
 from crm.tenancy.tasks import with_shop_scope
 
 
@@ -23,7 +23,7 @@ def idempotency_records_purge_dispatch_task() -> None:
 
 @shared_task(name="crm.jobs_sweep")
 def jobs_sweep_task() -> int:
-    """Beat entry point: nudge every shop's durable jobs that are due again (crm/jobs.py);
+    """Beat entry point: nudge every shop's durable jobs that are due again (crm/platform/jobs.py);
     returns how many were nudged."""
     return jobs_sweep_every_shop(now=timezone.now())
 

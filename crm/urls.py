@@ -8,8 +8,9 @@ import customers.urls
 import insights.urls
 import orders.urls
 import tickets.urls
-from crm import api as crm_api
-from crm import health, views
+from crm.platform import health
+from crm.shops import api as crm_api
+from crm.shops import views
 
 APPS = (customers.urls, orders.urls, tickets.urls, campaigns.urls, insights.urls)
 
@@ -38,6 +39,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-handler400 = "crm.views.bad_request"
-handler404 = "crm.views.not_found"
-handler500 = "crm.views.server_error"
+handler400 = "crm.shops.views.bad_request"
+handler404 = "crm.shops.views.not_found"
+handler500 = "crm.shops.views.server_error"

@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin
 from django.db import transaction
 
-from crm.admin_base import ReadOnlyShopOwnedAdmin, ShopOwnedAdmin
+from crm.shops.admin_base import ReadOnlyShopOwnedAdmin, ShopOwnedAdmin
 from customers.models import (
     ConsentEvent,
     Customer,

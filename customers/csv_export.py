@@ -1,12 +1,12 @@
 """Streaming CSV export of customers (the columns customers/csv_import.py reads back),
-in keyset chunks by id (crm/csv_files.py)."""
+in keyset chunks by id (crm/platform/csv_files.py)."""
 
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from crm.csv_files import csv_download
 from crm.models import Shop
+from crm.platform.csv_files import csv_download
 from customers.models import CustomerChannelId, CustomerTag
 
 CHUNK = 2000

@@ -19,13 +19,13 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.audit import audit_event_record
-from crm.channels import Channel
-from crm.csv_files import ImportFileError, cell_unquote, encoding_detect
-from crm.dates import birthday_is_plausible
 from crm.models import Shop
+from crm.platform.channels import Channel
+from crm.platform.csv_files import ImportFileError, cell_unquote, encoding_detect
+from crm.platform.dates import birthday_is_plausible
+from crm.platform.text import text_problem
+from crm.shops.audit import audit_event_record
 from crm.tenancy.context import require_shop_id
-from crm.text import text_problem
 from customers.identity import IdentityInvalid, email_normalize, phone_normalize
 from customers.identity_batch import IdentityBatch
 from customers.models import Gender, Tag

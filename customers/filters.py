@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
-from crm.channels import Channel
-from crm.dates import date_within_bounds
+from crm.platform.channels import Channel
+from crm.platform.dates import date_within_bounds
 from customers.models import CustomerTag, Gender
 
 MAX_IN_VALUES = 50

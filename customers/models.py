@@ -13,8 +13,8 @@ from django.db.models.functions import Lower, Reverse, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.channels import Channel
-from crm.money import MONEY
+from crm.platform.channels import Channel
+from crm.platform.money import MONEY
 from crm.tenancy.models import ShopOwnedModel, TenantForeignKey, shop_key_without_index
 
 

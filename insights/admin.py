@@ -4,7 +4,7 @@ through the same validator and service as the dashboard's editor."""
 from django import forms
 from django.contrib import admin
 
-from crm.admin_base import ReadOnlyShopOwnedAdmin, ShopOwnedAdmin
+from crm.shops.admin_base import ReadOnlyShopOwnedAdmin, ShopOwnedAdmin
 from insights.models import ScoringRun, SegmentMapConfig
 from insights.scoring.rfm import segment_map_validate
 from insights.services import segment_map_update

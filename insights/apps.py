@@ -7,7 +7,7 @@ class InsightsConfig(AppConfig):
     verbose_name = _("Insights")
 
     def ready(self) -> None:
-        from crm.jobs import JobKind, job_kind_register
+        from crm.platform.jobs import JobKind, job_kind_register
         from insights.models import ScoringRun
         from insights.tasks import scoring_run_task
 
@@ -17,8 +17,8 @@ class InsightsConfig(AppConfig):
         # scores section of the 360 page and API, the scores in a privacy export (they are
         # profiling), how a merge combines scores, the demo shop's first scoring run; and a
         # failed run on the shop overview.
-        from crm.demo import demo_seeder_register
-        from crm.overview import attention_source_register
+        from crm.platform.demo import demo_seeder_register
+        from crm.platform.overview import attention_source_register
         from customers.registry import (
             CUSTOMER_FILTERS,
             FilterControls,

@@ -13,8 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.jobs import DurableJob
-from crm.money import MONEY
+from crm.platform.jobs import DurableJob
+from crm.platform.money import MONEY
 from crm.tenancy.models import ShopOwnedModel, TenantForeignKey, shop_key_without_index
 
 
@@ -48,7 +48,7 @@ class LifecycleStage(models.TextChoices):
 
 
 class ScoringRun(ShopOwnedModel, DurableJob):
-    """A durable job (crm/jobs.py): the row is the promise, the task message only a nudge."""
+    """A durable job (crm/platform/jobs.py): the row is the promise, the task message only a nudge."""
 
     # Counted per shop (#1, #2, ... of this shop), so staff never see another shop's count.
     number = models.PositiveIntegerField(_("run number"), editable=False)

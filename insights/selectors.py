@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from crm.models import Shop
-from crm.overview import Attention
+from crm.platform.overview import Attention
 from crm.tenancy.access import get_for_shop
 from insights.labels import DIMENSION_LABELS, NO_SEGMENT, segment_label
 from insights.models import ACTIVE_RUN_STATUSES, CustomerScore, RunStatus, ScoringRun, ShopScoringState

@@ -19,7 +19,7 @@ def _scoring_stack_preload(**_kwargs) -> None:
 @shared_task(name="insights.scoring_run")
 @with_shop_scope(atomic=False)
 def scoring_run_task(shop_id: int, run_id: int) -> str:
-    """Safe to run twice: the service claims the run only while it is to do (crm/jobs.py)."""
+    """Safe to run twice: the service claims the run only while it is to do (crm/platform/jobs.py)."""
     from insights.services import scoring_run_process
 
     run = scoring_run_process(shop=Shop.objects.get(pk=shop_id), run_id=run_id)

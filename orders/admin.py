@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from crm.admin_base import ReadOnlyShopOwnedAdmin
+from crm.shops.admin_base import ReadOnlyShopOwnedAdmin
 from customers.admin import ReadOnlyInline
 from orders.models import ImportJob, Order, OrderLine, OrderStatus, OrderStatusChange, Refund
 from orders.services import OrderStateError, order_status_change

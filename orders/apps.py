@@ -11,9 +11,9 @@ class OrdersConfig(AppConfig):
         # the 360 page and API, the orders in a privacy export, the personal fields an
         # erasure blanks, and the demo shop's orders;
         # its import jobs to the job sweeper; and the shop overview's KPIs, recent orders and failed imports.
-        from crm.demo import demo_seeder_register
-        from crm.jobs import JobKind, job_kind_register
-        from crm.overview import OverviewPanel, attention_source_register, overview_panel_register
+        from crm.platform.demo import demo_seeder_register
+        from crm.platform.jobs import JobKind, job_kind_register
+        from crm.platform.overview import OverviewPanel, attention_source_register, overview_panel_register
         from customers.registry import (
             OverviewSection,
             erasure_part_register,

@@ -1,14 +1,14 @@
 """Streaming CSV export of orders, in the import layout (one row per line, the columns of
 docs/orders.md), so an export can be edited and imported again.
 
-Read in keyset chunks by id (crm/csv_files.py).
+Read in keyset chunks by id (crm/platform/csv_files.py).
 """
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
-from crm.csv_files import csv_download
 from crm.models import Shop
+from crm.platform.csv_files import csv_download
 from customers.models import CustomerChannelId
 from orders.csv_format import COLUMNS
 from orders.filters import OrderFilters

@@ -10,7 +10,7 @@ order, wherever they are in the file.
 
 from django.utils.translation import gettext as _
 
-from crm.csv_files import ImportFileError, cell_unquote
+from crm.platform.csv_files import ImportFileError, cell_unquote
 
 REQUIRED_COLUMNS = ("order_id", "customer_id", "placed_at", "total")
 OPTIONAL_COLUMNS = (

@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from crm.models import Shop
-from crm.request_context import actor_var
+from crm.platform.request_context import actor_var
 
 
 @dataclass(frozen=True, slots=True)

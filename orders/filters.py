@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from crm.channels import ORDER_CHANNEL_VALUES
-from crm.dates import date_within_bounds
 from crm.models import Shop
+from crm.platform.channels import ORDER_CHANNEL_VALUES
+from crm.platform.dates import date_within_bounds
 from crm.tenancy.context import require_shop_id
 from customers.models import Customer
 from customers.selectors.search import customer_search_q

@@ -11,9 +11,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.channels import ORDER_CHANNEL_CHOICES, Channel
-from crm.jobs import DurableJob
-from crm.money import MONEY
+from crm.platform.channels import ORDER_CHANNEL_CHOICES, Channel
+from crm.platform.jobs import DurableJob
+from crm.platform.money import MONEY
 from crm.tenancy.models import ShopOwnedModel, TenantForeignKey, shop_key_without_index
 
 
@@ -208,7 +208,7 @@ class ImportStatus(models.TextChoices):
 
 
 class ImportJob(ShopOwnedModel, DurableJob):
-    """One uploaded order CSV and what became of it (a durable job: crm/jobs.py). Live
+    """One uploaded order CSV and what became of it (a durable job: crm/platform/jobs.py). Live
     progress while running is in the cache, because the import runs in one transaction."""
 
     shop = shop_key_without_index()

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import Shop
-from crm.overview import Attention
+from crm.platform.overview import Attention
 from customers.models import Customer
 from orders.models import ImportJob, ImportStatus, Order, OrderStatus
 

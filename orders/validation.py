@@ -15,9 +15,9 @@ from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
-from crm.channels import ORDER_CHANNEL_VALUES, Channel
-from crm.money import MAX_MONEY
-from crm.text import text_problem
+from crm.platform.channels import ORDER_CHANNEL_VALUES, Channel
+from crm.platform.money import MAX_MONEY
+from crm.platform.text import text_problem
 from customers.identity import IdentityInvalid, email_normalize, phone_normalize
 from orders.currencies import ISO_4217_CODES
 from orders.models import OrderStatus

@@ -15,7 +15,7 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from crm.models import ApiKeyScope, Role
-from crm.services import api_key_create, membership_set, shop_create, user_get_or_create
+from crm.shops.services import api_key_create, membership_set, shop_create, user_get_or_create
 from crm.tenancy.context import setting_signature, shop_scope
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from crm.channels import Channel
-from crm.csv_files import ImportFileError
 from crm.models import Shop
+from crm.platform.channels import Channel
+from crm.platform.csv_files import ImportFileError
 from crm.tenancy.context import shop_scope
 
 SHOWN_REJECTS = 50

@@ -4,7 +4,7 @@
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
-from crm.env import BASE_DIR, database_from_url, env_bool, env_list, env_str, load_runtime_env
+from crm.platform.env import BASE_DIR, database_from_url, env_bool, env_list, env_str, load_runtime_env
 
 load_runtime_env()
 
@@ -14,7 +14,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "crm.admin_apps.ShopAdminConfig",
+    "crm.shops.admin_apps.ShopAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -36,15 +36,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "crm.middleware.RequestIdMiddleware",
+    "crm.platform.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
-    "crm.middleware.NoStoreMiddleware",
+    "crm.platform.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "crm.middleware.NullCharacterMiddleware",
+    "crm.platform.middleware.NullCharacterMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -68,7 +68,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "crm.context_processors.shop_navigation",
+                "crm.shops.context_processors.shop_navigation",
             ],
             # Every page formats money, counts and times the same way (crm/templatetags/formatting.py).
             "builtins": ["crm.templatetags.formatting"],
@@ -157,8 +157,8 @@ SPECTACULAR_SETTINGS = {
     ],
     # One schema name per choice set shared by several fields.
     "ENUM_NAME_OVERRIDES": {
-        "CustomerChannelEnum": "crm.channels.Channel",
-        "OrderChannelEnum": "crm.channels.ORDER_CHANNEL_CHOICES",
+        "CustomerChannelEnum": "crm.platform.channels.Channel",
+        "OrderChannelEnum": "crm.platform.channels.ORDER_CHANNEL_CHOICES",
         "OrderStatusEnum": "orders.models.OrderStatus",
     },
 }
@@ -172,15 +172,15 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ShopCRM <no-reply@localhost>")
 
-# Login lockout (crm/login_lockout.py): django-axes' backend asks our handler first.
+# Login lockout (crm/shops/login_lockout.py): django-axes' backend asks our handler first.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_LOCKOUT_FAILURES = int(env_str("LOGIN_LOCKOUT_FAILURES", "5"))
 LOGIN_ADDRESS_FAILURES = int(env_str("LOGIN_ADDRESS_FAILURES", "20"))
 LOGIN_LOCKOUT_SECONDS = int(env_str("LOGIN_LOCKOUT_SECONDS", "900"))
-AXES_HANDLER = "crm.login_lockout.LoginLockoutHandler"
-AXES_CLIENT_IP_CALLABLE = "crm.login_lockout.client_ip"
+AXES_HANDLER = "crm.shops.login_lockout.LoginLockoutHandler"
+AXES_CLIENT_IP_CALLABLE = "crm.shops.login_lockout.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_USERNAME_CALLABLE = "crm.login_lockout.username_of_attempt"
+AXES_USERNAME_CALLABLE = "crm.shops.login_lockout.username_of_attempt"
 AXES_FAILURE_LIMIT = LOGIN_LOCKOUT_FAILURES
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_ENABLE_ADMIN = False  # attempts live in Redis, not in axes' tables
@@ -207,10 +207,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "context": {"()": "crm.logging.ContextFilter"},
-        "request_path_only": {"()": "crm.logging.RequestPathFilter"},
+        "context": {"()": "crm.platform.logging.ContextFilter"},
+        "request_path_only": {"()": "crm.platform.logging.RequestPathFilter"},
     },
-    "formatters": {"json": {"()": "crm.logging.JsonFormatter"}},
+    "formatters": {"json": {"()": "crm.platform.logging.JsonFormatter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",

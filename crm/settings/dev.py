@@ -1,4 +1,4 @@
-from crm.env import env_bool, env_str
+from crm.platform.env import env_bool, env_str
 from crm.settings.base import *  # noqa: F403
 
 # `make run` shows the product's own 404 and 500 pages; DEBUG=1 opts into Django's debug pages.

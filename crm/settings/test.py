@@ -2,7 +2,7 @@
 
 import os
 
-from crm.env import database_from_url
+from crm.platform.env import database_from_url
 from crm.settings.base import *  # noqa: F403
 
 _url_var = "TEST_DATABASE_OWNER_URL" if os.environ.get("DB_ROLE") == "owner" else "TEST_DATABASE_URL"

@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm.models import ApiKey, IdempotencyRecord, Role, Shop
-from crm.request_context import Actor, acting_as
+from crm.platform.request_context import Actor, acting_as
 from crm.tenancy.access import has_role, membership_for_slug
 from crm.tenancy.auth import api_key_scope_check, api_key_scope_for_role
 from crm.tenancy.context import shop_scope

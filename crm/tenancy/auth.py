@@ -12,7 +12,7 @@ from rest_framework import exceptions, throttling
 from rest_framework.authentication import BaseAuthentication
 
 from crm.models import ApiKey, ApiKeyScope, Role, Shop, role_at_least
-from crm.redis_client import redis_client
+from crm.platform.redis_client import redis_client
 
 API_KEY_PREFIX = "sk_"
 

@@ -10,7 +10,7 @@ CreateModel, after it. TenantTable then:
 - enables and forces row-level security with a policy that compares `shop_id` with the
   verified tenant context, `crm_current_shop_id()` (crm/migrations/0004_tenant_context.py):
   no context, or a forged one, shows and accepts no rows;
-- on Citus (once the database has been placed, crm/postgresql/citus.py), distributes the table
+- on Citus (once the database has been placed, crm/platform/postgresql/citus.py), distributes the table
   by shop_id, co-located with the other tenant tables;
 - adds, for every foreign key to another tenant model, the composite `(shop_id, x_id)` foreign key, so no row can
   point into another shop (a plain foreign key check ignores RLS).
@@ -24,7 +24,7 @@ only that lookup sets.
 
 from django.db.migrations.operations.base import Operation
 
-from crm.postgresql import citus
+from crm.platform.postgresql import citus
 
 SHOP_POLICY = "shop_id = (SELECT crm_current_shop_id())"
 # Citus refuses subqueries in the policies of distributed tables, and without one the check
@@ -56,7 +56,7 @@ def tenant_policies_apply(cursor, *, verified: bool = True) -> None:
 
 
 def citus_place(cursor) -> None:
-    """Place the database on Citus (crm/postgresql/citus.py) with the policies Citus accepts."""
+    """Place the database on Citus (crm/platform/postgresql/citus.py) with the policies Citus accepts."""
     tenant_policies_apply(cursor)
     citus.citus_distribute(cursor)
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views import View
 
 from crm.models import Role
-from crm.request_context import Actor, acting_as
+from crm.platform.request_context import Actor, acting_as
 from crm.tenancy.access import has_role, membership_for_slug
 from crm.tenancy.context import database_lookup_setting, shop_scope
 

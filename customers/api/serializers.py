@@ -5,8 +5,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from crm.channels import Channel
-from crm.money import MONEY
+from crm.platform.channels import Channel
+from crm.platform.money import MONEY
 from customers.models import ConsentChannel, ConsentPurpose, Customer, CustomerNote, Gender, Tag
 from customers.selectors.overview import overview_sections_json
 
@@ -59,7 +59,7 @@ class CustomerSerializer(serializers.ModelSerializer):
 
 
 class CustomerListItemSerializer(serializers.Serializer):
-    """Documents the list rows (PostgreSQL encodes them: customers/selectors/listing.py ROW_JSON_SQL)."""
+    """Documents the list rows (PostgreSQL encodes them: customers/selectors/list_statements.py row_json_sql)."""
 
     id = serializers.IntegerField()
     name = serializers.CharField()

@@ -3,7 +3,7 @@ when that is the transaction's verified shop (crm_current_shop_id(), crm/migrati
 SQL run as the app role cannot make it search another shop by setting app.shop_id.
 
 The argument is also what Citus needs: there the function is a distributed function
-co-located with customers_customer and delegated by that argument (crm/postgresql/citus.py),
+co-located with customers_customer and delegated by that argument (crm/platform/postgresql/citus.py),
 so each call runs on the node that holds the shop's customers, over the connection the
 transaction already uses there (it sees the transaction's own writes), and reads the local
 shard as the search role without that role ever logging in to a node. Callers run it as a
@@ -15,7 +15,7 @@ from importlib import import_module
 
 from django.db import migrations
 
-from crm.postgresql import citus
+from crm.platform.postgresql import citus
 
 previous = import_module("customers.migrations.0007_search_in_two_steps")
 FUNCTION, RECENT_ROWS = previous.FUNCTION, previous.RECENT_ROWS

@@ -3,33 +3,20 @@
 No COUNT(*) and no OFFSET: a page is "rows after the cursor's (sort value, id)" read
 straight off an index that starts with shop_id, so page 10,000 costs what page 1 does.
 
-A page's SQL is built by the ORM with the cursor's bound as a `Slot` and compiled once per
-shape: the plain list (no search, no filter) of one shop, ordering, part and page size
-reuses its compiled text, and only the bound is filled in per request: building and
-compiling the queryset was a large part of a list request's Python.
-
-Such a reused statement is also a server-side prepared statement (once per connection),
-run with PostgreSQL's generic plan: the same index scan for any shop and bound, without
-re-planning the page and its tags subquery each time (figures in docs/performance.md).
-Left to choose, PostgreSQL kept planning each execution, since the
-generic plan's estimate was a little above the custom one's.
+A page's SQL is built by the ORM with the cursor's bound as a `Slot`; the plain list (no
+search, no filter) reuses one compiled, server-side prepared statement per shape and the API
+gets its rows as JSON built by PostgreSQL: that fast path lives in list_statements.py.
 """
 
 import base64
 import binascii
-import hashlib
 import json
-import re
-import threading
-import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import cached_property
 
-from django.db import connection
-from django.db.models import BigIntegerField, DateTimeField, DecimalField, F, Field, Func, Q, QuerySet, Value
+from django.db.models import BigIntegerField, F, Field, Func, Q, QuerySet, Value
 from django.db.models.expressions import Expression, RawSQL
 from django.db.models.lookups import LessThan
 
@@ -37,6 +24,7 @@ from crm.models import Shop
 from crm.tenancy.context import require_shop_id
 from customers.models import Customer
 from customers.registry import CUSTOMER_FILTERS
+from customers.selectors.list_statements import Slot, row_json_sql, statement_fetch, statement_for
 from customers.selectors.search import MAX_ID, customer_search_q
 
 DEFAULT_PAGE_SIZE = 50
@@ -46,7 +34,6 @@ LIST_FIELDS = (
     "refunds_count", "refunded_amount", "first_order_at", "last_order_at", "is_automated_targeting_refused",
     "erased_at", "created_at",
 )  # fmt: skip
-_TABLE = Customer._meta.db_table
 # Each row's tags, read in the page's own query (one round trip, not two); matched on shop_id
 # too, so that Citus runs it on the customer's shard.
 TAGS_SQL = (
@@ -54,31 +41,7 @@ TAGS_SQL = (
     "'[]') FROM customers_customertag ct JOIN customers_tag t ON t.shop_id = ct.shop_id AND t.id = ct.tag_id "
     'WHERE ct.shop_id = "customers_customer"."shop_id" AND ct.customer_id = "customers_customer"."id"'
 )
-# DRF's DateTimeField in UTC: isoformat(), microseconds only when there are any, "Z".
-_ISO_UTC = (
-    "to_char({column} AT TIME ZONE 'UTC', CASE WHEN date_trunc('second', {column}) = {column} "
-    'THEN \'YYYY-MM-DD"T"HH24:MI:SS"Z"\' ELSE \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\' END)'
-)
-
-
-def _json_value(name: str) -> str:
-    """One list field as the API renders it: money as a decimal string, times as above."""
-    field = Customer._meta.get_field(name)
-    column = f'"{_TABLE}"."{field.column}"'
-    if isinstance(field, DecimalField):
-        return f"{column}::text"
-    if isinstance(field, DateTimeField):
-        return _ISO_UTC.format(column=column)
-    return column
-
-
-# The API's row, LIST_FIELDS and its tags, encoded by PostgreSQL: the view joins the rows'
-# text into the response instead of converting, serializing and encoding each value in Python.
-ROW_JSON_SQL = (
-    "json_build_object("
-    + ", ".join(f"'{name}', {_json_value(name)}" for name in LIST_FIELDS)
-    + f", 'tags', ({TAGS_SQL}))::text"
-)
+ROW_JSON_SQL = row_json_sql(LIST_FIELDS, TAGS_SQL)
 NON_FILTER_PARAMS = frozenset({"q", "cursor", "page_size", "ordering", "format"})
 
 
@@ -161,87 +124,6 @@ def customer_list(
     return Page(rows=rows, next_cursor=next_cursor)
 
 
-class Slot(Expression):
-    """A value filled in when a compiled statement runs (a page's cursor bound): the
-    compiled text does not depend on it, so one shape's statement serves every page."""
-
-    def __init__(self, name: str, output_field: Field):
-        super().__init__(output_field=output_field)
-        self.name = name
-
-    def as_sql(self, compiler, connection):
-        return "%s", [self]
-
-
-@dataclass(frozen=True)
-class Statement:
-    sql: str
-    params: tuple  # values, and Slots filled in by bind()
-
-    def bind(self, values: Mapping[str, object]) -> list:
-        return [values[param.name] if isinstance(param, Slot) else param for param in self.params]
-
-    @cached_property
-    def prepared_name(self) -> str:
-        return "customer_page_" + hashlib.sha1(self.sql.encode(), usedforsecurity=False).hexdigest()[:16]
-
-    @cached_property
-    def prepare_sql(self) -> str:
-        """PREPARE ... AS the statement, its %s placeholders numbered ($1, $2, ...)."""
-        numbers = iter(range(1, len(self.params) + 1))
-        body = _PLACEHOLDER.sub(lambda match: "%" if match[0] == "%%" else f"${next(numbers)}", self.sql)
-        return f"PREPARE {self.prepared_name} AS {body}"
-
-
-_PLACEHOLDER = re.compile("%%|%s")
-# (shop id, ordering, as_json, limit, part) -> Statement, per process; the shop id is in
-# the key because its value is one of the compiled parameters.
-_STATEMENTS: dict[tuple, Statement] = {}
-_STATEMENTS_MAX = 512
-_STATEMENTS_LOCK = threading.Lock()
-# Per database connection: the names of the statements prepared on it.
-_PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _statement(build: Callable[[], QuerySet], key: tuple | None) -> tuple[Statement, bool]:
-    """The page's statement, and whether it is reused (and so worth preparing)."""
-    statement = _STATEMENTS.get(key) if key else None
-    if statement is None:
-        statement = Statement(*build().query.sql_with_params())
-        if key:
-            with _STATEMENTS_LOCK:
-                if len(_STATEMENTS) >= _STATEMENTS_MAX:
-                    del _STATEMENTS[next(iter(_STATEMENTS))]
-                _STATEMENTS[key] = statement
-    return statement, key is not None
-
-
-def _fetch(compiled: tuple[Statement, bool], values: Mapping[str, object]) -> list[dict]:
-    statement, is_reused = compiled
-    params = statement.bind(values)
-    with connection.cursor() as cursor:
-        # Citus cannot plan a distributed query's generic plan: there the statement runs as it is.
-        is_reused = is_reused and not connection.is_citus
-        if is_reused:
-            prepared = _PREPARED.setdefault(connection.connection, set())
-            if statement.prepared_name not in prepared:
-                cursor.execute(statement.prepare_sql)
-                prepared.add(statement.prepared_name)
-            # SET LOCAL: the generic plan for this statement only, back to the default after it.
-            arguments = ", ".join(["%s"] * len(params))
-            cursor.execute(
-                f"SET LOCAL plan_cache_mode = force_generic_plan; EXECUTE {statement.prepared_name} ({arguments})",
-                params,
-            )
-        else:
-            cursor.execute(statement.sql, params)
-        names = [column.name for column in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-        if is_reused:
-            cursor.execute("SET LOCAL plan_cache_mode TO DEFAULT")
-        return rows
-
-
 def _before(columns: tuple[str, ...], values: tuple) -> Q:
     """Rows before (values) in (columns) order: a plain bound on the first column, where
     PostgreSQL starts the backward scan of the shop's composite index (the scoped manager
@@ -274,25 +156,25 @@ def _keyset_rows(
     last_id = Slot("last_id", BigIntegerField())
     if field == "id":
         first = _before(("id",), (last_id,))
-        main = _statement(lambda: _page(live, select, first, ("-pk",), limit, shape), shape and (*shape, "main"))
-        return _fetch(main, {"last_id": position[1] if position else MAX_ID})
+        main = statement_for(lambda: _page(live, select, first, ("-pk",), limit, shape), shape and (*shape, "main"))
+        return statement_fetch(main, {"last_id": position[1] if position else MAX_ID})
     rows: list[dict] = []
     in_null_part = position is not None and position[0] is None
     if not in_null_part:
         value = Slot("value", Customer._meta.get_field(field))
-        part = _statement(
+        part = statement_for(
             lambda: _page(live, select, _before((field, "id"), (value, last_id)), (f"-{field}", "-pk"), limit, shape),
             shape and (*shape, "main"),
         )
         bound_value, bound_id = position or (order.above_all, MAX_ID)
-        rows = _fetch(part, {"value": bound_value, "last_id": bound_id})
+        rows = statement_fetch(part, {"value": bound_value, "last_id": bound_id})
     if order.nullable and len(rows) < limit:
         # Customers with no value (e.g. no orders yet) come last, newest first.
         without_value = _before(("id",), (last_id,)) & Q(**{f"{field}__isnull": True})
-        nulls = _statement(
+        nulls = statement_for(
             lambda: _page(live, select, without_value, ("-pk",), limit, shape), shape and (*shape, "nulls")
         )
-        rows += _fetch(nulls, {"last_id": position[1] if in_null_part else MAX_ID})[: limit - len(rows)]
+        rows += statement_fetch(nulls, {"last_id": position[1] if in_null_part else MAX_ID})[: limit - len(rows)]
     return rows
 
 

@@ -2,9 +2,9 @@
 
 from django.utils import timezone
 
-from crm.audit import audit_event_record
 from crm.models import Shop
-from crm.request_context import actor_var
+from crm.platform.request_context import actor_var
+from crm.shops.audit import audit_event_record
 from customers.models import ConsentChannel, ConsentEvent, ConsentPurpose, Customer, CustomerConsent
 
 

@@ -13,9 +13,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import ForeignObjectRel
 from django.utils.translation import gettext as _
 
-from crm.audit import audit_event_record
 from crm.models import Shop
-from crm.request_context import actor_var
+from crm.platform.request_context import actor_var
+from crm.shops.audit import audit_event_record
 from customers.identity_batch import PROFILE_FIELDS
 from customers.models import Customer, CustomerConsent, CustomerIdentifier, CustomerMerge, CustomerTag, IdentifierKind
 from customers.registry import MERGE_HANDLERS

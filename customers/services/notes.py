@@ -1,8 +1,8 @@
 """Staff notes on a customer's timeline."""
 
-from crm.audit import audit_event_record
 from crm.models import Shop, User
-from crm.text import text_required
+from crm.platform.text import text_required
+from crm.shops.audit import audit_event_record
 from customers.models import Customer, CustomerNote
 
 MAX_NOTE_LENGTH = 5000

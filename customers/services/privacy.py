@@ -9,7 +9,7 @@ Erasure anonymizes personal data everywhere it was copied and keeps what analyti
   identifiers cleared;
 - every app's part registered in customers/registry.py ERASURE_PARTS (orders: recipient
   name, phone and address);
-- the platform's copies (crm/privacy.py): audit changes about these customers, stored
+- the platform's copies (crm/platform/privacy.py): audit changes about these customers, stored
   idempotent responses, the admin's log.
 The audit event `customer.erase` (ids only) is the erasure ledger to re-apply after a
 backup restore (a restored backup still holds the erased data).
@@ -19,9 +19,9 @@ import phonenumbers
 from django.db import transaction
 from django.utils import timezone
 
-from crm.audit import audit_event_record
 from crm.models import Shop
-from crm.privacy import personal_copies_scrub
+from crm.platform.privacy import personal_copies_scrub
+from crm.shops.audit import audit_event_record
 from customers.models import (
     ConsentEvent,
     Customer,

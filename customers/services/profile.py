@@ -7,11 +7,11 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.audit import audit_event_record
-from crm.dates import birthday_is_plausible
 from crm.models import Shop
+from crm.platform.dates import birthday_is_plausible
+from crm.platform.text import text_problem
+from crm.shops.audit import audit_event_record
 from crm.tenancy.context import require_shop_id
-from crm.text import text_problem
 from customers.identity import IdentityInvalid, customer_resolve_reporting, email_normalize, phone_normalize
 from customers.models import AttributeType, Customer, CustomerAttributeDefinition
 

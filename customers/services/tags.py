@@ -6,9 +6,9 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.audit import audit_event_record
 from crm.models import Shop
-from crm.request_context import actor_var
+from crm.platform.request_context import actor_var
+from crm.shops.audit import audit_event_record
 from customers.models import CustomerTag, Tag
 
 MAX_BULK = 5000

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from crm.channels import Channel
 from crm.models import Role
+from crm.platform.channels import Channel
 from crm.tenancy.access import get_for_shop, has_role
 from crm.tenancy.pages import ShopPageView
 from customers.csv_export import customer_csv_response

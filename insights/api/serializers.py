@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from crm.money import MONEY
+from crm.platform.money import MONEY
 from insights.models import CustomerScore, LifecycleStage, ScoringRun
 from insights.scoring.rfm import DEFAULT_SEGMENT_MAP
 from insights.selectors import run_progress

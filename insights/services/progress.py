@@ -1,4 +1,4 @@
-"""Live progress of a scoring run, kept in Redis under a shop-prefixed key (crm/jobs.py).
+"""Live progress of a scoring run, kept in Redis under a shop-prefixed key (crm/platform/jobs.py).
 
 A run computes and writes inside one transaction (so a run that dies leaves nothing
 behind), which other connections cannot see into; the page and the API read the
@@ -8,7 +8,7 @@ progress from here while the run's row still says queued/running.
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm.jobs import job_progress_get, job_progress_report
+from crm.platform.jobs import job_progress_get, job_progress_report
 from insights.models import ScoringRun
 
 # Stage code -> (percent reached when the stage starts, label shown to staff).

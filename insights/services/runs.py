@@ -3,7 +3,7 @@
 Invariants:
 - At most one queued/running run per shop: a unique partial index refuses a second one;
   `scoring_run_request` reports the run in the way (RunAlreadyActive) without waiting on it.
-- A run is a durable job (crm/jobs.py): its claim commits on its own and counts an
+- A run is a durable job (crm/platform/jobs.py): its claim commits on its own and counts an
   attempt, so a redelivered or duplicated task does nothing, and a run whose task message
   is lost or whose worker dies is run again by the beat sweeper, then given up with the
   reason after a few attempts.
@@ -25,9 +25,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.audit import audit_event_record
-from crm.jobs import job_enqueue_on_commit, job_run
 from crm.models import Shop
+from crm.platform.jobs import job_enqueue_on_commit, job_run
+from crm.shops.audit import audit_event_record
 from customers.selectors import targeting_refused_ids
 from insights.models import ACTIVE_RUN_STATUSES, CustomerScore, RunStatus, RunTrigger, ScoringRun, ShopScoringState
 from insights.scoring.pipeline import (

@@ -5,8 +5,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from crm.audit import audit_event_record
 from crm.models import Shop
+from crm.shops.audit import audit_event_record
 from insights.models import SegmentMapConfig
 from insights.scoring.rfm import DEFAULT_SEGMENT_MAP, SegmentRule, segment_map_validate
 

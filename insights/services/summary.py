@@ -32,24 +32,17 @@ REVENUE_WINDOW_DAYS = 30
 
 # Settings for the summary statement alone (customer_summary_fetch restores the previous
 # values after it): the shop's time zone (see `counted`); no JIT, whose compiling of this
-# one-off statement costs seconds and saves nothing; a larger sort memory, which keeps the
-# per-worker sorts of a large shop from spilling in many small runs; and no plain index
-# scans: the statement reads most of the shop's orders, which a bitmap scan reads in table
-# order where an index scan (the planner's pick for small shops, through the status index)
-# jumps between pages: 10% of a 100,000-order shop's summary. Large shops are scanned in
-# parallel either way.
+# one-off statement costs more than it saves; a larger sort memory, so the per-worker sorts
+# of a large shop do not spill; and no plain index scans: the statement reads most of the
+# shop's orders, which a bitmap scan reads in table order instead of jumping between pages.
 SUMMARY_SETTINGS = {"jit": "off", "work_mem": "64MB", "enable_indexscan": "off"}
-# Splitting. In one statement, the parallel workers scan and sort the orders, but the merge,
-# the window and the per-customer aggregate after the sort run in one process (PostgreSQL
-# 15), more than half of a million-customer summary. Two statements over the two halves of
-# the shop's customers (split at the median id), at once on two connections, each do the
-# whole pipeline for their customers: 1M customers / 10M orders on the 2-CPU bench box,
-# 11.4-12.8 s instead of 14.5-15.2 s (floor 7.8-8.4 s). Each half reads its customers'
-# orders through the (shop, customer, placed_at) index with a bitmap scan and no parallel
-# workers of its own: with a sequential scan each reads every order of the shop (12.4-14.3
-# s), with parallel workers the halves crowd the two CPUs (13.4-14.1 s); three or four parts
-# were no faster. Shops below SPLIT_MIN_CUSTOMERS stay one statement (a second connection
-# costs more than it saves).
+# Splitting: in one statement the merge, window and per-customer aggregate after the parallel
+# sort run in one process (PostgreSQL 15), so large shops run two statements at once, over the
+# halves of their customers (split at the median id), each doing the whole pipeline. Each half
+# uses a bitmap scan of the (shop, customer, placed_at) index and no parallel workers: a
+# sequential scan would read every order of the shop, and workers would crowd the CPUs.
+# Shops below SPLIT_MIN_CUSTOMERS stay one statement (a second connection costs more than it
+# saves). Figures and the rejected variants: docs/performance.md, "Insights: scoring runs".
 SPLIT_MIN_CUSTOMERS = 50_000
 MAX_BIGINT = 2**63 - 1
 SUMMARY_PART_SETTINGS = {**SUMMARY_SETTINGS, "max_parallel_workers_per_gather": "0", "enable_seqscan": "off"}

@@ -8,8 +8,8 @@ lean enough for the bulk hot path), refunds by `orders.services.lifecycle`.
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from crm.channels import ORDER_CHANNEL_CHOICES, Channel
-from crm.money import MONEY
+from crm.platform.channels import ORDER_CHANNEL_CHOICES, Channel
+from crm.platform.money import MONEY
 from orders.models import (
     Order,
     OrderLine,

@@ -9,8 +9,8 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from crm.channels import ORDER_CHANNEL_VALUES
 from crm.models import ApiKeyScope, Role
+from crm.platform.channels import ORDER_CHANNEL_VALUES
 from crm.tenancy.api import ShopScopedApi
 from crm.tenancy.errors import Conflict
 from crm.tenancy.pagination import ShopCursorPagination

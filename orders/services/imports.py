@@ -22,8 +22,9 @@ from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.csv_files import ImportFileError, encoding_detect
-from crm.jobs import (
+from crm.models import Shop, User
+from crm.platform.csv_files import ImportFileError, encoding_detect
+from crm.platform.jobs import (
     JobFailed,
     job_enqueue_on_commit,
     job_progress_clear,
@@ -31,9 +32,8 @@ from crm.jobs import (
     job_progress_report,
     job_run,
 )
-from crm.models import Shop, User
+from crm.platform.text import text_problem
 from crm.tenancy.context import require_shop_id
-from crm.text import text_problem
 from orders.csv_format import COLUMNS, error_line, header_columns, order_payload, row_values
 from orders.models import ChangeSource, ImportJob, ImportStatus, OrderStatus
 from orders.services.bulk.copy_text import copy_rows
@@ -119,7 +119,7 @@ def _stage_rows(cursor, path: Path, result: ImportResult) -> None:
             cells = row_values(row, positions)
             line = reader.line_num
             if "\x00" in "".join(cells):
-                # PostgreSQL text cannot hold NUL (crm.text): the row is recorded as the reject,
+                # PostgreSQL text cannot hold NUL (crm.platform.text): the row is recorded as the reject,
                 # staged without it, and marked by a negative line number so its whole order is refused.
                 cells = _nul_row_reject(cells, line, result)
                 line = -line
@@ -275,7 +275,7 @@ def order_import_run(*, shop_id: int, job_id: int) -> ImportJob | None:
     """Run a queued import job (the Celery task's body); None when there was nothing to do
     (finished, or another worker has it). The import and the job's outcome commit
     together; a failure the file explains ends the job failed at once, anything else is
-    retried a few times (crm/jobs.py). The file is deleted once the job has ended."""
+    retried a few times (crm/platform/jobs.py). The file is deleted once the job has ended."""
     return job_run(ImportJob, shop_id=shop_id, job_id=job_id, work=_import_work)
 
 

@@ -23,9 +23,9 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from crm.models import Shop
-from crm.postgresql.citus import staged_insert
+from crm.platform.postgresql.citus import staged_insert
+from crm.platform.text import text_problem
 from crm.tenancy.context import require_shop_id
-from crm.text import text_problem
 from customers.identity import customers_resolve_bulk
 from orders.events import OrderChange, change_actor, order_changes_emit
 from orders.models import ChangeSource, OrderStatus

@@ -23,9 +23,9 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from crm.audit import audit_event_record
 from crm.models import Shop, User
-from crm.text import text_problem
+from crm.platform.text import text_problem
+from crm.shops.audit import audit_event_record
 from orders.events import OrderChange, change_actor, order_changes_emit
 from orders.models import ChangeSource, Order, OrderStatus, OrderStatusChange, Refund, RefundLine
 from orders.validation import money_parse

@@ -1,8 +1,8 @@
 """Staff notes on an order."""
 
-from crm.audit import audit_event_record
 from crm.models import Shop, User
-from crm.text import text_required
+from crm.platform.text import text_required
+from crm.shops.audit import audit_event_record
 from orders.models import Order, OrderNote
 
 MAX_NOTE_LENGTH = 2000

@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from crm.channels import ORDER_CHANNEL_CHOICES, Channel
 from crm.models import Role
+from crm.platform.channels import ORDER_CHANNEL_CHOICES, Channel
 from crm.tenancy.access import get_for_shop
 from crm.tenancy.pages import ShopPageView
 from orders.models import ImportJob, OrderStatus

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from crm.channels import ORDER_CHANNEL_CHOICES
 from crm.models import Role
+from crm.platform.channels import ORDER_CHANNEL_CHOICES
 from crm.tenancy.access import has_role
 from crm.tenancy.pages import ShopPageView
 from customers.models import Customer

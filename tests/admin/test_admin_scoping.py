@@ -3,10 +3,10 @@
 import pytest
 from django.contrib import admin
 
-from crm.audit import audit_event_record
 from crm.models import Membership, Role, User
-from crm.request_context import Actor, acting_as
-from crm.services import api_key_create
+from crm.platform.request_context import Actor, acting_as
+from crm.shops.audit import audit_event_record
+from crm.shops.services import api_key_create
 from crm.tenancy.context import shop_scope
 from crm.tenancy.models import ShopOwnedModel
 from tests.conftest import make_user

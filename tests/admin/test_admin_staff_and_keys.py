@@ -1,7 +1,7 @@
 """Admin edits of staff and keys: read-only below owner, through the services above."""
 
 from crm.models import ApiKey, AuditEvent, Membership, Role
-from crm.services import api_key_create
+from crm.shops.services import api_key_create
 from crm.tenancy.context import shop_scope
 
 

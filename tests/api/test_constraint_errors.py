@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
 
-from crm.services import api_key_create
+from crm.shops.services import api_key_create
 from crm.tenancy.api import ShopScopedApi
 from crm.tenancy.context import shop_scope
 from customers.models import CustomerNote

@@ -12,7 +12,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from crm.models import ApiKey, Invitation, Membership, Role
-from crm.services import api_key_create, api_key_revoke
+from crm.shops.services import api_key_create, api_key_revoke
 from crm.tenancy.context import shop_scope
 from tests.conftest import make_shop, make_user
 

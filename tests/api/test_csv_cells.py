@@ -1,8 +1,8 @@
-"""CSV cells written by exports and read by importers (crm/csv_files.py)."""
+"""CSV cells written by exports and read by importers (crm/platform/csv_files.py)."""
 
 import pytest
 
-from crm.csv_files import cell_neutralise, cell_unquote
+from crm.platform.csv_files import cell_neutralise, cell_unquote
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""crm/postgresql: a persistent connection is pinged before a request's first query unless
+"""crm/platform/postgresql: a persistent connection is pinged before a request's first query unless
 it committed within the last second; a dead connection idle for longer is replaced."""
 
 import time
@@ -6,7 +6,7 @@ import time
 import pytest
 from django.db import InterfaceError, OperationalError, connection, connections
 
-from crm.postgresql.base import RECENTLY_COMMITTED_SECONDS
+from crm.platform.postgresql.base import RECENTLY_COMMITTED_SECONDS
 
 
 @pytest.fixture

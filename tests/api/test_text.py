@@ -1,8 +1,8 @@
-"""crm.text: what PostgreSQL text cannot hold, and why, for the input paths that check by hand."""
+"""crm.platform.text: what PostgreSQL text cannot hold, and why, for the input paths that check by hand."""
 
 import pytest
 
-from crm.text import text_problem
+from crm.platform.text import text_problem
 
 
 @pytest.mark.parametrize("value", ["", "王芳", "a\tb\nc", "emoji 🍵", "ß"])

@@ -63,7 +63,7 @@ def test_the_raw_sql_checker_finds_planted_violations():
     allowed = [
         ("orders/services/copy_text.py", 'SQL = "COPY orders_order FROM STDIN"\n'),
         ("customers/models.py", 'HELP = "customers_customer_extra is not a table name here"\n'),
-        ("crm/postgresql/citus.py", 'PLACED_WITH = {"customer_search_ids(bigint)": "customers_customer"}\n'),
+        ("crm/platform/postgresql/citus.py", 'PLACED_WITH = {"customer_search_ids(bigint)": "customers_customer"}\n'),
     ]
 
     violations = raw_sql_violations(planted + allowed, tables)

@@ -17,7 +17,7 @@ def test_skip_locked_row_claims_are_written_in_one_place():
         for path in (ROOT / folder).rglob("*.py")
         if "skip_locked" in path.read_text(encoding="utf-8")
     ]
-    assert writers == ["crm/locks.py"]
+    assert writers == ["crm/platform/locks.py"]
 
 
 def test_every_task_stops_before_the_broker_would_hand_it_to_another_worker():

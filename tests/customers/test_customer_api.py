@@ -136,7 +136,7 @@ def test_filters_combine(api, shop):
 
 
 def test_searches_and_filters_are_not_served_from_the_plain_pages_statements(api, shop):
-    from customers.selectors.listing import _STATEMENTS
+    from customers.selectors.list_statements import _STATEMENTS
 
     make_customers(shop, 3, city="北京")
     shanghai = make_customers(shop, 2, city="上海")

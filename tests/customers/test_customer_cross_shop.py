@@ -129,10 +129,10 @@ def test_merge_with_other_shops_duplicate_is_404(admin_api, customer, other_cust
 
 
 def test_list_statements_compiled_once_per_shop_serve_only_that_shop(api, other_api, customer, other_customer):
-    """A plain page's compiled SQL is reused across requests (customers.selectors.listing):
+    """A plain page's compiled SQL is reused across requests (customers.selectors.list_statements):
     the shop is part of what is reused, so each shop's cached page still shows only its own
     customers, whichever shop compiled first and whatever the page's cursor."""
-    from customers.selectors.listing import _STATEMENTS
+    from customers.selectors.list_statements import _STATEMENTS
 
     _STATEMENTS.clear()
     for ordering in ("-id", "-last_order_at", "-total_spent"):

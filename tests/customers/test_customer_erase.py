@@ -8,8 +8,8 @@ import psycopg2
 import pytest
 from django.db import connection
 
-from crm.env import database_from_url
 from crm.models import AuditEvent, IdempotencyRecord
+from crm.platform.env import database_from_url
 from crm.tenancy.context import setting_signature, shop_scope
 from customers.identity import customer_resolve
 from customers.models import Customer, CustomerMerge

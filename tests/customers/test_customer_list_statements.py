@@ -1,5 +1,5 @@
 """The plain customers list runs as a prepared statement with PostgreSQL's generic plan
-(customers/selectors/listing.py): pages stay right for every ordering and bound, the
+(customers/selectors/list_statements.py): pages stay right for every ordering and bound, the
 statement is prepared once per connection, and the generic-plan setting ends with the page."""
 
 from datetime import timedelta

@@ -12,7 +12,7 @@ import psycopg2
 import pytest
 from django.db import connection
 
-from crm.jobs import jobs_sweep
+from crm.platform.jobs import jobs_sweep
 from crm.tenancy.context import shop_scope
 from insights.models import CustomerScore, RunStatus, ScoringRun
 from insights.selectors import current_run_get

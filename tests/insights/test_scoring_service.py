@@ -10,14 +10,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from crm.jobs import MAX_ATTEMPTS, jobs_sweep
+from crm.platform.jobs import MAX_ATTEMPTS, jobs_sweep
 from crm.tenancy.context import shop_scope
 from customers.models import Customer
 from insights.models import CustomerScore, RunStatus, RunTrigger, ScoringRun, SegmentMapConfig
 from insights.selectors import current_run_get
 from insights.services import RunAlreadyActive, scoring_run_process, scoring_run_request
+from insights.services.binary_copy import BinaryCopyRows
 from insights.services.summary import customer_summary_fetch
-from insights.services.writeback import BinaryCopyRows, customer_scores_write
+from insights.services.writeback import customer_scores_write
 from tests.customers.factories import CustomerFactory
 from tests.insights.conftest import AS_OF, local, order_add, refund_add, shop_with_history
 

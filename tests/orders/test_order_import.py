@@ -2,7 +2,7 @@
 
 import pytest
 
-from crm.csv_files import ImportFileError
+from crm.platform.csv_files import ImportFileError
 from crm.tenancy.context import shop_scope
 from orders.models import Order, OrderLine, OrderStatusChange
 from orders.services.imports import orders_import_file

@@ -4,7 +4,7 @@ import json
 import urllib.error
 import urllib.request
 
-from crm.services import api_key_create
+from crm.shops.services import api_key_create
 from crm.tenancy.context import shop_scope
 
 

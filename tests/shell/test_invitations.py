@@ -93,7 +93,7 @@ def test_another_account_a_tampered_or_an_expired_link_cannot_join(
         Client().post(link[:-3] + "xx/", {"full_name": "X", "password": "a long enough passphrase"}).status_code == 404
     )
     assert Client().get(link).status_code == 200
-    monkeypatch.setattr("crm.invitations.INVITATION_MAX_AGE", timedelta(seconds=-1))  # a week later
+    monkeypatch.setattr("crm.shops.invitations.INVITATION_MAX_AGE", timedelta(seconds=-1))  # a week later
     assert Client().post(link, {"full_name": "X", "password": "a long enough passphrase"}).status_code == 404
     assert "someone@else.example" not in members(shop)
 

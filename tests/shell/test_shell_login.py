@@ -5,7 +5,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from crm import login_lockout
+from crm.shops import login_lockout
 
 PASSWORD = "correct horse battery staple"
 OFFICE_IP = "203.0.113.7"

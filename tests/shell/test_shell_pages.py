@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from crm.models import Role
-from crm.views import server_error
+from crm.shops.views import server_error
 from tests.conftest import make_user
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.models import ApiKey, AuditEvent, Membership, Role
-from crm.services import api_key_create, api_key_revoke
+from crm.shops.services import api_key_create, api_key_revoke
 from crm.tenancy.context import shop_scope
 from tests.conftest import make_user
 

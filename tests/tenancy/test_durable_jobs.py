@@ -1,4 +1,4 @@
-"""Durable jobs (crm/jobs.py): a job whose task message is lost or whose worker dies is run
+"""Durable jobs (crm/platform/jobs.py): a job whose task message is lost or whose worker dies is run
 again by the beat sweeper; a job that always dies is given up with its reason."""
 
 import json
@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm.celery import Queue, app
-from crm.jobs import MAX_ATTEMPTS, jobs_sweep
+from crm.platform.jobs import MAX_ATTEMPTS, jobs_sweep
 from crm.tasks import jobs_sweep_task
 from crm.tenancy.context import shop_scope
 from insights.models import RunStatus, ScoringRun

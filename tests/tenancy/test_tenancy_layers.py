@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from crm.models import ApiKey, AuditEvent, Membership
-from crm.services import api_key_create
+from crm.shops.services import api_key_create
 from crm.tenancy.context import ShopScopeError, current_shop_id, shop_scope
 from customers.models import Customer
 from tests.conftest import make_shop, signed_setting_sql

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from crm.postgresql import citus
+from crm.platform.postgresql import citus
 from crm.tenancy.migrations import citus_place
 
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from crm.models import ApiKey, ApiKeyScope, Shop
-from crm.services import api_key_create
+from crm.shops.services import api_key_create
 from crm.tenancy.context import shop_scope
 
 

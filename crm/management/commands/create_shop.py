@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from crm.models import Shop
-from crm.services import shop_create, user_get_or_create
+from crm.shops.services import shop_create, user_get_or_create
 
 
 class Command(BaseCommand):

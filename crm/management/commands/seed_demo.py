@@ -1,13 +1,13 @@
-"""A demo shop with one staff member of each role, and each app's demo data (crm/demo.py):
+"""A demo shop with one staff member of each role, and each app's demo data (crm/platform/demo.py):
 realistic Chinese customers and orders, a first scoring run (so the insights dashboard is
 filled on first login). Idempotent: running it again changes nothing."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from crm.demo import DEMO_SEEDERS
 from crm.models import Role, Shop
-from crm.services import membership_set, shop_create, user_get_or_create
+from crm.platform.demo import DEMO_SEEDERS
+from crm.shops.services import membership_set, shop_create, user_get_or_create
 from crm.tenancy.context import shop_scope
 
 DEMO_SLUG = "demo"

@@ -1,6 +1,6 @@
 """Celery settings (read by crm/celery.py through the CELERY_ namespace)."""
 
-from crm.env import env_str
+from crm.platform.env import env_str
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", env_str("REDIS_URL", "redis://localhost:6379/0"))
 CELERY_RESULT_BACKEND = None
@@ -21,7 +21,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_DB_REUSE_MAX = 1000
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # Below the visibility timeout, so the broker never hands a running task to a second worker:
-# the soft limit raises in the task (its job records the failure and is retried, crm/jobs.py),
+# the soft limit raises in the task (its job records the failure and is retried, crm/platform/jobs.py),
 # the hard limit kills the pool process (its job's row lock goes with it; the sweeper sees that).
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_TIME_LIMIT = 30 * 60

@@ -1,7 +1,7 @@
 """`manage.py import_customers SHOP_SLUG FILE.csv`: import a customer CSV (docs/customers.md)."""
 
-from crm.channels import Channel
 from crm.management.csv_import import CsvImportCommand
+from crm.platform.channels import Channel
 from customers.csv_import import customers_import_file
 
 

@@ -1,7 +1,7 @@
 """`manage.py import_orders SHOP_SLUG FILE.csv`: import an order CSV (docs/orders.md)."""
 
-from crm.channels import ORDER_CHANNEL_VALUES
 from crm.management.csv_import import CsvImportCommand
+from crm.platform.channels import ORDER_CHANNEL_VALUES
 from orders.services.imports import orders_import_file
 
 

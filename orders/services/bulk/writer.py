@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.db import connection
 
-from crm.postgresql.citus import staged_insert
+from crm.platform.postgresql.citus import staged_insert
 from orders.services.bulk.copy_text import (
     LINE_TEXT_COLUMNS,
     ORDER_TEXT_COLUMNS,

@@ -3,9 +3,9 @@ import uuid
 
 from django.http import Http404
 
-from crm.request_context import request_id_var
-from crm.text import text_problem
-from crm.views.errors import parameter_invalid
+from crm.platform.request_context import request_id_var
+from crm.platform.text import text_problem
+from crm.shops.views.errors import parameter_invalid
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -43,7 +43,7 @@ class NoStoreMiddleware:
 
 class NullCharacterMiddleware:
     """Refuses a NUL character in the URL: in the path a 404 (no key can hold one), in the
-    query string a 400 naming the parameter (crm.text). PostgreSQL text cannot hold NUL, so
+    query string a 400 naming the parameter (crm.platform.text). PostgreSQL text cannot hold NUL, so
     no stored value could match one, and passed on to SQL it raised (a 500 from every search
     and text filter, and from the order pages and endpoints keyed by external id)."""
 

@@ -1,5 +1,5 @@
 """Base class for every tenant model's admin. Scoping itself comes from the admin site
-(crm/admin_site.py): querysets, dropdowns and filters use the fail-closed managers inside
+(crm/shops/admin_site.py): querysets, dropdowns and filters use the fail-closed managers inside
 the admin shop's scope. This class grants managers of that shop access.
 
 Writes: an admin that lets anyone add, change or delete overrides `save_model` and

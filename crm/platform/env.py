@@ -4,7 +4,7 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 RUNTIME_ENV_FILE = BASE_DIR / ".data" / "runtime.env"
 
 
@@ -38,7 +38,7 @@ def database_from_url(url: str) -> dict:
     parts = urlparse(url)
     socket_dir = parse_qs(parts.query).get("host", [""])[0]
     return {
-        "ENGINE": "crm.postgresql",  # Django's, with a cheaper health check (crm/postgresql/base.py)
+        "ENGINE": "crm.platform.postgresql",  # Django's, with a cheaper health check (crm/platform/postgresql/base.py)
         "NAME": unquote(parts.path.lstrip("/")),
         "USER": unquote(parts.username or ""),
         "PASSWORD": unquote(parts.password or ""),

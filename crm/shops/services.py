@@ -6,8 +6,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from crm.audit import audit_event_record
 from crm.models import ApiKey, ApiKeyScope, IdempotencyRecord, Membership, Role, Shop, User
+from crm.shops.audit import audit_event_record
 from crm.tenancy.auth import api_key_generate, api_key_hash
 from crm.tenancy.context import shop_scope
 

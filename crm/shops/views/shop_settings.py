@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from crm.forms import ApiKeyCreateForm, ShopSettingsForm, StaffAddForm, StaffRoleForm
-from crm.invitations import invitation_create
 from crm.models import ApiKey, Membership, Role
-from crm.services import (
+from crm.shops.forms import ApiKeyCreateForm, ShopSettingsForm, StaffAddForm, StaffRoleForm
+from crm.shops.invitations import invitation_create
+from crm.shops.services import (
     LastOwnerError,
     api_key_create,
     api_key_revoke,

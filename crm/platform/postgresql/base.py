@@ -20,7 +20,7 @@ RECENTLY_COMMITTED_SECONDS = 1.0
 class DatabaseWrapper(base.DatabaseWrapper):
     committed_at = float("-inf")
     # Whether the server is a Citus coordinator: the few fast paths it cannot run step aside
-    # (crm/postgresql/citus.py). Learnt once per connection.
+    # (crm/platform/postgresql/citus.py). Learnt once per connection.
     is_citus = False
 
     def init_connection_state(self):

@@ -3,11 +3,11 @@
 
 from django.urls import path
 
-from crm.views.auth import HomeView, PasswordChangeDoneView, PasswordChangeView, ShopLoginView, logout_view
-from crm.views.errors import bad_request, not_found, server_error
-from crm.views.invitations import InvitationAcceptView
-from crm.views.shop import ShopHomeView
-from crm.views.shop_settings import (
+from crm.shops.views.auth import HomeView, PasswordChangeDoneView, PasswordChangeView, ShopLoginView, logout_view
+from crm.shops.views.errors import bad_request, not_found, server_error
+from crm.shops.views.invitations import InvitationAcceptView
+from crm.shops.views.shop import ShopHomeView
+from crm.shops.views.shop_settings import (
     ApiKeyCreateView,
     ApiKeyRevokeView,
     SettingsView,

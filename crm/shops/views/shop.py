@@ -1,10 +1,10 @@
 """The shop overview at /s/<slug>/, the start of the day: KPIs, what needs doing and recent
-orders, contributed by the apps (crm/overview.py). The storefront set-up snippets are on
+orders, contributed by the apps (crm/platform/overview.py). The storefront set-up snippets are on
 the settings page, for owners."""
 
 from django.views.generic import TemplateView
 
-from crm.overview import overview_read
+from crm.platform.overview import overview_read
 from crm.tenancy.pages import ShopPageView
 
 

@@ -2,4 +2,4 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class ShopAdminConfig(AdminConfig):
-    default_site = "crm.admin_site.ShopAdminSite"
+    default_site = "crm.shops.admin_site.ShopAdminSite"

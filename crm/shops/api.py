@@ -5,9 +5,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from crm.invitations import invitation_create
 from crm.models import ApiKey, ApiKeyScope, Membership, Role, Shop
-from crm.services import (
+from crm.shops.invitations import invitation_create
+from crm.shops.services import (
     LastOwnerError,
     api_key_create,
     api_key_revoke,

@@ -33,7 +33,7 @@ def bad_request(request, exception=None):
 
 
 def parameter_invalid(request, name: str, reason: str):
-    """A query parameter refused before any view runs (crm.middleware)."""
+    """A query parameter refused before any view runs (crm.platform.middleware)."""
     if request.path.startswith("/api/"):
         return json_parameter_invalid(name, reason)
     return html_bad_request(request, exception=None)

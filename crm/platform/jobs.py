@@ -28,8 +28,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from crm.locks import rows_claim
 from crm.models import Shop
+from crm.platform.locks import rows_claim
 from crm.tenancy.context import shop_scope
 
 logger = logging.getLogger(__name__)

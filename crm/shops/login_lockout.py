@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import ngettext
 
-from crm.redis_client import redis_client
+from crm.platform.redis_client import redis_client
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ never personal data (names, phones, emails, addresses)."""
 import json
 import logging
 
-from crm.request_context import request_id_var
+from crm.platform.request_context import request_id_var
 from crm.tenancy.context import current_shop_id
 
 _STANDARD_ATTRIBUTES = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from crm.invitations import InvitationInvalid, invitation_accept, invitation_from_token
 from crm.models import User
-from crm.services import user_get_or_create
+from crm.shops.invitations import InvitationInvalid, invitation_accept, invitation_from_token
+from crm.shops.services import user_get_or_create
 
 TEMPLATE = "crm/invitation.html"
 

@@ -3,7 +3,7 @@
 from django.db import models
 
 from crm.models import AuditEvent
-from crm.request_context import actor_var, request_id_var
+from crm.platform.request_context import actor_var, request_id_var
 from crm.tenancy.context import require_shop_id
 
 

@@ -12,9 +12,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from crm.audit import audit_event_record
 from crm.models import Invitation, Membership, Shop, User
-from crm.services import membership_set
+from crm.shops.audit import audit_event_record
+from crm.shops.services import membership_set
 from crm.tenancy.context import shop_scope
 
 INVITATION_MAX_AGE = timedelta(days=7)

@@ -12,16 +12,16 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from crm import login_lockout
 from crm.models import ApiKey, ApiKeyScope, Role, Shop
-from crm.timezones import timezone_choices
+from crm.platform.timezones import timezone_choices
+from crm.shops import login_lockout
 
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 
 
 class LoginForm(login_lockout.LockoutMessageMixin, AuthenticationForm):
     """Email + password; the lockout itself is in the authentication backend
-    (crm/login_lockout.py)."""
+    (crm/shops/login_lockout.py)."""
 
     username = forms.EmailField(
         label=_("Email"),
@@ -30,7 +30,7 @@ class LoginForm(login_lockout.LockoutMessageMixin, AuthenticationForm):
     )
 
     def clean_username(self) -> str:
-        # Emails are stored lower-cased (crm.services.user_get_or_create).
+        # Emails are stored lower-cased (crm.shops.services.user_get_or_create).
         return login_lockout.normalize_username(self.cleaned_data["username"])
 
 

@@ -18,9 +18,9 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from crm.forms import AdminLoginForm
 from crm.models import Membership, Role, Shop
-from crm.request_context import Actor, acting_as
+from crm.platform.request_context import Actor, acting_as
+from crm.shops.forms import AdminLoginForm
 from crm.tenancy.access import has_role, memberships_of_user
 from crm.tenancy.context import database_lookup_setting, shop_scope
 

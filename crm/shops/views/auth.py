@@ -7,7 +7,7 @@ from django.urls import reverse_lazy
 from django.views import View
 from django.views.decorators.http import require_POST
 
-from crm.forms import LoginForm, PasswordChangeForm
+from crm.shops.forms import LoginForm, PasswordChangeForm
 from crm.tenancy.access import memberships_of_user
 
 
