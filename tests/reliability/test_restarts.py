@@ -104,11 +104,19 @@ def _wait_for_more(stream: WriteStream, count: int, timeout: float = 30) -> None
 
 
 def _api(port: int, key: str, path: str, body: dict | None = None) -> dict:
+    """One call as a client that follows the contract: a 503 is retried after its Retry-After
+    (a pooled connection can still meet the restart once), anything else is final."""
     data = None if body is None else json.dumps(body).encode()
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/{path}", data, headers)
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - http to our server
-        return json.load(response)
+    for attempt in range(1, 4):
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/{path}", data, headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - http to our server
+                return json.load(response)
+        except urllib.error.HTTPError as error:
+            if error.code != 503 or attempt == 3:
+                raise
+            time.sleep(int(error.headers["Retry-After"]))
 
 
 def _scoring_run_finishes(port: int, key: str, worker) -> str:
