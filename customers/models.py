@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.platform.channels import Channel
+from crm.platform.jobs import DurableJob, JobStatus
 from crm.platform.money import MONEY
 from crm.tenancy.models import ShopOwnedModel, TenantForeignKey, shop_key_without_index
 
@@ -352,3 +353,41 @@ class CustomerMerge(ShopOwnedModel):
         verbose_name = _("customer merge")
         verbose_name_plural = _("customer merges")
         indexes = [models.Index(fields=["shop", "survivor"], name="customer_merge_survivor_idx")]
+
+
+class CustomerImportJob(ShopOwnedModel, DurableJob):
+    """One uploaded customer CSV and what became of it (a durable job: crm/jobs.py). Live
+    progress while running is in the cache, because the import runs in one transaction."""
+
+    shop = shop_key_without_index()
+
+    status = models.CharField(_("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    file_name = models.CharField(_("file"), max_length=255)
+    file_path = models.CharField(_("stored file"), max_length=500, blank=True, editable=False)
+    default_channel = models.CharField(_("default channel"), max_length=20, choices=Channel.choices,
+                                       default=Channel.WEB)  # fmt: skip
+    encoding = models.CharField(_("encoding"), max_length=20, blank=True)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(_("customers created"), default=0)
+    matched = models.PositiveIntegerField(_("customers matched"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected rows"), default=0)
+    tagged = models.PositiveIntegerField(_("tags added"), default=0)
+    rejects = models.JSONField(_("rejects"), default=list, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")  # fmt: skip
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("customer import")
+        verbose_name_plural = _("customer imports")
+        indexes = [models.Index(fields=["shop", "-created_at"], name="customer_import_shop_time_idx")]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.platform.channels import ORDER_CHANNEL_CHOICES, Channel
-from crm.platform.jobs import DurableJob
+from crm.platform.jobs import DurableJob, JobStatus
 from crm.platform.money import MONEY
 from crm.tenancy.models import ShopOwnedModel, TenantForeignKey, shop_key_without_index
 
@@ -200,11 +200,7 @@ class OrderNote(ShopOwnedModel):
         indexes = [models.Index(fields=["shop", "order", "created_at"], name="order_note_order_idx")]
 
 
-class ImportStatus(models.TextChoices):
-    QUEUED = "queued", _("Queued")
-    RUNNING = "running", _("Running")
-    SUCCEEDED = "succeeded", _("Finished")
-    FAILED = "failed", _("Failed")
+ImportStatus = JobStatus  # the shared job statuses (crm/jobs.py)
 
 
 class ImportJob(ShopOwnedModel, DurableJob):

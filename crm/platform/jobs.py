@@ -15,11 +15,14 @@ A job model inherits `DurableJob` and has `status` (queued/running/succeeded/fai
 """
 
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models import Q
@@ -46,6 +49,13 @@ PROGRESS_TTL_SECONDS = 3600
 
 def job_due_default() -> datetime:
     return timezone.now() + NUDGE_GRACE
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = QUEUED, gettext_lazy("Queued")
+    RUNNING = RUNNING, gettext_lazy("Running")
+    SUCCEEDED = SUCCEEDED, gettext_lazy("Finished")
+    FAILED = FAILED, gettext_lazy("Failed")
 
 
 class DurableJob(models.Model):
@@ -210,3 +220,38 @@ def jobs_sweep_every_shop(*, now: datetime) -> int:
         with shop_scope(shop_id):
             nudged += jobs_sweep(now=now)
     return nudged
+
+
+# --- uploaded files a job reads (CSV imports) ------------------------------------------
+def job_upload_root() -> Path:
+    return Path(getattr(settings, "IMPORT_UPLOAD_ROOT", settings.BASE_DIR / ".data" / "uploads"))
+
+
+def job_upload_dir(shop_id: int, kind: str) -> Path:
+    """The shop's own folder for one kind of upload ("orders", "customers")."""
+    return job_upload_root() / str(shop_id) / kind
+
+
+def job_upload_store(*, shop_id: int, kind: str, upload) -> Path:
+    """Write an uploaded file under the shop's folder for `kind`; its new path."""
+    folder = job_upload_dir(shop_id, kind)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}.csv"
+    with open(path, "wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    return path
+
+
+def job_upload_path(job, kind: str) -> Path:
+    """The job's stored file, refused (JobFailed) unless it is in its shop's folder for `kind`."""
+    path = Path(job.file_path)
+    if path.parent != job_upload_dir(job.shop_id, kind):
+        raise JobFailed(_("The uploaded file is not in this shop's folder."))
+    return path
+
+
+def job_upload_cleanup(job) -> None:
+    """An uploaded file holds personal data: it goes as soon as the job has ended, however."""
+    Path(job.file_path).unlink(missing_ok=True)
+    job_progress_clear(type(job), shop_id=job.shop_id, job_id=job.pk)

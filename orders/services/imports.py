@@ -12,12 +12,10 @@ nothing. Progress goes to the cache (the task's transaction hides row updates un
 """
 
 import csv
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.conf import settings
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,10 +25,12 @@ from crm.platform.csv_files import ImportFileError, encoding_detect
 from crm.platform.jobs import (
     JobFailed,
     job_enqueue_on_commit,
-    job_progress_clear,
     job_progress_get,
     job_progress_report,
     job_run,
+    job_upload_cleanup,
+    job_upload_path,
+    job_upload_store,
 )
 from crm.platform.text import text_problem
 from crm.tenancy.context import require_shop_id
@@ -239,26 +239,13 @@ def _ingest(shop: Shop, batch: list, result: ImportResult, progress: Progress | 
 
 
 # --- the upload page's job -------------------------------------------------------------
-def import_upload_root() -> Path:
-    return Path(getattr(settings, "IMPORT_UPLOAD_ROOT", settings.BASE_DIR / ".data" / "uploads"))
-
-
-def _shop_upload_dir(shop_id: int) -> Path:
-    return import_upload_root() / str(shop_id) / "orders"
-
-
 @transaction.atomic
 def import_job_create(
     *, shop: Shop, upload, default_channel: str, default_status: str = "", created_by: User | None
 ) -> ImportJob:
     """Store the uploaded file under the shop's own folder and queue its import (the job
     row is the promise: the beat sweeper runs it if the task message is lost)."""
-    folder = _shop_upload_dir(shop.pk)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{uuid.uuid4().hex}.csv"
-    with open(path, "wb") as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
+    path = job_upload_store(shop_id=shop.pk, kind="orders", upload=upload)
     job = ImportJob.objects.create(
         shop_id=shop.pk,
         file_name=Path(upload.name).name[:255],
@@ -280,9 +267,7 @@ def order_import_run(*, shop_id: int, job_id: int) -> ImportJob | None:
 
 
 def _import_work(job: ImportJob) -> None:
-    path = Path(job.file_path)
-    if path.parent != _shop_upload_dir(job.shop_id):
-        raise JobFailed(_("The uploaded file is not in this shop's folder."))
+    path = job_upload_path(job, "orders")
     try:
         result = orders_import_file(shop=Shop.objects.get(pk=job.shop_id), path=path,
                                     default_channel=job.default_channel, default_status=job.default_status or None,
@@ -319,5 +304,4 @@ def import_progress(job: ImportJob) -> dict:
 
 def import_job_cleanup(job: ImportJob) -> None:
     """The uploaded file holds personal data: it goes as soon as the job has ended, however."""
-    Path(job.file_path).unlink(missing_ok=True)
-    job_progress_clear(ImportJob, shop_id=job.shop_id, job_id=job.pk)
+    job_upload_cleanup(job)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from crm.models import Role
 from crm.tenancy.context import shop_scope
 from customers.demo import demo_customer_extras_seed
-from customers.models import Customer, Tag
+from customers.models import Customer, CustomerImportJob, Tag
 from insights.demo import demo_scoring_seed
 from insights.models import ScoringRun
 from orders.demo import demo_orders_seed
@@ -32,6 +32,9 @@ def workplace_shop_seed():
                                  processed_rows=3, orders_created=2, rows_rejected=1,
                                  orders_not_counted=1, rejects=[{"line": 3, "order_id": "X9", "field": "total",
                                                                  "reason": "Must not be negative."}])  # fmt: skip
+        reject = {"line": 3, "field": "customer_id", "reason": "Each row needs a customer_id, phone or email."}
+        CustomerImportJob.objects.create(shop_id=shop.pk, file_name="会员名单.csv", status="succeeded", total_rows=3,
+                                         created=1, matched=1, rejected=1, rejects=[reject])  # fmt: skip
     return shop
 
 
@@ -42,6 +45,7 @@ def workplace_pages(shop) -> list[tuple[str, str]]:
         customer = Customer.objects.get(pk=refunded.customer_id)
         order = Order.objects.filter(status="completed").order_by("-total", "pk").first()
         job = ImportJob.objects.first()
+        customer_job = CustomerImportJob.objects.first()
         tag = Tag.objects.first()
         run = ScoringRun.objects.first()
 
@@ -60,6 +64,8 @@ def workplace_pages(shop) -> list[tuple[str, str]]:
         ("customer-edit", at("customers:edit", customer_id=customer.pk)),
         ("customer-erase", at("customers:erase", customer_id=customer.pk)),
         ("tags", at("customers:tag-list")),
+        ("customer-import", at("customers:import")),
+        ("customer-import-job", at("customers:import-job", job_id=customer_job.pk)),
         ("orders", at("orders:list")),
         ("order", at("orders:detail", key=order.pk)),
         ("order-refunded", at("orders:detail", key=refunded.pk)),
