@@ -83,7 +83,7 @@ def role_at_least(role: str, required: str) -> bool:
 
 
 class Membership(ShopOwnedModel):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AGENT)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -102,7 +102,9 @@ class Invitation(ShopOwnedModel):
 
     email = models.EmailField(_("email"))
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AGENT)
-    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    invited_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("invited by")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
 
@@ -127,7 +129,9 @@ class ApiKey(ShopOwnedModel):
     scope = models.CharField(_("scope"), max_length=10, choices=ApiKeyScope.choices, default=ApiKeyScope.STOREFRONT)
     prefix = models.CharField(_("key prefix"), max_length=16, unique=True)
     key_hash = models.CharField(_("key hash"), max_length=64)
-    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
@@ -148,8 +152,12 @@ class ApiKey(ShopOwnedModel):
 class AuditEvent(ShopOwnedModel):
     """Who changed what, written by services in the same transaction as the change."""
 
-    actor_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    actor_api_key = TenantForeignKey(ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("actor user")
+    )
+    actor_api_key = TenantForeignKey(
+        ApiKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("actor API key")
+    )
     action = models.CharField(_("action"), max_length=64)
     object_type = models.CharField(_("object type"), max_length=64, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)

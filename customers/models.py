@@ -54,7 +54,7 @@ class Customer(ShopOwnedModel):
     # Kept by the composite (shop_id, merged_into_id) key and index alone.
     merged_into = TenantForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_duplicates", editable=False,
-        db_index=False,
+        db_index=False, verbose_name=_("merged into"),
     )  # fmt: skip
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
@@ -162,7 +162,9 @@ class CustomerChannelId(ShopOwnedModel):
     # The composite (shop_id, customer_id) key proves both the customer and its shop: no
     # single-column keys or indexes beside it (one trigger and one index entry per row less).
     shop = shop_key_without_index(db_constraint=False)
-    customer = TenantForeignKey(Customer, on_delete=models.CASCADE, related_name="channel_ids", db_index=False)
+    customer = TenantForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="channel_ids", db_index=False, verbose_name=_("customer")
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     external_id = models.CharField(_("external id"), max_length=128)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
@@ -194,7 +196,9 @@ class CustomerIdentifier(ShopOwnedModel):
     duplicate's, so the next order with it resolves to the survivor instead of creating
     the duplicate again. Values are normalized like the profile's (E.164, lower-cased)."""
 
-    customer = TenantForeignKey(Customer, on_delete=models.CASCADE, related_name="identifiers", db_index=False)
+    customer = TenantForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="identifiers", db_index=False, verbose_name=_("customer")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=IdentifierKind.choices)
     value = models.CharField(_("value"), max_length=254)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
@@ -249,7 +253,7 @@ class ConsentPurpose(models.TextChoices):
 class CustomerConsent(ShopOwnedModel):
     """The current consent for one (channel, purpose); no row means not granted."""
 
-    customer = TenantForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    customer = TenantForeignKey(Customer, on_delete=models.CASCADE, related_name="consents", verbose_name=_("customer"))
     channel = models.CharField(_("channel"), max_length=10, choices=ConsentChannel.choices)
     purpose = models.CharField(_("purpose"), max_length=10, choices=ConsentPurpose.choices)
     is_granted = models.BooleanField(_("granted"), default=False)
@@ -272,13 +276,20 @@ class CustomerConsent(ShopOwnedModel):
 class ConsentEvent(ShopOwnedModel):
     """One change of consent: the history behind CustomerConsent."""
 
-    customer = TenantForeignKey(Customer, on_delete=models.CASCADE, related_name="consent_events")
+    customer = TenantForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="consent_events", verbose_name=_("customer")
+    )
     channel = models.CharField(_("channel"), max_length=10, choices=ConsentChannel.choices)
     purpose = models.CharField(_("purpose"), max_length=10, choices=ConsentPurpose.choices)
     is_granted = models.BooleanField(_("granted"))
     source = models.CharField(_("source"), max_length=64, blank=True)
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor user"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -305,10 +316,17 @@ class Tag(ShopOwnedModel):
 class CustomerTag(ShopOwnedModel):
     """A tag on a customer, with who or what set it and when."""
 
-    customer = TenantForeignKey(Customer, on_delete=models.CASCADE, related_name="customer_tags")
-    tag = TenantForeignKey(Tag, on_delete=models.CASCADE, related_name="customer_tags")
+    customer = TenantForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="customer_tags", verbose_name=_("customer")
+    )
+    tag = TenantForeignKey(Tag, on_delete=models.CASCADE, related_name="customer_tags", verbose_name=_("tag"))
     set_by_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("set by user"),
     )
     source = models.CharField(_("source"), max_length=64, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -321,9 +339,14 @@ class CustomerTag(ShopOwnedModel):
 
 
 class CustomerNote(ShopOwnedModel):
-    customer = TenantForeignKey(Customer, on_delete=models.CASCADE, related_name="notes")
+    customer = TenantForeignKey(Customer, on_delete=models.CASCADE, related_name="notes", verbose_name=_("customer"))
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
     )
     body = models.TextField(_("note"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -340,12 +363,21 @@ class CustomerMerge(ShopOwnedModel):
     `moved` counts re-pointed rows per related model; `duplicate_identifiers` keeps the
     duplicate's phone/email/name/channel ids at merge time (cleared by erasure)."""
 
-    survivor = TenantForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_received")
-    duplicate = TenantForeignKey(Customer, on_delete=models.PROTECT, related_name="merges_given")
+    survivor = TenantForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="merges_received", verbose_name=_("survivor")
+    )
+    duplicate = TenantForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="merges_given", verbose_name=_("duplicate")
+    )
     moved = models.JSONField(_("moved"), default=dict)
     duplicate_identifiers = models.JSONField(_("duplicate's identifiers"), default=dict)
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("actor user"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 

@@ -56,7 +56,12 @@ class ScoringRun(ShopOwnedModel, DurableJob):
     trigger = models.CharField(_("trigger"), max_length=10, choices=RunTrigger.choices, default=RunTrigger.STAFF)
     status = models.CharField(_("status"), max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     created_at = models.DateTimeField(_("requested at"), default=timezone.now, editable=False)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
@@ -130,8 +135,12 @@ class CustomerScore(ShopOwnedModel):
     # took longer than the whole computation. The rows are derived under row-level security
     # from the shop's own orders (whose composite key ties each customer to the shop) and
     # written only by scoring_run_execute.
-    run = TenantForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="scores", db_index=False)
-    customer = TenantForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False)
+    run = TenantForeignKey(
+        ScoringRun, on_delete=models.CASCADE, related_name="scores", db_index=False, verbose_name=_("run")
+    )
+    customer = TenantForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False, verbose_name=_("customer")
+    )
     recency_days = models.PositiveIntegerField(_("days since last order"))
     frequency = models.PositiveIntegerField(_("orders"))
     monetary = models.DecimalField(_("net spend"), **MONEY)
@@ -157,7 +166,9 @@ class CustomerScore(ShopOwnedModel):
 class ShopScoringState(ShopOwnedModel):
     """Which run's snapshot the shop currently sees (one row per shop)."""
 
-    current_run = TenantForeignKey(ScoringRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    current_run = TenantForeignKey(
+        ScoringRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("current run")
+    )
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 
     class Meta:
@@ -172,7 +183,12 @@ class SegmentMapConfig(ShopOwnedModel):
 
     rules = models.JSONField(_("segment rules"))
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("updated by"),
     )
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
 

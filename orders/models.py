@@ -60,7 +60,13 @@ class Order(ShopOwnedModel):
     # TenantTable's composite (shop_id, x_id) foreign key enforces the same reference and
     # the same shop, the shop-first indexes below serve the lookups, and one check and
     # one index per row fewer matter on the bulk ingest path.
-    customer = TenantForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="orders", db_index=False)
+    customer = TenantForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        related_name="orders",
+        db_index=False,
+        verbose_name=_("customer"),
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=ORDER_CHANNEL_CHOICES, default=Channel.WEB)
     status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
     placed_at = models.DateTimeField(_("placed at"))
@@ -100,7 +106,9 @@ class Order(ShopOwnedModel):
 
 class OrderLine(ShopOwnedModel):
     shop = shop_key_without_index(db_constraint=False)
-    order = TenantForeignKey(Order, on_delete=models.CASCADE, related_name="lines", db_index=False)
+    order = TenantForeignKey(
+        Order, on_delete=models.CASCADE, related_name="lines", db_index=False, verbose_name=_("order")
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     sku = models.CharField(_("SKU"), max_length=64)
     name = models.CharField(_("product name"), max_length=200, blank=True)
@@ -124,15 +132,29 @@ class OrderStatusChange(ShopOwnedModel):
 
     shop = shop_key_without_index(db_constraint=False)
 
-    order = TenantForeignKey(Order, on_delete=models.CASCADE, related_name="status_changes", db_index=False)
+    order = TenantForeignKey(
+        Order, on_delete=models.CASCADE, related_name="status_changes", db_index=False, verbose_name=_("order")
+    )
     from_status = models.CharField(_("from"), max_length=20, choices=OrderStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=OrderStatus.choices)
     source = models.CharField(_("source"), max_length=10, choices=ChangeSource.choices)
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("actor user"),
     )
     actor_api_key = TenantForeignKey(
-        "crm.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        "crm.ApiKey",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("actor API key"),
     )
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now)
 
@@ -144,11 +166,18 @@ class OrderStatusChange(ShopOwnedModel):
 
 class Refund(ShopOwnedModel):
     shop = shop_key_without_index(db_constraint=False)
-    order = TenantForeignKey(Order, on_delete=models.PROTECT, related_name="refunds", db_index=False)
+    order = TenantForeignKey(
+        Order, on_delete=models.PROTECT, related_name="refunds", db_index=False, verbose_name=_("order")
+    )
     amount = models.DecimalField(_("amount"), **MONEY)
     reason = models.CharField(_("reason"), max_length=500, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -163,7 +192,9 @@ class RefundLine(ShopOwnedModel):
 
     shop = shop_key_without_index(db_constraint=False)
 
-    refund = TenantForeignKey(Refund, on_delete=models.CASCADE, related_name="lines", db_index=False)
+    refund = TenantForeignKey(
+        Refund, on_delete=models.CASCADE, related_name="lines", db_index=False, verbose_name=_("refund")
+    )
     sku = models.CharField(_("SKU"), max_length=64)
     quantity = models.PositiveIntegerField(_("quantity"))
     amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
@@ -231,7 +262,12 @@ class ImportJob(ShopOwnedModel, DurableJob):
     rejects = models.JSONField(_("rejected rows"), default=list, blank=True)
     error = models.CharField(_("error"), max_length=500, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
