@@ -11,6 +11,7 @@ from customers.models import (
     Customer,
     CustomerAttributeDefinition,
     CustomerChannelId,
+    CustomerImportJob,
     CustomerMerge,
     CustomerNote,
     CustomerTag,
@@ -161,3 +162,10 @@ class CustomerMergeAdmin(ReadOnlyShopOwnedAdmin):
     list_display = ("survivor", "duplicate", "actor_user", "created_at")
     list_select_related = ("survivor", "duplicate", "actor_user")
     exclude = ("duplicate_identifiers",)
+
+
+@admin.register(CustomerImportJob)
+class CustomerImportJobAdmin(ReadOnlyShopOwnedAdmin):
+    list_display = ("file_name", "status", "total_rows", "created", "matched", "rejected", "created_at")
+    list_filter = ("status",)
+    exclude = ("file_path",)
