@@ -6,13 +6,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 import campaigns.urls
 import customers.urls
 import insights.urls
+import loyalty.urls
+import messaging.urls
 import orders.urls
 import tickets.urls
 from crm.platform import health
 from crm.shops import api as crm_api
 from crm.shops import views
 
-APPS = (customers.urls, orders.urls, tickets.urls, campaigns.urls, insights.urls)
+APPS = (customers.urls, orders.urls, insights.urls, loyalty.urls, messaging.urls, campaigns.urls, tickets.urls)
 
 shop_api_urlpatterns = crm_api.urlpatterns + [pattern for app in APPS for pattern in app.api_urlpatterns]
 shop_page_urlpatterns = views.shop_page_urlpatterns + [

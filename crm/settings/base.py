@@ -30,9 +30,11 @@ INSTALLED_APPS = [
     "crm",
     "customers",
     "orders",
-    "tickets",
-    "campaigns",
     "insights",
+    "loyalty",
+    "messaging",
+    "campaigns",
+    "tickets",
 ]
 
 MIDDLEWARE = [

@@ -27,8 +27,11 @@ NAV_ITEMS = (
     NavItem("customers:list", _("Customers"), "users"),
     NavItem("orders:list", _("Orders"), "cart"),
     NavItem("orders:import", _("Import orders"), "upload", Role.MANAGER),
-    NavItem("tickets:list", _("Tickets"), "ticket"),
+    NavItem("tickets:queue", _("Tickets"), "ticket"),
     NavItem("campaigns:list", _("Campaigns"), "megaphone"),
+    NavItem("campaigns:care-rules", _("Care messages"), "heart"),
+    NavItem("messaging:log", _("Messages"), "mail"),
+    NavItem("loyalty:program", _("Loyalty"), "star"),
     NavItem("shop-settings", _("Settings"), "settings", Role.MANAGER),
 )
 

@@ -35,6 +35,7 @@ CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "default")
 # delays a message; every other task runs on the default queue.
 CELERY_TASK_ROUTES = {
     "insights.scoring*": {"queue": "scoring"},
+    "messaging.*": {"queue": "messaging"},
     "campaigns.*": {"queue": "messaging"},
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
