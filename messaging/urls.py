@@ -9,4 +9,6 @@ page_urlpatterns: list = []
 api_urlpatterns: list = []
 public_urlpatterns = [
     path("r/<str:code>", public_views.short_link_redirect, name="short-link"),
+    path("u/<str:token>/", public_views.unsubscribe, name="unsubscribe"),
+    path("p/<str:token>/", public_views.preferences, name="preferences"),
 ]
