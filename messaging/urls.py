@@ -11,4 +11,5 @@ public_urlpatterns = [
     path("r/<str:code>", public_views.short_link_redirect, name="short-link"),
     path("u/<str:token>/", public_views.unsubscribe, name="unsubscribe"),
     path("p/<str:token>/", public_views.preferences, name="preferences"),
+    path("hooks/sms/<int:shop_id>/<str:signature>/", public_views.sms_replies_callback, name="sms-replies"),
 ]
