@@ -24,7 +24,7 @@ from crm.tenancy.context import shop_scope
 from messaging.channels import SendFailed, SendOutcomeUnknown
 from messaging.channels.email import email_send
 from messaging.channels.sms import sms_send
-from messaging.checks import SendCheck, send_checks
+from messaging.checks import ABANDONED, SendCheck, send_checks
 from messaging.compose import message_compose
 from messaging.models import Channel, Message, MessageStatus, MessagingSettings
 from messaging.selectors import messaging_settings_get
@@ -69,11 +69,8 @@ def outbox_dispatch(shop: Shop, *, now: datetime | None = None, time_budget: flo
 def abandoned_claims_mark(*, now: datetime) -> int:
     """In the shop's scope: claims older than CLAIM_TIMEOUT become unknown."""
     return Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT).update(
-        status=MessageStatus.UNKNOWN, reason=UNKNOWN_ABANDONED, updated_at=timezone.now()
+        status=MessageStatus.UNKNOWN, reason=ABANDONED, updated_at=timezone.now()
     )
-
-
-UNKNOWN_ABANDONED = "the sender stopped after handing the message over, before recording the outcome"
 
 
 def _batch_claim(shop: Shop, now: datetime, summary: dict, skipped: Counter):
