@@ -141,8 +141,10 @@ def test_an_order_past_the_line_limit_is_refused_while_the_others_import(shop, t
     result = orders_import_file(shop=in_shop, path=path)
 
     assert (result.orders_created, result.orders_rejected, result.rows_rejected) == (2, 1, MAX_LINES + 200)
-    assert result.rejects == [{"line": 5, "order_id": "BIG", "field": "lines", "reason": "At most 500 lines.",
-                               "detail": {"msgid": "At most %(limit)d lines.", "params": {"limit": MAX_LINES}}}]  # fmt: skip
+    detail = {"msgid": "At most %(limit)d lines.", "params": {"limit": MAX_LINES}}
+    assert result.rejects == [
+        {"line": 5, "order_id": "BIG", "field": "lines", "reason": "At most 500 lines.", "detail": detail}
+    ]
     assert not Order.objects.filter(external_id="BIG").exists()
 
 
