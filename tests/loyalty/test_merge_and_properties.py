@@ -2,6 +2,7 @@
 sequence of earn, spend, settle, refund, adjust and expire keeps the balance equal to the sum
 of the entries, and never shows negative available points."""
 
+import contextlib
 import itertools
 from datetime import timedelta
 from decimal import Decimal
@@ -54,41 +55,50 @@ STEPS = st.lists(
 )
 
 
+class Run:
+    """One example: a new customer of the shop (the examples share the database), a clock."""
+
+    def __init__(self, shop, clock):
+        self.shop, self.clock, self.example = shop, clock, next(EXAMPLES)
+        self.now, self.orders, self.customer = local(2026, 1, 1, 12), [], None
+
+    def earn(self, key: str, amount: int) -> None:
+        order = paid_order(
+            self.shop,
+            f"P{key}",
+            f"{max(abs(amount), 1)}.00",
+            customer=f"C{self.example}",
+            phone=f"139{self.example:08d}",
+        )
+        self.orders.append(order)
+        self.customer = customer_of(self.shop, order)
+
+    def spend(self, key: str, amount: int) -> None:
+        with contextlib.suppress(InsufficientPoints), shop_scope(self.shop.pk):
+            points_redeem(shop=self.shop, customer=self.customer, points=amount, order_external_id=f"S{key}")
+
+    def refund(self, key: str, percent: int) -> None:
+        order = self.orders[percent % len(self.orders)]
+        amount = (order.total * percent / 100).quantize(Decimal("0.01")) or Decimal("0.01")
+        with contextlib.suppress(RefundInvalid, OrderStateError):
+            refund(self.shop, order, str(amount))
+
+    def adjust(self, key: str, points: int) -> None:
+        with contextlib.suppress(InsufficientPoints), shop_scope(self.shop.pk):
+            points_adjust(shop=self.shop, customer=self.customer, points=points or 1, reason="property", actor=None)
+
+    def days(self, key: str, days: int) -> None:
+        self.now += timedelta(days=days)
+        with shop_scope(self.shop.pk):
+            loyalty_settle(shop=self.shop, at=self.now)
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=STEPS)
 def test_any_sequence_keeps_the_balance_the_sum_of_the_entries(shop, clock, steps):
-    # Each example is a new customer of the one shop (the database is shared by the examples).
-    example = next(EXAMPLES)
     program_on(shop, points_expiry_months=1, return_window_days=3)
-    now = local(2026, 1, 1, 12)
-    orders, customer = [], None
+    run = Run(shop, clock)
     for number, (action, amount) in enumerate(steps):
-        clock(now)
-        key = f"{example}-{number}"
-        if action == "earn" or customer is None:
-            order = paid_order(shop, f"P{key}", f"{amount}.00", customer=f"C{example}", phone=f"139{example:08d}")
-            orders.append(order)
-            customer = customer_of(shop, order)
-        elif action == "spend":
-            try:
-                with shop_scope(shop.pk):
-                    points_redeem(shop=shop, customer=customer, points=amount, order_external_id=f"S{key}")
-            except InsufficientPoints:
-                pass
-        elif action == "refund":
-            order = orders[amount % len(orders)]
-            try:
-                refund(shop, order, str((order.total * amount / 100).quantize(Decimal("0.01")) or Decimal("0.01")))
-            except (RefundInvalid, OrderStateError):
-                pass
-        elif action == "adjust" and amount:
-            try:
-                with shop_scope(shop.pk):
-                    points_adjust(shop=shop, customer=customer, points=amount, reason="property", actor=None)
-            except InsufficientPoints:
-                pass
-        elif action == "days":
-            now += timedelta(days=amount)
-            with shop_scope(shop.pk):
-                loyalty_settle(shop=shop, at=now)
-        _check(shop, customer, now)
+        clock(run.now)
+        getattr(run, "earn" if run.customer is None else action)(f"{run.example}-{number}", amount)
+        _check(shop, run.customer, run.now)
