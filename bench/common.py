@@ -60,8 +60,11 @@ def bench_shop_empty(shop) -> None:
             "AND column_name = 'shop_id' AND table_name <> ALL(%s)",
             [sorted(KEEP_TABLES)],
         )
-        # Every foreign key is deferred to commit, so the order of deletes does not matter.
-        for (table,) in cursor.fetchall():
+        # Every same-shop foreign key is deferrable: deferred to commit, the order of the
+        # deletes does not matter.
+        tables = cursor.fetchall()
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        for (table,) in tables:
             cursor.execute(f'DELETE FROM "{table}" WHERE shop_id = %s', [shop.pk])  # noqa: S608 (catalog names)
         cursor.execute("SELECT 1")
 
