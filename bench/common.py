@@ -55,16 +55,14 @@ def bench_shop_empty(shop) -> None:
     # key checks of a mass delete pick any shop-first index and scan the whole shop per row.
     tables_vacuum(ANALYZE_FIRST, analyze_only=True)
     with shop_scope(shop.pk), connection.cursor() as cursor:
+        # Every foreign key is deferrable: checked at commit, the order of deletes does not matter.
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         cursor.execute(
             "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' "
             "AND column_name = 'shop_id' AND table_name <> ALL(%s)",
             [sorted(KEEP_TABLES)],
         )
-        # Every same-shop foreign key is deferrable: deferred to commit, the order of the
-        # deletes does not matter.
-        tables = cursor.fetchall()
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        for (table,) in tables:
+        for (table,) in cursor.fetchall():
             cursor.execute(f'DELETE FROM "{table}" WHERE shop_id = %s', [shop.pk])  # noqa: S608 (catalog names)
         cursor.execute("SELECT 1")
 
