@@ -24,11 +24,12 @@ from tests.orders.payloads import order_payload
 
 
 def test_the_apps_above_customers_fill_its_registries():
-    assert list(OVERVIEW_SECTIONS) == ["orders", "scores", "messages"]
-    assert set(EXPORT_PARTS) == {"orders", "scores", "messages"}
-    assert set(ERASURE_PARTS) == {"orders", "messages"}
+    assert list(OVERVIEW_SECTIONS) == ["orders", "scores", "loyalty", "messages"]
+    assert set(EXPORT_PARTS) == {"orders", "scores", "loyalty", "messages"}
+    assert set(ERASURE_PARTS) == {"orders", "loyalty", "messages"}
     assert {"customers.customertag", "customers.customerconsent", "insights.customerscore",
             "messaging.message"} <= set(MERGE_HANDLERS)  # fmt: skip
+    assert {"loyalty.ledgerentry", "loyalty.loyaltyaccount", "loyalty.tierchange"} <= set(MERGE_HANDLERS)
 
 
 def test_merge_asks_the_registered_handler_and_repoints_the_rest(shop, in_shop, manager, monkeypatch):
