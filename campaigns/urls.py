@@ -1,5 +1,19 @@
-"""Staff pages (mounted under /s/<shop_slug>/) and API routes (mounted under /api/v1/ and
-/api/v1/s/<shop_slug>/)."""
+"""Staff pages (mounted under /s/<shop_slug>/campaigns/) and API routes (mounted under
+/api/v1/ and /api/v1/s/<shop_slug>/)."""
+
+from django.urls import path
+
+from campaigns.api import coupons as coupons_api
 
 page_urlpatterns: list = []
-api_urlpatterns: list = []
+api_urlpatterns = [
+    path("campaigns/", coupons_api.CampaignListApi.as_view(), name="campaigns-list"),
+    path("campaigns/audience-preview/", coupons_api.AudiencePreviewApi.as_view(), name="campaigns-audience-preview"),
+    path("campaigns/<int:campaign_id>/", coupons_api.CampaignDetailApi.as_view(), name="campaigns-detail"),
+    path("campaigns/<int:campaign_id>/launch/", coupons_api.CampaignLaunchApi.as_view(), name="campaigns-launch"),
+    path("campaigns/<int:campaign_id>/coupons/", coupons_api.CampaignCouponsApi.as_view(), name="campaigns-coupons"),
+    # The storefront's coupon calls, named as the contract names them (no trailing slash).
+    path("coupons/validate", coupons_api.CouponValidateApi.as_view(), name="coupons-validate"),
+    path("coupons/redeem", coupons_api.CouponRedeemApi.as_view(), name="coupons-redeem"),
+    path("coupons/release", coupons_api.CouponReleaseApi.as_view(), name="coupons-release"),
+]
