@@ -4,10 +4,9 @@ import pytest
 from django.db.models import Sum
 
 from campaigns.models import Campaign, Coupon, CouponIssueJob, Redemption
-from campaigns.services.coupons import coupon_issue_run, coupons_issue_to_audience
+from campaigns.services.coupons import campaign_create, campaign_launch, coupon_issue_run, coupons_issue_to_audience
 from crm.tenancy.context import shop_scope
-from tests.campaigns.coupons.helpers import coupon_body, launched_campaign
-from tests.campaigns.coupons.live import bounded_live_server  # noqa: F401 (fixture)
+from tests.campaigns.coupons.helpers import campaign_data, coupon_body, launched_campaign
 from tests.concurrency import run_in_threads
 from tests.conftest import make_shop
 from tests.customers.factories import CustomerFactory
@@ -129,9 +128,6 @@ def test_issuing_twice_at_once_gives_each_customer_one_coupon():
 def test_the_issue_job_delivered_twice_at_once_runs_once():
     shop = make_shop("coupon-job-race", "owner@coupon-job-race.example")
     customers = _customers(shop, 50)
-    from campaigns.services.coupons import campaign_create, campaign_launch
-    from tests.campaigns.coupons.helpers import campaign_data
-
     with shop_scope(shop.pk):
         campaign = campaign_create(shop=shop, data=campaign_data(audience={"customer_ids": [c.pk for c in customers]}))
         campaign_launch(shop=shop, campaign_id=campaign.pk)

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import Campaign, Coupon, Redemption
+from campaigns.services.coupons import campaign_create
 from crm.tenancy.context import shop_scope
 from orders.services import order_status_change, order_upsert, refund_create
 from tests.campaigns.coupons.helpers import coupon_body, launched_campaign
@@ -87,8 +88,6 @@ def test_a_code_of_another_shop_is_not_found(shop, other_shop, api, other_api):
 
 
 def test_a_draft_campaign_code_is_not_found(shop, api):
-    from campaigns.services.coupons import campaign_create
-
     with shop_scope(shop.pk):
         campaign_create(shop=shop, data={"name": "草稿", "discount": {"type": "free_shipping"}, "code": "DRAFT1"})
 
