@@ -1,6 +1,7 @@
-"""Fixtures for coupon tests. A live server that serves at most SERVER_THREADS requests at once, as a production
-server's fixed pool of workers does: hundreds of clients released together queue for it
-instead of each opening a database connection (PostgreSQL allows a hundred in all)."""
+"""Fixtures for coupon tests: a live server that serves at most SERVER_THREADS requests at
+once, as a production server's fixed pool of workers does; hundreds of clients released
+together queue for it instead of each opening a database connection (PostgreSQL allows a
+hundred in all)."""
 
 import threading
 
