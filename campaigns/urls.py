@@ -4,6 +4,7 @@
 from django.urls import path
 
 from campaigns.api import coupons as coupons_api
+from campaigns.api import price_protection as price_api
 
 page_urlpatterns: list = []
 api_urlpatterns = [
@@ -16,4 +17,6 @@ api_urlpatterns = [
     path("coupons/validate", coupons_api.CouponValidateApi.as_view(), name="coupons-validate"),
     path("coupons/redeem", coupons_api.CouponRedeemApi.as_view(), name="coupons-redeem"),
     path("coupons/release", coupons_api.CouponReleaseApi.as_view(), name="coupons-release"),
+    path("prices/", price_api.PriceReportApi.as_view(), name="prices-report"),
+    path("price-protection/claims/", price_api.PriceClaimListApi.as_view(), name="price-claims"),
 ]

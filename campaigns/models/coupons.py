@@ -125,7 +125,13 @@ class Coupon(ShopOwnedModel):
         verbose_name = _("coupon")
         verbose_name_plural = _("coupons")
         constraints = [
-            models.UniqueConstraint(fields=["shop", "campaign", "customer"], name="coupon_campaign_customer_uniq"),
+            # One coupon per customer and campaign; coupons with their own amount (price
+            # protection pays each claim with one) are exempt.
+            models.UniqueConstraint(
+                fields=["shop", "campaign", "customer"],
+                condition=Q(amount__isnull=True),
+                name="coupon_campaign_customer_uniq",
+            ),
             models.UniqueConstraint(fields=["shop", "code"], name="coupon_shop_code_uniq"),
         ]
         indexes = [models.Index(fields=["shop", "customer", "-issued_at"], name="coupon_shop_customer_idx")]

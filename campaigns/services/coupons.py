@@ -127,7 +127,7 @@ def _insert_batch(campaign: Campaign, customer_ids: list[int]) -> list[tuple]:
             FROM (SELECT id, ((hashtextextended(%(campaign)s::text || ':' || id::text, 0) %% {HOLDOUT_BUCKETS})
                               + {HOLDOUT_BUCKETS}) %% {HOLDOUT_BUCKETS} < %(holdout)s AS is_holdout
                   FROM unnest(%(ids)s::bigint[]) AS id) AS member
-            ON CONFLICT (shop_id, campaign_id, customer_id) DO NOTHING
+            ON CONFLICT (shop_id, campaign_id, customer_id) WHERE amount IS NULL DO NOTHING
             RETURNING id, customer_id, code
             """,
             {
@@ -171,4 +171,4 @@ def coupon_issue_to_customer(*, shop: Shop, campaign: Campaign, customer: Custom
         ],
         ignore_conflicts=True,
     )
-    return Coupon.objects.get(campaign=campaign, customer=customer)
+    return Coupon.objects.get(campaign=campaign, customer=customer, amount__isnull=True)
