@@ -3,7 +3,8 @@
 "orders_count_max": 3, "consent": "sms", "customer_ids": [...]}`) turned into a customer
 queryset through customers' own filter registry (no user input reaches the ORM directly).
 
-Customers who refused automated targeting (PIPL art. 24) are left out of every audience
+Tiers come from loyalty (`"tiers": ["金卡"]`). Customers who refused automated targeting
+(PIPL art. 24) are left out of every audience
 chosen by segment, stage, tag or spend; an uploaded list of customers is the shop's own
 choice of people and keeps them. Merged-away and erased profiles are never in an audience.
 """
@@ -15,6 +16,7 @@ from crm.models import Shop
 from customers.filters import FilterInvalid
 from customers.models import ConsentChannel, ConsentPurpose, Customer, CustomerConsent
 from customers.registry import CUSTOMER_FILTERS
+from loyalty.selectors import customer_ids_in_tiers
 
 MAX_LISTED_CUSTOMERS = 100_000
 MAX_LIST_VALUES = 50
@@ -26,7 +28,7 @@ RANGE_FILTERS = {
     "orders_count_min": "orders_count__gte",
     "orders_count_max": "orders_count__lte",
 }
-SEGMENT_KEYS = frozenset(LIST_FILTERS) | frozenset(RANGE_FILTERS)
+SEGMENT_KEYS = frozenset(LIST_FILTERS) | frozenset(RANGE_FILTERS) | {"tiers"}
 KNOWN_KEYS = SEGMENT_KEYS | {"consent", "customer_ids"}
 
 
@@ -46,7 +48,7 @@ def audience_clean(raw) -> dict:
     for key in set(raw) - KNOWN_KEYS:
         errors[key] = [_("Unknown audience field.")]
     audience = {key: value for key, value in raw.items() if key in KNOWN_KEYS and value not in (None, "", [])}
-    for key in LIST_FILTERS:
+    for key in (*LIST_FILTERS, "tiers"):
         value = audience.get(key)
         if value is not None and (not isinstance(value, list) or not 0 < len(value) <= MAX_LIST_VALUES):
             errors[key] = [_("Must be a list of at most %(limit)d values.") % {"limit": MAX_LIST_VALUES}]
@@ -91,6 +93,8 @@ def audience_queryset(*, shop: Shop, audience: dict) -> QuerySet[Customer]:
     customers = Customer.objects.filter(match, merged_into__isnull=True, erased_at__isnull=True)
     if audience.get("customer_ids"):
         customers = customers.filter(pk__in=audience["customer_ids"])
+    if audience.get("tiers"):
+        customers = customers.filter(pk__in=customer_ids_in_tiers(shop, [str(name) for name in audience["tiers"]]))
     if audience.get("consent"):
         consents = CustomerConsent.objects.filter(
             customer_id=OuterRef("pk"), channel=audience["consent"], purpose=ConsentPurpose.MARKETING, is_granted=True

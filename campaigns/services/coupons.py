@@ -7,7 +7,12 @@ customer), so a retry or a second run places everyone the same way. Rows go in w
 INSERT ... SELECT ... ON CONFLICT (shop, campaign, customer) DO NOTHING, batch by batch, so
 running the job twice, even at once, leaves each customer one coupon.
 
-`coupon_issue_to_customer` is what other apps call (tickets' compensation, care rules).
+Each targeted customer is sent the campaign's message through the messaging outbox
+(purpose marketing, occasion "campaign:<id>", in the batch's transaction): consent, caps,
+quiet hours and refusals are checked by messaging when it is sent.
+
+`coupon_issue_to_customer` is what other apps call (tickets' compensation, care rules); it
+sends nothing, since the caller's own message carries the code.
 """
 
 import secrets
@@ -17,13 +22,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.models import Campaign, CampaignStatus, Coupon, CouponIssueJob, CouponSource
-from campaigns.services.audience import audience_queryset
+from campaigns.models import Campaign, CampaignStatus, Coupon, CouponIssueJob, CouponSource, DiscountType
+from campaigns.services.audience import audience_is_segment_driven, audience_queryset
 from campaigns.services.coupons_input import campaign_input_clean
 from crm.models import Shop, User
 from crm.platform.jobs import JobFailed, JobStatus, job_enqueue_on_commit, job_progress_report, job_run
 from crm.shops.audit import audit_event_record
 from customers.models import Customer
+from messaging.models import Purpose
+from messaging.services.outbox import message_enqueue
 
 ISSUE_BATCH = 50_000
 HOLDOUT_BUCKETS = 10_000  # holdout shares in hundredths of a percent
@@ -104,7 +111,10 @@ def coupons_issue_to_audience(*, campaign: Campaign, job: CouponIssueJob | None 
     customers = audience_queryset(shop=shop, audience=campaign.audience).order_by("pk").values_list("pk", flat=True)
     total, processed, written, last_id = customers.count(), 0, 0, 0
     while ids := list(customers.filter(pk__gt=last_id)[:ISSUE_BATCH]):
-        written += len(_insert_batch(campaign, ids))
+        rows = _insert_batch(campaign, ids)
+        written += len(rows)
+        if campaign.message_channel:
+            _coupon_messages_enqueue(campaign, [row for row in rows if not row[3]])
         processed, last_id = processed + len(ids), ids[-1]
         if job is not None:
             progress = {"processed": processed, "total": total}
@@ -113,8 +123,8 @@ def coupons_issue_to_audience(*, campaign: Campaign, job: CouponIssueJob | None 
 
 
 def _insert_batch(campaign: Campaign, customer_ids: list[int]) -> list[tuple]:
-    """One INSERT ... SELECT for a batch of the audience: (coupon id, customer id, code) of
-    the targeted rows it wrote."""
+    """One INSERT ... SELECT for a batch of the audience: (coupon id, customer id, code,
+    is_holdout) of the rows it wrote."""
     expires_at = campaign.audience_frozen_at + timedelta(days=campaign.valid_days) if campaign.valid_days else None
     code = CODE_SQL if campaign.has_unique_codes else "NULL"
     with connection.cursor() as cursor:
@@ -128,7 +138,7 @@ def _insert_batch(campaign: Campaign, customer_ids: list[int]) -> list[tuple]:
                               + {HOLDOUT_BUCKETS}) %% {HOLDOUT_BUCKETS} < %(holdout)s AS is_holdout
                   FROM unnest(%(ids)s::bigint[]) AS id) AS member
             ON CONFLICT (shop_id, campaign_id, customer_id) WHERE amount IS NULL DO NOTHING
-            RETURNING id, customer_id, code
+            RETURNING id, customer_id, code, is_holdout
             """,
             {
                 "shop": campaign.shop_id,
@@ -140,7 +150,27 @@ def _insert_batch(campaign: Campaign, customer_ids: list[int]) -> list[tuple]:
                 "ids": customer_ids,
             },
         )
-        return [row for row in cursor.fetchall() if row[2] is not None or not campaign.has_unique_codes]
+        return cursor.fetchall()
+
+
+def discount_label(campaign: Campaign) -> str:
+    """The {amount} of a campaign's message: the amount off, or the percentage."""
+    if campaign.discount_type == DiscountType.PERCENT:
+        return f"{campaign.discount_percent}%"
+    return str(campaign.discount_amount or "")
+
+
+def _coupon_messages_enqueue(campaign: Campaign, issued: list[tuple]) -> None:
+    customers = Customer.objects.in_bulk([row[1] for row in issued])
+    segment_driven = audience_is_segment_driven(campaign.audience)
+    occasion, amount = f"campaign:{campaign.pk}", discount_label(campaign)
+    for _coupon, customer_id, code, _is_holdout in issued:
+        message_enqueue(
+            shop=campaign.shop, customer=customers[customer_id], rule="campaigns.coupon", occasion=occasion,
+            channel=campaign.message_channel, purpose=Purpose.MARKETING, subject=campaign.message_subject,
+            body=campaign.message_body, variables={"coupon_code": code or campaign.shared_code, "amount": amount},
+            segment_driven=segment_driven,
+        )  # fmt: skip
 
 
 class CouponIssueRefused(ValueError):

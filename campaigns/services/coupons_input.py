@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from campaigns.models import DiscountType
 from campaigns.services.audience import AudienceInvalid, audience_clean
+from messaging.templating import message_template_check
 from orders.currencies import ISO_4217_CODES
 from orders.validation import datetime_parse, money_parse
 
@@ -172,4 +173,9 @@ def _message(data: dict, errors: _Errors) -> dict:
         errors.add("message_body", _("At most 2000 characters."))
     elif channel and not body.strip():
         errors.add("message_body", _("Write the message to send."))
+    else:
+        for problem in message_template_check(body) + message_template_check(
+            subject if isinstance(subject, str) else ""
+        ):
+            errors.add("message_body", problem)
     return {"message_channel": channel, "message_subject": subject, "message_body": body}

@@ -9,6 +9,8 @@ back, as a refund (the orders app's refund service) or a coupon worth it.
   lowest price already claimed for that order line, so a later, deeper drop pays only the
   further difference, and is unique per (order, SKU, report). The order row is locked while
   a claim is worked out, so two reports for one order take turns.
+- The customer is told through the messaging outbox (purpose service: it is about their
+  own order), by SMS when they have a phone, else by email.
 - Lines that were refunded (a refund line of that SKU), and orders refunded in full or
   never paid, get no claim.
 """
@@ -37,6 +39,9 @@ from campaigns.models import (
 from campaigns.services.coupons import coupon_code_new
 from crm.models import Shop, User
 from crm.shops.audit import audit_event_record
+from customers.models import Customer
+from messaging.models import Channel, Purpose
+from messaging.services.outbox import message_enqueue
 from orders.currencies import ISO_4217_CODES
 from orders.models import Order, OrderLine, OrderStatus, RefundLine
 from orders.services import OrderStateError, RefundInvalid, refund_create
@@ -47,6 +52,19 @@ PROTECTED_STATUSES = (
     OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED, OrderStatus.PARTIALLY_REFUNDED,
 )  # fmt: skip
 PAYOUT_CAMPAIGN_NAME = "价格保护 / Price protection"
+CLAIM_SUBJECT = {"zh-hans": "价格保护补差", "en": "Price protection"}
+CLAIM_BODY = {
+    ClaimPayout.REFUND: {
+        "zh-hans": "{customer_name}，您订单{order_number}中的商品降价了，我们已按价格保护退还差价{amount}元。",
+        "en": "{customer_name}, an item of your order {order_number} got cheaper: we refunded the "
+        "difference, {amount}.",
+    },
+    ClaimPayout.COUPON: {
+        "zh-hans": "{customer_name}，您订单{order_number}中的商品降价了，价格保护补差{amount}元优惠券：{coupon_code}。",
+        "en": "{customer_name}, an item of your order {order_number} got cheaper: here is a coupon for the "
+        "difference, {amount}: {coupon_code}.",
+    },
+}
 
 
 class PriceReportInvalid(ValueError):
@@ -174,6 +192,8 @@ def _claim_create(shop: Shop, setting: PriceProtectionSetting, report: PriceRepo
     )  # fmt: skip
     _pay(shop, claim, order)
     claim.save()
+    if claim.status == ClaimStatus.PAID:
+        _claim_message_enqueue(shop, claim, order)
     audit_event_record(action="price_protection.claim", obj=claim, changes={"amount": str(claim.amount)})
     return claim
 
@@ -195,6 +215,19 @@ def _pay(shop: Shop, claim: PriceClaim, order: Order) -> None:
     except (OrderStateError, RefundInvalid) as error:
         claim.status = ClaimStatus.FAILED
         claim.failure_reason = str(getattr(error, "errors", error))[:300]
+
+
+def _claim_message_enqueue(shop: Shop, claim: PriceClaim, order: Order) -> None:
+    customer = Customer.objects.get(pk=claim.customer_id)
+    channel = Channel.SMS if customer.phone else Channel.EMAIL if customer.email else None
+    if channel is None:
+        return
+    message_enqueue(
+        shop=shop, customer=customer, rule="campaigns.price_protection", occasion=f"claim:{claim.pk}", channel=channel,
+        purpose=Purpose.SERVICE, subject=CLAIM_SUBJECT, body=CLAIM_BODY[claim.payout],
+        variables={"order_number": order.external_id, "amount": claim.amount,
+                   "coupon_code": claim.coupon.code if claim.coupon else ""},
+    )  # fmt: skip
 
 
 def _payout_campaign(shop: Shop, currency: str) -> Campaign:
