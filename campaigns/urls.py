@@ -5,8 +5,17 @@ from django.urls import path
 
 from campaigns.api import coupons as coupons_api
 from campaigns.api import price_protection as price_api
+from campaigns.views import coupons as coupon_views
+from campaigns.views import price_protection as price_views
 
-page_urlpatterns: list = []
+page_urlpatterns = [
+    path("", coupon_views.CampaignListView.as_view(), name="list"),
+    path("new/", coupon_views.CampaignBuilderView.as_view(), name="new"),
+    path("new/preview/", coupon_views.BuilderPreviewView.as_view(), name="builder-preview"),
+    path("<int:campaign_id>/", coupon_views.CampaignDetailView.as_view(), name="detail"),
+    path("<int:campaign_id>/action/", coupon_views.CampaignActionView.as_view(), name="action"),
+    path("price-protection/", price_views.PriceProtectionView.as_view(), name="price-protection"),
+]
 api_urlpatterns = [
     path("campaigns/", coupons_api.CampaignListApi.as_view(), name="campaigns-list"),
     path("campaigns/audience-preview/", coupons_api.AudiencePreviewApi.as_view(), name="campaigns-audience-preview"),

@@ -110,5 +110,22 @@ def customer_coupons_section(*, shop: Shop, customer) -> list[Coupon]:
     )
 
 
-def campaigns_running_count(shop: Shop) -> int:
-    return Campaign.objects.filter(status=CampaignStatus.RUNNING).count()
+def customer_coupons_json(coupons: list[Coupon]) -> list[dict[str, Any]]:
+    return [
+        {"id": coupon.pk, "campaign": coupon.campaign.name, "code": coupon.code or coupon.campaign.shared_code,
+         "used_count": coupon.used_count, "issued_at": coupon.issued_at.isoformat()}
+        for coupon in coupons
+    ]  # fmt: skip
+
+
+OVERVIEW_CAMPAIGNS = 6
+
+
+def overview_campaigns_running(shop: Shop) -> dict[str, Any]:
+    """The shop overview's panel: how many campaigns run, the newest with their uses so far."""
+    running = Campaign.objects.filter(status=CampaignStatus.RUNNING)
+    active = Q(redemptions__status=RS.ACTIVE)
+    campaigns = running.annotate(
+        redeemed=Count("redemptions", filter=active), cost=Sum("redemptions__discount", filter=active)
+    )
+    return {"count": running.count(), "campaigns": list(campaigns.order_by("-launched_at", "-pk")[:OVERVIEW_CAMPAIGNS])}

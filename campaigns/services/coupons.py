@@ -19,10 +19,11 @@ import secrets
 from datetime import timedelta
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from campaigns.models import Campaign, CampaignStatus, Coupon, CouponIssueJob, CouponSource, DiscountType
+from campaigns.models import Campaign, CampaignStatus, Coupon, CouponIssueJob, CouponSource, DiscountType, Redemption
 from campaigns.services.audience import audience_is_segment_driven, audience_queryset
 from campaigns.services.coupons_input import campaign_input_clean
 from crm.models import Shop, User
@@ -202,3 +203,28 @@ def coupon_issue_to_customer(*, shop: Shop, campaign: Campaign, customer: Custom
         ignore_conflicts=True,
     )
     return Coupon.objects.get(campaign=campaign, customer=customer, amount__isnull=True)
+
+
+def coupons_merge(*, shop: Shop, survivor: Customer, duplicate: Customer) -> int:
+    """Customer merge: the duplicate's coupons move to the survivor; where both hold a
+    coupon of one campaign, the survivor's keeps the uses and redemptions of both."""
+    moved = 0
+    for coupon in Coupon.objects.filter(customer=duplicate, amount__isnull=True).select_for_update():
+        kept = Coupon.objects.filter(campaign_id=coupon.campaign_id, customer=survivor, amount__isnull=True).first()
+        if kept is None:
+            continue
+        Redemption.objects.filter(coupon=coupon).update(coupon=kept, customer=survivor)
+        Coupon.objects.filter(pk=kept.pk).update(used_count=F("used_count") + coupon.used_count)
+        coupon.delete()
+        moved += 1
+    return moved + Coupon.objects.filter(customer=duplicate).update(customer=survivor)
+
+
+def coupons_for_customer_export(*, shop: Shop, customer: Customer) -> list[dict]:
+    """The customer's coupons in a privacy export (their audience rows, held out or not, included)."""
+    return [
+        {"campaign": campaign, "code": code, "is_holdout": is_holdout, "issued_at": issued_at.isoformat(),
+         "used_count": used_count}
+        for campaign, code, is_holdout, issued_at, used_count in Coupon.objects.filter(customer=customer)
+        .order_by("pk").values_list("campaign__name", "code", "is_holdout", "issued_at", "used_count")
+    ]  # fmt: skip
