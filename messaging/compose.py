@@ -4,10 +4,13 @@ preferences link. The result goes to the provider and the outbox row, never to a
 
 from django.conf import settings as django_settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from crm.models import Shop
 from messaging.channels import Outgoing
 from messaging.models import Channel, Message, MessagingSettings, Purpose
+from messaging.services.preferences import PREFERENCES_SALT, UNSUBSCRIBE_SALT, link_token
 from messaging.templating import template_render, text_for_language
 
 SMS_OPT_OUT = {"zh-hans": "拒收请回复R", "en": "Reply R to opt out"}
@@ -24,7 +27,7 @@ def message_compose(*, shop: Shop, settings: MessagingSettings, message: Message
     if message.short_code:
         values["short_link"] = absolute_url(reverse("messaging-public:short-link", kwargs={"code": message.short_code}))
     text = template_render(text_for_language(message.body, language, shop.language), values)
-    common = {"shop_id": shop.pk, "message_id": message.pk, "attempt": attempt}
+    common = {"shop_id": shop.pk, "message_id": message.pk, "attempt": attempt, "purpose": message.purpose}
     if message.channel == Channel.SMS:
         return _sms(settings, message, text, language, shop, common)
     subject = template_render(text_for_language(message.subject or "", language, shop.language), values)
@@ -40,7 +43,22 @@ def _sms(settings, message, text, language, shop, common) -> Outgoing:
 
 
 def _email(message, text, subject, language, common) -> Outgoing:
-    return Outgoing(**common, to=message.customer.email, text=text, subject=subject)
+    """Marketing carries the one-click unsubscribe (RFC 8058: the header pair, and the link in
+    the text); care and service mail a link to the email preferences."""
+    token_for = {"shop_id": message.shop_id, "customer_id": message.customer_id}
+    headers = {}
+    with translation.override(language):
+        if message.purpose == Purpose.MARKETING:
+            url = absolute_url(reverse("messaging-public:unsubscribe",
+                                       kwargs={"token": link_token(salt=UNSUBSCRIBE_SALT, **token_for)}))  # fmt: skip
+            headers = {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+            footer = _("Unsubscribe from these emails: %(url)s") % {"url": url}
+        else:
+            url = absolute_url(reverse("messaging-public:preferences",
+                                       kwargs={"token": link_token(salt=PREFERENCES_SALT, **token_for)}))  # fmt: skip
+            footer = _("Choose which emails you receive: %(url)s") % {"url": url}
+    return Outgoing(**common, to=message.customer.email, text=f"{text}\n\n--\n{footer}\n", subject=subject,
+                    headers=headers)  # fmt: skip
 
 
 def absolute_url(path: str) -> str:

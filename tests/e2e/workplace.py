@@ -14,6 +14,7 @@ from customers.models import Customer, CustomerImportJob, Tag
 from insights.demo import demo_scoring_seed
 from insights.models import ScoringRun
 from loyalty.demo import demo_loyalty_seed
+from messaging.demo import demo_messages_seed
 from orders.demo import demo_orders_seed
 from orders.models import ImportJob, Order, Refund
 from orders.services import order_note_add
@@ -31,6 +32,7 @@ def workplace_shop_seed():
         demo_customer_extras_seed(shop=shop)
         demo_scoring_seed(shop=shop)
         demo_loyalty_seed(shop=shop)
+        demo_messages_seed(shop=shop)
         order = Refund.objects.select_related("order").first().order
         order_note_add(shop=shop, order=order, author=None, body="快递员说周三送达")
         ImportJob.objects.create(shop_id=shop.pk, file_name="双十一订单.csv", status="succeeded", total_rows=3,
@@ -86,4 +88,6 @@ def workplace_pages(shop) -> list[tuple[str, str]]:
         ("campaign-new", at("campaigns:new") + "?preset=churn_care"),
         ("campaign", at("campaigns:detail", campaign_id=campaign.pk)),
         ("price-protection", at("campaigns:price-protection")),
+        ("messages", at("messaging:log")),
+        ("messaging-settings", at("messaging:settings")),
     ]
