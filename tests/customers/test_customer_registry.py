@@ -24,9 +24,9 @@ from tests.orders.payloads import order_payload
 
 
 def test_the_apps_above_customers_fill_its_registries():
-    assert list(OVERVIEW_SECTIONS) == ["orders", "scores"]
-    assert set(EXPORT_PARTS) == {"orders", "scores"}
-    assert set(ERASURE_PARTS) == {"orders"}
+    assert list(OVERVIEW_SECTIONS) == ["orders", "scores", "loyalty", "messages", "coupons"]
+    assert set(EXPORT_PARTS) == {"orders", "scores", "loyalty", "messages", "coupons"}
+    assert set(ERASURE_PARTS) == {"orders", "messages"}
     assert {"customers.customertag", "customers.customerconsent", "insights.customerscore"} <= set(MERGE_HANDLERS)
 
 
