@@ -27,7 +27,8 @@ def test_the_apps_above_customers_fill_its_registries():
     assert list(OVERVIEW_SECTIONS) == ["orders", "scores", "loyalty", "messages", "coupons"]
     assert set(EXPORT_PARTS) == {"orders", "scores", "loyalty", "messages", "coupons"}
     assert set(ERASURE_PARTS) == {"orders", "messages"}
-    assert {"customers.customertag", "customers.customerconsent", "insights.customerscore"} <= set(MERGE_HANDLERS)
+    assert {"customers.customertag", "customers.customerconsent", "insights.customerscore",
+            "messaging.message", "campaigns.coupon"} <= set(MERGE_HANDLERS)  # fmt: skip
 
 
 def test_merge_asks_the_registered_handler_and_repoints_the_rest(shop, in_shop, manager, monkeypatch):
