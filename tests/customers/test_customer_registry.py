@@ -26,7 +26,7 @@ from tests.orders.payloads import order_payload
 def test_the_apps_above_customers_fill_its_registries():
     assert list(OVERVIEW_SECTIONS) == ["orders", "scores", "loyalty", "messages", "coupons"]
     assert set(EXPORT_PARTS) == {"orders", "scores", "loyalty", "messages", "coupons"}
-    assert set(ERASURE_PARTS) == {"orders", "messages"}
+    assert set(ERASURE_PARTS) == {"orders", "loyalty", "messages"}
     assert {"customers.customertag", "customers.customerconsent", "insights.customerscore",
             "messaging.message", "campaigns.coupon"} <= set(MERGE_HANDLERS)  # fmt: skip
 
