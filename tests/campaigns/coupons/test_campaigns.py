@@ -7,9 +7,15 @@ import pytest
 from django.utils import timezone
 
 from campaigns.holdout import uplift_interval, wilson_interval
-from campaigns.models import Campaign, Coupon, CouponIssueJob
-from campaigns.services.coupons import campaign_create, coupon_issue_run, coupon_issue_to_customer
+from campaigns.models import Campaign, Coupon, CouponIssueJob, Redemption
+from campaigns.services.coupons import (
+    campaign_create,
+    coupon_issue_run,
+    coupon_issue_to_customer,
+    coupons_for_customer_export,
+)
 from crm.tenancy.context import shop_scope
+from customers.services.merge import customer_merge
 from loyalty.models import LoyaltyAccount
 from messaging.models import Message
 from orders.models import Order
@@ -191,3 +197,23 @@ def test_the_issue_task_for_one_shop_leaves_another_untouched(shop, other_shop, 
     with shop_scope(shop.pk):
         job = CouponIssueJob.objects.get(campaign=campaign)
     assert coupon_issue_run(shop_id=other_shop.pk, job_id=job.pk) is None
+
+
+def test_merging_customers_keeps_one_coupon_per_campaign_with_both_uses(shop, api, crowd):
+    survivor, duplicate = crowd[0], crowd[1]
+    audience = {"customer_ids": [survivor.pk, duplicate.pk]}
+    campaign = launched_campaign(
+        shop, name="合并", code="MERGE", audience=audience, holdout_percent=0, per_customer_limit=2
+    )
+    for customer, order in ((survivor, "S1"), (duplicate, "D1")):
+        body = {"code": "MERGE", "customer": {"phone": customer.phone}, "order_total": "100.00", "currency": "CNY",
+                "order_external_id": order}  # fmt: skip
+        assert api.post("/api/v1/coupons/redeem", body, format="json").status_code == 201
+
+    with shop_scope(shop.pk):
+        customer_merge(shop=shop, survivor=survivor, duplicate=duplicate)
+        kept = Coupon.objects.get(campaign=campaign)
+        assert (kept.customer_id, kept.used_count) == (survivor.pk, 2)
+        assert set(Redemption.objects.values_list("coupon_id", "customer_id")) == {(kept.pk, survivor.pk)}
+        export = coupons_for_customer_export(shop=shop, customer=survivor)
+    assert [(row["campaign"], row["used_count"]) for row in export] == [("合并", 2)]
