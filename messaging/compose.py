@@ -62,8 +62,17 @@ def _email(message, text, subject, language, common) -> Outgoing:
                     headers=headers)  # fmt: skip
 
 
-def message_preview(*, shop: Shop, customer, channel: str, purpose: str, body: dict | str,
-                    subject: dict | str = "", variables: dict | None = None, link_url: str = "") -> Outgoing:
+def message_preview(
+    *,
+    shop: Shop,
+    customer,
+    channel: str,
+    purpose: str,
+    body: dict | str,
+    subject: dict | str = "",
+    variables: dict | None = None,
+    link_url: str = "",
+) -> Outgoing:
     """What `customer` would receive if this message went out now, in their language, with
     the shop's signature and links (a sample short link); nothing is written (editors'
     previews)."""

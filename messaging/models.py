@@ -82,12 +82,8 @@ class Message(ShopOwnedModel):
         ]
         indexes = [
             # The dispatcher's question: what is queued and due, oldest first.
-            models.Index(
-                fields=["shop", "send_after"], condition=Q(status="queued"), name="message_due_idx"
-            ),
-            models.Index(
-                fields=["shop", "claimed_at"], condition=Q(status="sending"), name="message_sending_idx"
-            ),
+            models.Index(fields=["shop", "send_after"], condition=Q(status="queued"), name="message_due_idx"),
+            models.Index(fields=["shop", "claimed_at"], condition=Q(status="sending"), name="message_sending_idx"),
             models.Index(fields=["shop", "customer", "-created_at"], name="message_customer_time_idx"),
             models.Index(fields=["shop", "-created_at"], name="message_shop_time_idx"),
         ]

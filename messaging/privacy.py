@@ -32,8 +32,11 @@ def messages_merge(*, shop: Shop, survivor: Customer, duplicate: Customer) -> in
     """The duplicate's messages move to the survivor; one for an occasion the survivor already
     has a message for keeps its history under a marked occasion (both were really sent)."""
     clashing = Message.objects.filter(customer=duplicate).filter(
-        Exists(Message.objects.filter(customer=survivor, rule=OuterRef("rule"), occasion=OuterRef("occasion"),
-                                      channel=OuterRef("channel")))  # fmt: skip
+        Exists(
+            Message.objects.filter(
+                customer=survivor, rule=OuterRef("rule"), occasion=OuterRef("occasion"), channel=OuterRef("channel")
+            )
+        )  # fmt: skip
     )
     clashing.update(occasion=Left(Concat("occasion", Value(f"~merged:{duplicate.pk}")), 100))
     return Message.objects.filter(customer=duplicate).update(customer=survivor)

@@ -165,6 +165,9 @@ SPECTACULAR_SETTINGS = {
         "ContactChannelEnum": "messaging.models.Channel",
         "MessagePurposeEnum": "messaging.models.Purpose",
         "MessageStatusEnum": "messaging.models.MessageStatus",
+        "CampaignStatusEnum": "campaigns.models.CampaignStatus",
+        "RedemptionStatusEnum": "campaigns.models.RedemptionStatus",
+        "PriceClaimStatusEnum": "campaigns.models.ClaimStatus",
     },
 }
 

@@ -4,6 +4,8 @@ layout test in a browser and the Chinese-completeness test."""
 
 from django.urls import reverse
 
+from campaigns.demo import demo_campaign_seed
+from campaigns.models import Campaign
 from crm.models import Role
 from crm.tenancy.context import shop_scope
 from customers.demo import demo_customer_extras_seed
@@ -39,6 +41,7 @@ def workplace_shop_seed():
         reject = {"line": 3, "field": "customer_id", "reason": "Each row needs a customer_id, phone or email."}
         CustomerImportJob.objects.create(shop_id=shop.pk, file_name="会员名单.csv", status="succeeded", total_rows=3,
                                          created=1, matched=1, rejected=1, rejects=[reject])  # fmt: skip
+        demo_campaign_seed(shop=shop)
     return shop
 
 
@@ -52,6 +55,7 @@ def workplace_pages(shop) -> list[tuple[str, str]]:
         customer_job = CustomerImportJob.objects.first()
         tag = Tag.objects.first()
         run = ScoringRun.objects.first()
+        campaign = Campaign.objects.order_by("pk").first()
 
     def at(name: str, **kwargs) -> str:
         return reverse(name, kwargs={"shop_slug": shop.slug, **kwargs})
@@ -79,6 +83,10 @@ def workplace_pages(shop) -> list[tuple[str, str]]:
         ("loyalty-tiers", at("loyalty:tiers")),
         ("loyalty-adjust", at("loyalty:adjust", customer_id=customer.pk)),
         ("settings", at("shop-settings")),
+        ("campaigns", at("campaigns:list")),
+        ("campaign-new", at("campaigns:new") + "?preset=churn_care"),
+        ("campaign", at("campaigns:detail", campaign_id=campaign.pk)),
+        ("price-protection", at("campaigns:price-protection")),
         ("messages", at("messaging:log")),
         ("messaging-settings", at("messaging:settings")),
     ]
