@@ -172,6 +172,25 @@ def customer_tickets_section(*, shop: Shop, customer: Customer) -> dict:
     return {"customer_id": customer.pk, "tickets": tickets, "open_complaint": any(t.is_active for t in tickets)}
 
 
+def customer_tickets_export(*, shop: Shop, customer: Customer) -> list[dict]:
+    """The customer's tickets and their conversation, for a privacy export."""
+    tickets = Ticket.objects.filter(customer=customer).select_related("category").order_by("opened_at")
+    messages = TicketMessage.objects.filter(ticket__in=tickets).exclude(kind="note").order_by("created_at")
+    by_ticket: dict[int, list[dict]] = {}
+    for message in messages:
+        by_ticket.setdefault(message.ticket_id, []).append(
+            {"kind": message.kind, "body": message.body, "created_at": message.created_at.isoformat()}
+        )
+    return [
+        {
+            "number": ticket.number, "subject": ticket.subject, "description": ticket.description,
+            "category": ticket.category.code, "status": ticket.status, "opened_at": ticket.opened_at.isoformat(),
+            "messages": by_ticket.get(ticket.pk, []),
+        }
+        for ticket in tickets
+    ]  # fmt: skip
+
+
 def open_tickets_by_severity(*, shop: Shop) -> dict[int, int]:
     rows = Ticket.objects.filter(status__in=TicketStatus.active()).values("severity").annotate(n=Count("id"))
     counts = {severity: 0 for severity in range(1, 5)}
@@ -191,7 +210,7 @@ def pending_approvals(*, shop: Shop) -> list[Compensation]:
     )  # fmt: skip
 
 
-def customers_with_open_severe_complaint(*, shop: Shop, customer_ids: list[int]) -> dict[int, str]:
+def open_severe_complaints(shop: Shop, customer_ids: list[int]) -> dict[int, str]:
     """The marketing suppressor: customers with an active ticket of severity 1-2 -> why."""
     rows = (
         Ticket.objects.filter(customer_id__in=customer_ids, status__in=TicketStatus.active(), severity__lte=2)

@@ -294,14 +294,16 @@ class SurveyStatus(models.TextChoices):
 
 
 class CsatSurvey(ShopOwnedModel):
-    """The satisfaction survey of one resolution of a ticket: sent `send_after`, answered
-    once through a signed link that expires at `expires_at`."""
+    """The satisfaction survey of one resolution of a ticket: handed to messaging once
+    `send_after` has passed (`sent_at`; a reopen before then cancels it), answered once
+    through a signed link that expires at `expires_at`."""
 
     ticket = TenantForeignKey(Ticket, on_delete=models.CASCADE, related_name="surveys", verbose_name=_("ticket"))
     resolution = models.PositiveSmallIntegerField(_("resolution"))
     status = models.CharField(_("status"), max_length=10, choices=SurveyStatus.choices, default=SurveyStatus.SCHEDULED)
     send_after = models.DateTimeField(_("send after"))
     expires_at = models.DateTimeField(_("expires at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
@@ -316,6 +318,8 @@ class CsatSurvey(ShopOwnedModel):
                 condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=5), name="csat_score_range"
             ),
         ]
+        indexes = [models.Index(fields=["shop", "send_after"], condition=models.Q(sent_at__isnull=True,
+                                status="scheduled"), name="csat_unsent_idx")]  # fmt: skip
 
 
 class AgentState(ShopOwnedModel):

@@ -36,7 +36,7 @@ def status_apply(ticket: Ticket, target: str, *, at: datetime) -> None:
         ticket.resolved_at = at
         ticket.resolution_count += 1
         ticket.follow_up_due_at = at + timedelta(days=settings.follow_up_days)
-        survey_schedule(ticket, settings=settings, at=at)
+        survey_schedule(ticket, ticket_settings=settings, at=at)
     elif target == TicketStatus.CLOSED:
         ticket.closed_at = at
     if is_reopen(old, target):
