@@ -65,13 +65,21 @@ class HandoverForm(forms.Form):
 
 class CompensationForm(ServiceErrorsMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=COMPENSATION_CHOICES)
-    amount = forms.DecimalField(label=_("Amount"), min_value=0, required=False, **MONEY)
+    amount = forms.DecimalField(label=_("Amount"), min_value=0, required=False, **MONEY,
+                                help_text=_("Refund or replacement value."))  # fmt: skip
+    campaign = forms.ChoiceField(label=_("Coupon campaign"), required=False)
+    points = forms.IntegerField(label=_("Points"), min_value=0, max_value=10**7, required=False)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args, campaigns=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["campaign"].choices = [("", "—")] + [(str(c.pk), c.name) for c in campaigns]
 
 
 class SettingsForm(forms.Form):
     auto_close_days = forms.IntegerField(label=_("Close resolved tickets after (days)"), min_value=1, max_value=90)
     approval_threshold = forms.DecimalField(label=_("Manager approval above (amount)"), min_value=0, **MONEY)
+    approval_points = forms.IntegerField(label=_("Manager approval above (points)"), min_value=0, max_value=10**9)
     agent_open_cap = forms.IntegerField(label=_("Open tickets per agent at most"), min_value=1, max_value=1000)
     csat_delay_hours = forms.IntegerField(label=_("Send the survey after (hours)"), min_value=0, max_value=720)
     csat_valid_days = forms.IntegerField(label=_("Survey link valid for (days)"), min_value=1, max_value=90)

@@ -12,6 +12,7 @@ from crm.tenancy.context import shop_scope
 from messaging.models import Message
 from tests.orders.payloads import order_payload
 from tests.tickets.conftest import open_ticket
+from tickets.overview import overview_open_tickets, overview_ticket_attention
 from tickets.models import Compensation, Macro, Ticket, TicketAttachment, TicketCategory, TicketSettings
 
 pytestmark = pytest.mark.django_db
@@ -169,7 +170,7 @@ def test_settings_page_saves_settings_categories_and_macros(client, shop, manage
     assert client.get(_url(shop, "settings/")).status_code == 403
     client.force_login(manager)
     assert client.get(_url(shop, "settings/")).status_code == 200
-    client.post(_url(shop, "settings/"), {"part": "settings", "auto_close_days": 7, "approval_threshold": "50.00",
+    client.post(_url(shop, "settings/"), {"part": "settings", "auto_close_days": 7, "approval_threshold": "50.00", "approval_points": 500,
                                           "agent_open_cap": 10, "csat_delay_hours": 12, "csat_valid_days": 5,
                                           "follow_up_days": 3})  # fmt: skip
     client.post(_url(shop, "settings/"), {"part": "category", "name": "包装破损", "is_active": "on"})
@@ -190,8 +191,10 @@ def test_customer_360_lists_tickets_and_flags_the_open_complaint(staff_client, s
     assert api_body["sections"]["tickets"][0]["id"] == ticket.pk
 
 
-def test_overview_shows_open_tickets_and_breaching_ones(staff_client, shop):
+def test_overview_shows_open_tickets_and_breaching_ones(shop):
     open_ticket(shop, opened_at=(timezone.now() - timedelta(days=3)).isoformat())
-    page = staff_client.get(f"/s/{shop.slug}/").content.decode()
-    assert "Open tickets by severity" in page
-    assert "breaching or about to breach" in page
+    with shop_scope(shop.pk):
+        assert overview_open_tickets(shop) == {1: 0, 2: 0, 3: 0, 4: 1}
+        [item] = overview_ticket_attention(shop)
+    assert "breaching or about to breach" in item.text and item.is_urgent
+    assert item.url == f"/s/{shop.slug}/tickets/?view=breached"

@@ -257,9 +257,9 @@ class CompensationStatus(models.TextChoices):
 
 
 class Compensation(ShopOwnedModel):
-    """What the shop gives the customer to make up for the problem. Above the shop's approval
-    threshold a manager approves it before it takes effect. It never depends on the customer
-    changing a review."""
+    """What the shop gives the customer to make up for the problem: an amount (refund,
+    replacement, a coupon's value), or points. Above the shop's approval thresholds a manager
+    approves it before it takes effect. It never depends on the customer changing a review."""
 
     ticket = TenantForeignKey(Ticket, on_delete=models.CASCADE, related_name="compensations", verbose_name=_("ticket"))
     kind = models.CharField(_("kind"), max_length=20, choices=CompensationKind.choices)
@@ -274,6 +274,14 @@ class Compensation(ShopOwnedModel):
     )
     refund = TenantForeignKey(
         "orders.Refund", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("refund")
+    )
+    points = models.PositiveIntegerField(_("points"), default=0)
+    campaign = TenantForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("coupon campaign"),
+    )  # fmt: skip
+    coupon = TenantForeignKey(
+        "campaigns.Coupon", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("coupon")
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -341,6 +349,7 @@ class TicketSettings(ShopOwnedModel):
 
     auto_close_days = models.PositiveSmallIntegerField(_("close resolved tickets after (days)"), default=4)
     approval_threshold = models.DecimalField(_("manager approval above"), **MONEY, default=Decimal("100.00"))
+    approval_points = models.PositiveIntegerField(_("manager approval above (points)"), default=1000)
     agent_open_cap = models.PositiveSmallIntegerField(_("open tickets per agent at most"), default=25)
     csat_delay_hours = models.PositiveSmallIntegerField(_("survey after (hours)"), default=24)
     csat_valid_days = models.PositiveSmallIntegerField(_("survey link valid (days)"), default=7)

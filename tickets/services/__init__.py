@@ -11,6 +11,7 @@ from tickets.services.compensation import (
     CompensationInvalid,
     compensation_decide,
     compensation_request,
+    running_campaigns,
 )
 from tickets.services.conversation import MessageInvalid, macro_render, ticket_customer_message, ticket_reply
 from tickets.services.csat import CsatInvalid, csat_answer, csat_survey_for_token, csat_token, surveys_send_due
@@ -44,6 +45,7 @@ __all__ = [
     "attachment_add",
     "attachment_path",
     "my_open_ticket_ids",
+    "running_campaigns",
     "ticket_follow_up_done",
     "ticket_handover_set",
     "AVAILABLE_KINDS",

@@ -1,6 +1,8 @@
 """A ticket's page (conversation, actions, the customer 360 sidebar) and the actions on it,
 each a POST that calls one service and returns to the page."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -28,6 +30,7 @@ from tickets.services import (
     compensation_request,
     macro_render,
     my_open_ticket_ids,
+    running_campaigns,
     ticket_assign,
     ticket_auto_assign,
     ticket_follow_up_done,
@@ -72,7 +75,8 @@ class TicketDetailView(ShopPageView, TemplateView):
             reply_form=kwargs.pop("reply_form", None) or ReplyForm(initial=reply_initial),
             severity_form=SeverityForm(initial={"severity": ticket.severity}),
             handover_form=HandoverForm(initial={"note": ticket.handover_note}),
-            compensation_form=kwargs.pop("compensation_form", None) or CompensationForm(initial=compensation_initial),
+            compensation_form=kwargs.pop("compensation_form", None)
+            or CompensationForm(initial=compensation_initial, campaigns=running_campaigns()),
             compensation_proposed=compensation_initial is not None,
             is_manager=has_role(self.membership, Role.MANAGER),
             **kwargs,
@@ -180,12 +184,15 @@ class TicketFollowUpDoneView(TicketActionView):
 
 class TicketCompensationView(TicketActionView):
     def act(self, request):
-        form = CompensationForm(request.POST)
+        campaigns = running_campaigns()
+        form = CompensationForm(request.POST, campaigns=campaigns)
         if form.is_valid():
+            data = form.cleaned_data
             try:
                 compensation = compensation_request(
-                    shop=self.shop, ticket=self.ticket, kind=form.cleaned_data["kind"],
-                    amount=form.cleaned_data["amount"] or 0, note=form.cleaned_data["note"], user=request.user,
+                    shop=self.shop, ticket=self.ticket, kind=data["kind"], amount=data["amount"] or Decimal("0"),
+                    points=data["points"] or 0, note=data["note"], user=request.user,
+                    campaign=next((c for c in campaigns if str(c.pk) == data["campaign"]), None),
                 )  # fmt: skip
             except CompensationInvalid as invalid:
                 form.add_service_errors(invalid.errors)
