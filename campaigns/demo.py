@@ -60,15 +60,15 @@ def _demo_price_claim(shop: Shop) -> None:
     """A price drop a few days after the newest paid order of a product: one claim, paid as a coupon."""
     price_protection_setting_update(shop=shop, updated_by=None, is_enabled=True, window_days=15, payout="coupon")
     line = (
-        OrderLine.objects.filter(order__paid_at__isnull=False, order__status__in=OrderStatus.counted())
+        OrderLine.objects.filter(order__status__in=OrderStatus.counted())
         .exclude(order__status=OrderStatus.PARTIALLY_REFUNDED)
         .select_related("order")
-        .order_by("-order__paid_at")
+        .order_by("-order__placed_at")
         .first()
     )
     if line is None or PriceClaim.objects.exists():
         return
-    effective_at = min(line.order.paid_at + timedelta(days=3), timezone.now())
+    effective_at = min((line.order.paid_at or line.order.placed_at) + timedelta(days=3), timezone.now())
     new_price = (line.unit_price * Decimal("0.8")).quantize(Decimal("0.01"))
     report = {"sku": line.sku, "price": str(new_price), "currency": line.order.currency,
               "effective_at": effective_at.isoformat()}  # fmt: skip

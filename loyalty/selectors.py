@@ -195,6 +195,12 @@ def entry_list(*, shop: Shop, customer: Customer) -> QuerySet[LedgerEntry]:
     return LedgerEntry.objects.filter(customer_id=customer.pk).order_by("-created_at", "-id")
 
 
+def customer_loyalty_for_page(*, shop: Shop, customer: Customer, entries_shown: int = 20) -> dict:
+    """The 360 section: the customer's loyalty state and their latest entries."""
+    entries = list(entry_list(shop=shop, customer=customer).select_related("order")[:entries_shown])
+    return {"loyalty": customer_loyalty(shop, customer), "entries": entries}
+
+
 def program_report(*, shop: Shop, at: datetime | None = None) -> dict:
     """Members per tier, points issued, redeemed, expired, and what the open points are worth."""
     at = at or timezone.now()
@@ -209,6 +215,7 @@ def program_report(*, shop: Shop, at: datetime | None = None) -> dict:
     ).aggregate(total=Coalesce(Sum("points"), 0))["total"]
     open_points = LedgerEntry.objects.filter(remaining__gt=0).aggregate(total=Coalesce(Sum("remaining"), 0))["total"]
     return {
+        "members_total": sum(members.values()),
         "tiers": [
             {"name": tier.name, "threshold": tier.threshold, "members": members.get(tier.name, 0)} for tier in tiers
         ],

@@ -3,9 +3,14 @@
 
 from django.urls import path
 
+from loyalty import views
 from loyalty.api import views as api
 
-page_urlpatterns: list = []
+page_urlpatterns = [
+    path("", views.ProgramView.as_view(), name="program"),
+    path("tiers/", views.TiersView.as_view(), name="tiers"),
+    path("customers/<int:customer_id>/adjust/", views.AdjustView.as_view(), name="adjust"),
+]
 
 api_urlpatterns = [
     path("loyalty/customers/", api.CustomerLookupApi.as_view(), name="loyalty-customer-lookup"),

@@ -27,7 +27,7 @@ def message_compose(*, shop: Shop, settings: MessagingSettings, message: Message
     if message.short_code:
         values["short_link"] = absolute_url(reverse("messaging-public:short-link", kwargs={"code": message.short_code}))
     text = template_render(text_for_language(message.body, language, shop.language), values)
-    common = {"shop_id": shop.pk, "message_id": message.pk, "attempt": attempt}
+    common = {"shop_id": shop.pk, "message_id": message.pk, "attempt": attempt, "purpose": message.purpose}
     if message.channel == Channel.SMS:
         return _sms(settings, message, text, language, shop, common)
     subject = template_render(text_for_language(message.subject or "", language, shop.language), values)

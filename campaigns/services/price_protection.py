@@ -11,6 +11,8 @@ back, as a refund (the orders app's refund service) or a coupon worth it.
   a claim is worked out, so two reports for one order take turns.
 - The customer is told through the messaging outbox (purpose service: it is about their
   own order), by SMS when they have a phone, else by email.
+- An order counts as paid when its status is a paid one; it was paid at `paid_at`, or at
+  `placed_at` for storefronts that do not report payment times.
 - Lines that were refunded (a refund line of that SKU), and orders refunded in full or
   never paid, get no claim.
 """
@@ -20,6 +22,7 @@ from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Min
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -149,12 +152,12 @@ def price_reports_record(*, shop: Shop, items) -> ReportResult:
 def _protected_order_ids(setting: PriceProtectionSetting, report: PriceReport) -> list[int]:
     """Orders paid within the window before the new price took effect, with the SKU above it."""
     window_start = report.effective_at - timedelta(days=setting.window_days)
-    lines = OrderLine.objects.filter(
+    lines = OrderLine.objects.annotate(paid_at=Coalesce("order__paid_at", "order__placed_at")).filter(
         sku=report.sku,
         order__currency=report.currency,
         order__status__in=PROTECTED_STATUSES,
-        order__paid_at__gte=window_start,
-        order__paid_at__lte=report.effective_at,
+        paid_at__gte=window_start,
+        paid_at__lte=report.effective_at,
         unit_price__gt=report.price,
     )
     return sorted(set(lines.values_list("order_id", flat=True)))
@@ -247,13 +250,14 @@ def price_claim_request(*, shop: Shop, order: Order, sku: str) -> PriceClaim | N
     """A customer asks: the claim for the lowest price reported for the SKU within the window
     after the order was paid, paid at once; None when nothing is owed."""
     setting = price_protection_setting_get(shop=shop)
-    if not setting.is_enabled or order.paid_at is None or order.status not in PROTECTED_STATUSES:
+    if not setting.is_enabled or order.status not in PROTECTED_STATUSES:
         return None
-    window_end: datetime = min(order.paid_at + timedelta(days=setting.window_days), timezone.now())
+    paid_at = order.paid_at or order.placed_at
+    window_end: datetime = min(paid_at + timedelta(days=setting.window_days), timezone.now())
     report = (
         PriceReport.objects.filter(
-            sku=sku, currency=order.currency, effective_at__gte=order.paid_at, effective_at__lte=window_end
-        )  # fmt: skip
+            sku=sku, currency=order.currency, effective_at__gte=paid_at, effective_at__lte=window_end
+        )
         .order_by("price", "effective_at")
         .first()
     )

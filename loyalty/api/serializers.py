@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from loyalty.models import GrowthPeriod, LedgerEntry, LoyaltyProgram
+from loyalty.selectors import customer_loyalty, entry_list
 from orders.api.serializers import CustomerInputSerializer
 
 
@@ -87,3 +88,18 @@ class PreviewSerializer(serializers.Serializer):
     down = serializers.IntegerField()
     same = serializers.IntegerField()
     per_tier = serializers.DictField(child=serializers.IntegerField())
+
+
+def customer_loyalty_section_json(section: dict) -> dict:
+    """The loyalty section of the customer 360 API: the same state as the loyalty API, and
+    the latest entries."""
+    return {
+        "loyalty": CustomerLoyaltySerializer(section["loyalty"]).data,
+        "entries": EntrySerializer(section["entries"], many=True).data,
+    }
+
+
+def customer_loyalty_export(*, shop, customer) -> dict:
+    """The privacy export's loyalty part: the state and every entry."""
+    entries = entry_list(shop=shop, customer=customer).select_related("order")
+    return customer_loyalty_section_json({"loyalty": customer_loyalty(shop, customer), "entries": entries})

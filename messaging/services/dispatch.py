@@ -7,8 +7,9 @@
 2. Send each one outside any transaction.
 3. Record each outcome in its own short transaction: sent, queued again for a retry (with
    backoff), failed, or unknown.
-A row left `sending` longer than CLAIM_TIMEOUT (its sender died between handing it over and
-recording the outcome) becomes unknown: never resent by itself, resendable by staff.
+Just before each provider call the row's `handed_over_at` is committed. A row left `sending`
+longer than CLAIM_TIMEOUT (its sender died) goes back to the queue when it was never handed
+over, and becomes unknown when it was: never resent by itself, resendable by staff.
 Every time decision uses the round's `now`, so a round can be replayed for any instant."""
 
 import logging
@@ -24,7 +25,7 @@ from crm.tenancy.context import shop_scope
 from messaging.channels import SendFailed, SendOutcomeUnknown
 from messaging.channels.email import email_send
 from messaging.channels.sms import sms_send
-from messaging.checks import SendCheck, send_checks
+from messaging.checks import ABANDONED, SendCheck, send_checks
 from messaging.compose import message_compose
 from messaging.models import Channel, Message, MessageStatus, MessagingSettings
 from messaging.selectors import messaging_settings_get
@@ -67,13 +68,12 @@ def outbox_dispatch(shop: Shop, *, now: datetime | None = None, time_budget: flo
 
 
 def abandoned_claims_mark(*, now: datetime) -> int:
-    """In the shop's scope: claims older than CLAIM_TIMEOUT become unknown."""
-    return Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT).update(
-        status=MessageStatus.UNKNOWN, reason=UNKNOWN_ABANDONED, updated_at=timezone.now()
-    )
-
-
-UNKNOWN_ABANDONED = "the sender stopped after handing the message over, before recording the outcome"
+    """In the shop's scope: claims older than CLAIM_TIMEOUT are requeued when never handed
+    over, and become unknown when they were; returns how many became unknown."""
+    abandoned = Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+    abandoned.filter(handed_over_at__isnull=True).update(status=MessageStatus.QUEUED, claimed_at=None,
+                                                         updated_at=timezone.now())  # fmt: skip
+    return abandoned.update(status=MessageStatus.UNKNOWN, reason=ABANDONED, updated_at=timezone.now())
 
 
 def _batch_claim(shop: Shop, now: datetime, summary: dict, skipped: Counter):
@@ -104,14 +104,19 @@ def _batch_claim(shop: Shop, now: datetime, summary: dict, skipped: Counter):
 def _claim(shop: Shop, settings: MessagingSettings, message: Message, now: datetime):
     outgoing = message_compose(shop=shop, settings=settings, message=message, attempt=message.attempts + 1)
     message.status, message.attempts, message.claimed_at = MessageStatus.SENDING, message.attempts + 1, now
+    message.handed_over_at = None
     message.recipient, message.rendered_body = outgoing.to, outgoing.text
     message.rendered_subject = outgoing.subject[:300]
-    message.save(update_fields=["status", "attempts", "claimed_at", "recipient", "rendered_subject", "rendered_body",
-                                "updated_at"])  # fmt: skip
+    message.save(update_fields=["status", "attempts", "claimed_at", "handed_over_at", "recipient", "rendered_subject",
+                                "rendered_body", "updated_at"])  # fmt: skip
     return outgoing
 
 
 def _send_one(shop: Shop, message: Message, outgoing, now: datetime, summary: dict) -> None:
+    with shop_scope(shop.pk):
+        handed = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(handed_over_at=now)
+    if not handed:  # the claim was taken back meanwhile (found abandoned by another round)
+        return
     try:
         provider_id = SENDERS[message.channel](outgoing)
     except SendFailed as failure:
