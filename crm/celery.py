@@ -40,6 +40,12 @@ app.conf.beat_schedule = {
         "task": "crm.sessions_clear",
         "schedule": crontab(minute=41, hour=4),
     },
+    # Every minute (https://crontab.guru/#*_*_*_*_*): warn assignees before an SLA due time
+    # and escalate to managers when one passes (tickets/services/breaches.py).
+    "tickets-sla-scan": {
+        "task": "tickets.sla_breaches_scan_dispatch",
+        "schedule": crontab(),
+    },
     # Every minute (https://crontab.guru/#*_*_*_*_*): run again the import jobs and scoring
     # runs whose task message was lost or whose worker died (crm/platform/jobs.py).
     "jobs-sweep": {

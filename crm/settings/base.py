@@ -173,6 +173,8 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ShopCRM <no-reply@localhost>")
+# Links in mail sent without a request (SLA escalations from Celery) start with this.
+SITE_URL = env_str("SITE_URL", "http://localhost:8000")
 
 # Login lockout (crm/shops/login_lockout.py): django-axes' backend asks our handler first.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
