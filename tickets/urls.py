@@ -4,8 +4,11 @@
 from django.urls import path
 
 from tickets.api import service as service_api
+from tickets.pages.service import ServiceSettingsView
 
-page_urlpatterns: list = []
+page_urlpatterns: list = [
+    path("service-hours/", ServiceSettingsView.as_view(), name="service-hours"),
+]
 api_urlpatterns: list = [
     path("service/calendar/", service_api.ServiceCalendarApi.as_view(), name="service-calendar"),
     path("service/sla/", service_api.SlaPolicyApi.as_view(), name="service-sla"),

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from crm.models import Membership, Role, Shop
 from crm.platform.locks import rows_claim
 from crm.tenancy.context import shop_scope
-from tickets.models import EmailStatus, NoticeKind, SlaNotice, Ticket
+from tickets.models import EmailStatus, NoticeKind, SlaNotice, Ticket, TicketStatus
 from tickets.services.sla import sla_policies_get
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,8 @@ def _manager_emails(shop: Shop) -> list[str]:
     return sorted({membership.user.email for membership in memberships if membership.user.email})
 
 
-def _ticket_url(shop: Shop, ticket: Ticket) -> str:
+def ticket_url(shop: Shop, ticket: Ticket) -> str:
+    """The ticket's page once the workflow side mounts it; the overview until then."""
     try:
         return reverse("tickets:detail", kwargs={"shop_slug": shop.slug, "number": ticket.number})
     except NoReverseMatch:
@@ -97,7 +98,7 @@ def _message(shop: Shop, notice: SlaNotice, managers: list[str]) -> EmailMessage
             "subject": ticket.subject,
             "target": notice.get_target_display(),
             "due": timezone.localtime(notice.due_at).strftime("%Y-%m-%d %H:%M"),
-            "url": settings.SITE_URL.rstrip("/") + _ticket_url(shop, ticket),
+            "url": settings.SITE_URL.rstrip("/") + ticket_url(shop, ticket),
         }
         if notice.kind == NoticeKind.BREACH:
             subject = _("SLA breached: ticket #%(number)s (%(target)s)") % values
@@ -149,12 +150,9 @@ def sla_breaches_scan(*, shop: Shop, now: datetime | None = None) -> ScanResult:
     return result
 
 
-def sla_notices_recent(*, shop: Shop, since: datetime) -> list[SlaNotice]:
+def sla_notices_recent(*, shop: Shop, since: datetime, limit: int = 5) -> list[SlaNotice]:
     """Escalations since `since` whose ticket is still being worked on, newest first."""
-    return list(
-        SlaNotice.objects.filter(
-            shop=shop, kind=NoticeKind.BREACH, created_at__gte=since, ticket__status__in=("new", "open", "waiting")
-        )
-        .select_related("ticket")
-        .order_by("-created_at")
+    breaches = SlaNotice.objects.filter(
+        shop=shop, kind=NoticeKind.BREACH, created_at__gte=since, ticket__status__in=TicketStatus.active()
     )
+    return list(breaches.select_related("ticket").order_by("-created_at")[:limit])

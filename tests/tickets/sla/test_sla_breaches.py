@@ -1,10 +1,12 @@
 """The breach scanner: a warning to the assignee before a due time, an escalation to the
 managers at it, each once, even with two scanners at once; emails through a real SMTP server."""
 
+import io
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.core.management import CommandError, call_command
+from django.utils import timezone, translation
 
 from crm.models import Role
 from crm.tenancy.context import shop_scope
@@ -113,3 +115,20 @@ def test_a_failed_email_is_recorded_not_retried(settings):
     assert sla_breaches_scan(shop=shop, now=NOW).emails_sent == 0
     assert sla_breaches_scan(shop=shop, now=NOW).emails_sent == 0
     assert [notice[4] for notice in notices(shop)] == ["failed"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rehearsal_command_and_the_overview_show_the_escalation(client, smtp_inbox):  # noqa: F811
+    shop, agent = shop_with_staff("sla-rehearse")
+    ticket = ticket_due(shop, agent, first_reply_in=timedelta(hours=2))
+    out = io.StringIO()
+
+    call_command("tickets_scan", shop.slug, "--at", (NOW + timedelta(hours=3)).isoformat(), stdout=out)
+
+    assert out.getvalue().strip() == "sla-rehearse: 0 warnings, 1 escalations, 1 emails"
+    with pytest.raises(CommandError):
+        call_command("tickets_scan", "no-such-shop")
+    client.force_login(make_user("manager@sla-rehearse.example"))
+    with translation.override("en"):
+        page = client.get(f"/s/{shop.slug}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"Ticket #{ticket.number} missed its First reply target" in page
