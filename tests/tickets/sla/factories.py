@@ -1,10 +1,12 @@
 """Tickets for the SLA tests. They require a shop (pass `shop=`) and never create one; call
 them inside that shop's scope."""
 
+from datetime import timedelta
+
 import factory
 
 from tests.customers.factories import CustomerFactory
-from tickets.models import Ticket, TicketCategory
+from tickets.models import CsatSurvey, Ticket, TicketCategory
 
 
 class TicketCategoryFactory(factory.django.DjangoModelFactory):
@@ -26,3 +28,14 @@ class TicketFactory(factory.django.DjangoModelFactory):
     subject = factory.Sequence(lambda n: f"投诉 {n}")
     status = "open"
     severity = 2
+
+
+class CsatSurveyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CsatSurvey
+
+    resolution = 1
+    status = "answered"
+    send_after = factory.LazyAttribute(lambda survey: survey.ticket.resolved_at)
+    expires_at = factory.LazyAttribute(lambda survey: survey.ticket.resolved_at + timedelta(days=7))
+    answered_at = factory.LazyAttribute(lambda survey: survey.ticket.resolved_at + timedelta(days=1))
