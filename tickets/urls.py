@@ -4,10 +4,12 @@
 from django.urls import path
 
 from tickets.api import service as service_api
+from tickets.pages.reports import ReportsView
 from tickets.pages.service import ServiceSettingsView
 
 page_urlpatterns: list = [
     path("service-hours/", ServiceSettingsView.as_view(), name="service-hours"),
+    path("reports/", ReportsView.as_view(), name="reports"),
 ]
 api_urlpatterns: list = [
     path("service/calendar/", service_api.ServiceCalendarApi.as_view(), name="service-calendar"),

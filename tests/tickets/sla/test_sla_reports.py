@@ -122,3 +122,15 @@ def test_categories_products_csat_and_repurchase(data):
         "bought_again": 1,
         "rate": 33.3,
     }
+
+
+def test_reports_page_for_managers_only_and_only_their_shop(data, client, other_shop, manager):
+    shop, alice, _bob = data
+    client.force_login(manager)
+    page = client.get(f"/s/{shop.slug}/tickets/reports/?days=90", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "茶叶" in text and "66.7%" in text and alice.full_name in text
+    assert client.get(f"/s/{other_shop.slug}/tickets/reports/").status_code == 404
+    client.force_login(alice)
+    assert client.get(f"/s/{shop.slug}/tickets/reports/").status_code == 403
