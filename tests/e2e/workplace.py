@@ -72,4 +72,6 @@ def workplace_pages(shop) -> list[tuple[str, str]]:
         ("import", at("orders:import")),
         ("import-job", at("orders:import-job", job_id=job.pk)),
         ("settings", at("shop-settings")),
+        ("service-hours", at("tickets:service-hours")),
+        ("service-reports", at("tickets:reports")),
     ]
