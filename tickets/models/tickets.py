@@ -341,6 +341,9 @@ class TicketSettings(ShopOwnedModel):
     csat_delay_hours = models.PositiveSmallIntegerField(_("survey after (hours)"), default=24)
     csat_valid_days = models.PositiveSmallIntegerField(_("survey link valid (days)"), default=7)
     follow_up_days = models.PositiveSmallIntegerField(_("follow-up reminder after (days)"), default=7)
+    auto_assign_new = models.BooleanField(_("assign new tickets automatically"), default=False)
+    # The counter behind ticket numbers, raised under this row's lock.
+    last_ticket_number = models.PositiveIntegerField(_("last ticket number"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("service settings")
