@@ -47,6 +47,13 @@ CROSS JOIN LATERAL (
                        AND d.due_at <= %(now)s + w.minutes * interval '1 minute'
 ) AS k(kind)
 WHERE t.shop_id = %(shop_id)s AND t.status IN ('new', 'open') AND t.due_at <= %(horizon)s
+  -- Notices written by earlier scans are skipped before the insert, which is cheaper than
+  -- letting each one conflict; ON CONFLICT still settles two scans racing for a new one.
+  AND NOT EXISTS (
+    SELECT 1 FROM {notice} n
+    WHERE n.shop_id = t.shop_id AND n.ticket_id = t.id AND n.target = d.target AND n.kind = k.kind
+      AND n.due_at = d.due_at
+  )
 ON CONFLICT (shop_id, ticket_id, target, kind, due_at) DO NOTHING
 RETURNING id
 """

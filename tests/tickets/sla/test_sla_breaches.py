@@ -3,6 +3,7 @@ managers at it, each once, even with two scanners at once; emails through a real
 
 import io
 from datetime import timedelta
+from email.header import decode_header, make_header
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -58,7 +59,9 @@ def test_warning_then_escalation_each_once_by_email(smtp_inbox):  # noqa: F811
     assert sla_breaches_scan(shop=shop, now=NOW + timedelta(minutes=30)).breaches == 0
     escalation = smtp_inbox[-1]
     assert escalation["To"] == "manager@sla-scan.example, owner@sla-scan.example"
-    assert f"#{ticket.number}" in escalation["Subject"] and f"/s/{shop.slug}/" in body_of(escalation)
+    subject = str(make_header(decode_header(escalation["Subject"])))
+    assert subject == f"SLA 已超时：工单 #{ticket.number}（首次回复）"  # in the shop's language
+    assert f"/s/{shop.slug}/" in body_of(escalation)
     assert len(smtp_inbox) == 2
 
 
