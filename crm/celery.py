@@ -52,6 +52,12 @@ app.conf.beat_schedule = {
         "task": "tickets.housekeeping_dispatch",
         "schedule": crontab(minute="*/5"),
     },
+    # Every minute (https://crontab.guru/#*_*_*_*_*): warn assignees before an SLA due time
+    # and escalate to managers when one passes (tickets/services/breaches.py).
+    "tickets-sla-scan": {
+        "task": "tickets.sla_breaches_scan_dispatch",
+        "schedule": crontab(),
+    },
     # Every minute (https://crontab.guru/#*_*_*_*_*): run again the import jobs and scoring
     # runs whose task message was lost or whose worker died (crm/platform/jobs.py).
     # Every minute (https://crontab.guru/#*_*_*_*_*): one outbox round per shop sends the

@@ -5,6 +5,8 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import reduce
+from operator import or_
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -16,6 +18,7 @@ from insights.labels import segment_label
 from insights.selectors import customer_scores_for_page
 from orders.selectors import order_list_for_customer
 from orders.validation import datetime_parse
+from tickets.services.sla import sla_policies_get
 from tickets.models import (
     Compensation,
     CompensationStatus,
@@ -26,8 +29,6 @@ from tickets.models import (
     TicketStatus,
 )
 
-# A due time this close counts as breaching soon (the queue's view and the API's filter).
-BREACH_WARNING = timedelta(minutes=30)
 QUEUE_VIEWS = ("mine", "unassigned", "team", "breaching_soon", "breached", "follow_up", "closed")
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -56,6 +57,16 @@ def _int_param(params, name: str, errors: dict, *, low: int = 1, high: int | Non
     return int(raw)
 
 
+def warning_window(shop: Shop, now: datetime) -> Q:
+    """Tickets whose running due time is at most their severity's warning time away (the SLA
+    policy's, as the breach scanner warns) or already passed."""
+    return reduce(
+        or_,
+        (Q(severity=severity, due_at__lte=now + timedelta(minutes=targets.warning_minutes))
+         for severity, targets in sla_policies_get(shop=shop).items()),
+    )  # fmt: skip
+
+
 def ticket_queryset(*, shop: Shop, params, user: User | None = None, now: datetime | None = None) -> QuerySet:
     """Tickets matching the query parameters: view, status, severity, assignee ("none" for
     unassigned), customer, category, channel, breaching ("true"), q (number or subject)."""
@@ -70,7 +81,7 @@ def ticket_queryset(*, shop: Shop, params, user: User | None = None, now: dateti
         "mine": active & Q(assignee_id=user.pk if user else None),
         "unassigned": active & Q(assignee__isnull=True),
         "team": active,
-        "breaching_soon": Q(due_at__gt=now, due_at__lte=now + BREACH_WARNING),
+        "breaching_soon": Q(due_at__gt=now) & warning_window(shop, now),
         "breached": Q(due_at__lte=now),
         "follow_up": Q(follow_up_due_at__lte=now),
         "closed": Q(status__in=(TicketStatus.RESOLVED, TicketStatus.CLOSED)),
@@ -96,9 +107,9 @@ def ticket_queryset(*, shop: Shop, params, user: User | None = None, now: dateti
     if breaching not in (None, "", "true", "false"):
         errors["breaching"] = [_('"true" or "false".')]
     elif breaching == "true":
-        match &= Q(due_at__lte=now + BREACH_WARNING)
+        match &= warning_window(shop, now)
     elif breaching == "false":
-        match &= Q(due_at__gt=now + BREACH_WARNING) | Q(due_at__isnull=True)
+        match &= ~warning_window(shop, now) | Q(due_at__isnull=True)
     if query := (params.get("q") or "").strip():
         number = query.lstrip("#")
         match &= Q(number=int(number)) if number.isdigit() and len(number) < 10 else Q(subject__icontains=query)
@@ -198,9 +209,10 @@ def open_tickets_by_severity(*, shop: Shop) -> dict[int, int]:
     return counts
 
 
-def breaching_count(*, shop: Shop, now: datetime | None = None) -> int:
+def breaching_soon_count(*, shop: Shop, now: datetime | None = None) -> int:
+    """Tickets whose next due time is within the warning window and not passed yet."""
     now = now or timezone.now()
-    return Ticket.objects.filter(due_at__lte=now + BREACH_WARNING).count()
+    return Ticket.objects.filter(Q(due_at__gt=now) & warning_window(shop, now)).count()
 
 
 def pending_approvals(*, shop: Shop) -> list[Compensation]:

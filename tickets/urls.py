@@ -5,7 +5,10 @@ signed link is the credential)."""
 from django.urls import path
 
 from tickets import views
+from tickets.api import service as service_api
 from tickets.api import views as api
+from tickets.pages.reports import ReportsView
+from tickets.pages.service import ServiceSettingsView as ServiceHoursView
 
 page_urlpatterns = [
     path("", views.TicketQueueView.as_view(), name="queue"),
@@ -23,6 +26,8 @@ page_urlpatterns = [
     path("<int:ticket_id>/compensation/decide/", views.CompensationDecideView.as_view(), name="compensation-decide"),
     path("<int:ticket_id>/attachments/", views.TicketAttachmentUploadView.as_view(), name="attachment-upload"),
     path("<int:ticket_id>/attachments/<int:attachment_id>/", views.TicketAttachmentView.as_view(), name="attachment"),
+    path("service-hours/", ServiceHoursView.as_view(), name="service-hours"),
+    path("reports/", ReportsView.as_view(), name="reports"),
 ]
 api_urlpatterns = [
     path("tickets/", api.TicketListApi.as_view(), name="tickets-list"),
@@ -31,6 +36,8 @@ api_urlpatterns = [
     path("tickets/<int:ticket_id>/transition/", api.TicketTransitionApi.as_view(), name="tickets-transition"),
     path("tickets/<int:ticket_id>/assign/", api.TicketAssignApi.as_view(), name="tickets-assign"),
     path("tickets/<int:ticket_id>/severity/", api.TicketSeverityApi.as_view(), name="tickets-severity"),
+    path("service/calendar/", service_api.ServiceCalendarApi.as_view(), name="service-calendar"),
+    path("service/sla/", service_api.SlaPolicyApi.as_view(), name="service-sla"),
 ]
 public_api_urlpatterns = [
     path("tickets/csat/<str:token>/", api.CsatAnswerApi.as_view(), name="tickets-csat"),

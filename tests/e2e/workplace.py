@@ -90,4 +90,6 @@ def workplace_pages(shop) -> list[tuple[str, str]]:
         ("price-protection", at("campaigns:price-protection")),
         ("messages", at("messaging:log")),
         ("messaging-settings", at("messaging:settings")),
+        ("service-hours", at("tickets:service-hours")),
+        ("service-reports", at("tickets:reports")),
     ]

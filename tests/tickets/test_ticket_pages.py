@@ -192,9 +192,11 @@ def test_customer_360_lists_tickets_and_flags_the_open_complaint(staff_client, s
 
 
 def test_overview_shows_open_tickets_and_breaching_ones(shop):
-    open_ticket(shop, opened_at=(timezone.now() - timedelta(days=3)).isoformat())
+    open_ticket(shop, opened_at=(timezone.now() - timedelta(minutes=25)).isoformat(), severity=1,
+                severity_reason="VIP")  # first reply due in 5 minutes: inside severity 1's 10-minute warning
+    open_ticket(shop, customer={"email": "late@x.example"}, opened_at=(timezone.now() - timedelta(days=3)).isoformat())
     with shop_scope(shop.pk):
-        assert overview_open_tickets(shop) == {1: 0, 2: 0, 3: 0, 4: 1}
+        assert overview_open_tickets(shop) == {1: 1, 2: 0, 3: 0, 4: 1}
         [item] = overview_ticket_attention(shop)
-    assert "breaching or about to breach" in item.text and item.is_urgent
-    assert item.url == f"/s/{shop.slug}/tickets/?view=breached"
+    assert "about to breach" in item.text and item.is_urgent
+    assert item.url == f"/s/{shop.slug}/tickets/?view=breaching_soon"

@@ -1,3 +1,13 @@
+from tickets.models.service import (  # noqa: F401
+    DEFAULT_SLA,
+    SEVERITIES,
+    EmailStatus,
+    NoticeKind,
+    ServiceCalendar,
+    SlaNotice,
+    SlaPolicy,
+    SlaTarget,
+)
 from tickets.models.tickets import (  # noqa: F401
     DEFAULT_CATEGORIES,
     AgentState,

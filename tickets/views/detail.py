@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -79,6 +80,7 @@ class TicketDetailView(ShopPageView, TemplateView):
             or CompensationForm(initial=compensation_initial, campaigns=running_campaigns()),
             compensation_proposed=compensation_initial is not None,
             is_manager=has_role(self.membership, Role.MANAGER),
+            now=timezone.now(),
             **kwargs,
         )
 

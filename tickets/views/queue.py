@@ -13,7 +13,7 @@ from django.views.generic import TemplateView
 
 from crm.tenancy.pages import ShopPageView
 from tickets.models import TicketCategory, TicketChannel, TicketStatus
-from tickets.selectors import BREACH_WARNING, QueueInvalid, ticket_page, ticket_queryset
+from tickets.selectors import QueueInvalid, ticket_page, ticket_queryset
 from tickets.services import agent_availability_set, agents_with_loads
 
 VIEW_LABELS = (
@@ -56,7 +56,6 @@ class TicketQueueView(ShopPageView, TemplateView):
             next_url=next_url,
             is_first_page=not params.get("cursor"),
             now=now,
-            warning_at=now + BREACH_WARNING,
             statuses=TicketStatus.choices,
             channels=TicketChannel.choices,
             categories=list(TicketCategory.objects.order_by("position", "pk")),
