@@ -4,6 +4,7 @@
 from rest_framework import serializers
 
 from campaigns.models import Campaign, Coupon, DiscountType, Redemption
+from campaigns.models.coupons import MessageChannel
 from customers.identity import IdentityInvalid, email_normalize, phone_normalize
 from orders.api.serializers import CustomerInputSerializer, MoneyInputField
 from orders.validation import money_parse
@@ -46,7 +47,7 @@ class CampaignInputSerializer(serializers.Serializer):
     code = serializers.CharField(required=False, help_text="A shared code; without it each customer gets their own.")
     audience = AudienceSerializer(required=False)
     holdout_percent = serializers.IntegerField(required=False, default=10, min_value=0, max_value=90)
-    message_channel = serializers.ChoiceField(choices=["", "sms", "email"], required=False)
+    message_channel = serializers.ChoiceField(choices=MessageChannel.choices, required=False)
     message_subject = serializers.CharField(required=False)
     message_body = serializers.CharField(required=False, help_text="{customer_name}, {coupon_code}, {amount}, ...")
 

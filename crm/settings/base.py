@@ -165,6 +165,10 @@ SPECTACULAR_SETTINGS = {
         "ContactChannelEnum": "messaging.models.Channel",
         "MessagePurposeEnum": "messaging.models.Purpose",
         "MessageStatusEnum": "messaging.models.MessageStatus",
+        "CampaignStatusEnum": "campaigns.models.CampaignStatus",
+        "CampaignMessageChannelEnum": "campaigns.models.coupons.MessageChannel",
+        "RedemptionStatusEnum": "campaigns.models.RedemptionStatus",
+        "PriceClaimStatusEnum": "campaigns.models.ClaimStatus",
     },
 }
 
