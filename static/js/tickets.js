@@ -20,17 +20,19 @@
     rows[current].scrollIntoView({ block: "nearest" });
   }
 
-  function open(anchor) {
+  // A query parameter, not a #fragment: the browser's own scroll to a fragment would take
+  // the focus away again.
+  function open(control) {
     if (current < 0) select(0);
-    if (current >= 0) window.location.href = rows[current].getAttribute("data-url") + anchor;
+    if (current >= 0) window.location.href = rows[current].getAttribute("data-url") + "?focus=" + control;
   }
 
   function onQueue(key) {
     if (key === "j") select(current + 1);
     else if (key === "k") select(current - 1);
-    else if (key === "Enter" || key === "r") open("#reply");
-    else if (key === "a") open("#assign");
-    else if (key === "e") open("#resolve");
+    else if (key === "Enter" || key === "r") open("reply");
+    else if (key === "a") open("assign");
+    else if (key === "e") open("resolve");
     else return false;
     return true;
   }
@@ -55,10 +57,11 @@
     if (handled) event.preventDefault();
   });
 
-  // Arriving from the queue with #assign or #reply: focus that control; #resolve: show the button.
-  if (window.location.hash === "#reply") onTicket("r");
-  if (window.location.hash === "#assign") onTicket("a");
-  if (window.location.hash === "#resolve") {
+  // Arriving from the queue: focus the reply box, the assignee, or the resolve button.
+  var focus = new URLSearchParams(window.location.search).get("focus");
+  if (focus === "reply") onTicket("r");
+  else if (focus === "assign") onTicket("a");
+  else if (focus === "resolve") {
     var button = document.querySelector("[data-shortcut='e']");
     if (button) button.focus();
   }
