@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from functools import reduce
 from operator import or_
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +26,7 @@ from tickets.models import (
     CsatSurvey,
     Ticket,
     TicketAttachment,
+    TicketCategory,
     TicketMessage,
     TicketStatus,
 )
@@ -213,6 +215,20 @@ def breaching_soon_count(*, shop: Shop, now: datetime | None = None) -> int:
     """Tickets whose next due time is within the warning window and not passed yet."""
     now = now or timezone.now()
     return Ticket.objects.filter(Q(due_at__gt=now) & warning_window(shop, now)).count()
+
+
+def recovery_costs(*, shop: Shop, since: datetime, until: datetime) -> list[dict]:
+    """What service recovery cost, per month (shop time) and category: the compensation given
+    (applied) in the period, its amount and points."""
+    rows = (
+        Compensation.objects.filter(status=CompensationStatus.APPLIED, created_at__gte=since, created_at__lt=until)
+        .annotate(month=TruncMonth("created_at", tzinfo=shop.tzinfo))
+        .values("month", "ticket__category_id")
+        .annotate(count=Count("id"), amount=Sum("amount"), points=Sum("points"))
+        .order_by("-month", "-amount")
+    )
+    categories = TicketCategory.objects.in_bulk([row["ticket__category_id"] for row in rows])
+    return [{**row, "category": categories[row["ticket__category_id"]]} for row in rows]
 
 
 def pending_approvals(*, shop: Shop) -> list[Compensation]:

@@ -59,3 +59,15 @@ def test_refused_compensation_names_the_field(shop, owner, ticket, kind, changes
     with shop_scope(shop.pk), pytest.raises(CompensationInvalid) as refused:
         compensation_request(shop=shop, ticket=ticket, kind=kind, user=owner, **changes)
     assert field in refused.value.errors
+
+
+def test_the_reports_page_shows_the_cost_of_service_recovery_per_month_and_category(client, shop, manager, ticket):
+    with shop_scope(shop.pk):
+        compensation_request(shop=shop, ticket=ticket, kind="replacement", amount=Decimal("88.00"), user=manager)
+        compensation_request(shop=shop, ticket=ticket, kind="points", points=300, user=manager)
+        compensation_request(shop=shop, ticket=ticket, kind="replacement", amount=Decimal("500.00"), user=None)
+    client.force_login(manager)
+    page = client.get(f"/s/{shop.slug}/tickets/reports/").content.decode()
+    section = page[page.index('id="recovery-costs"'):]
+    assert "Product quality" in section and "88.00" in section and "300" in section
+    assert "500.00" not in section  # still awaiting approval
