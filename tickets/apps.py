@@ -31,7 +31,9 @@ class TicketsConfig(AppConfig):
         )
         export_part_register("tickets", customer_tickets_export)
         marketing_suppressor_register("tickets.open_severe_complaint", open_severe_complaints)
-        overview_panel_register(OverviewPanel("open_tickets", overview_open_tickets, "tickets/_overview_tickets.html", 40))
+        overview_panel_register(
+            OverviewPanel("open_tickets", overview_open_tickets, "tickets/_overview_tickets.html", 40)
+        )
         attention_source_register(overview_ticket_attention)
         attention_source_register(overview_sla_breaches)
         demo_seeder_register("tickets", demo_tickets_seed)

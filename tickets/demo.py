@@ -2,6 +2,7 @@
 demo shop's own customers and orders, with replies, a handover note, macros, compensation
 (one awaiting approval) and an answered satisfaction survey. Written through the services."""
 
+from contextlib import suppress
 from datetime import timedelta
 from decimal import Decimal
 
@@ -39,7 +40,8 @@ COMPLAINTS = (
     ("杯子有划痕", "外观有划痕，要求换货", "form", "quality", 26, ["open", "resolved", "open"]),
 )  # fmt: skip
 MACROS = (
-    {"name": "道歉并补偿", "body": "{customer_name}您好，非常抱歉给您带来不便，我们为订单{order_number}补偿{amount}元。",
+    {"name": "道歉并补偿",
+     "body": "{customer_name}您好，非常抱歉给您带来不便，我们为订单{order_number}补偿{amount}元。",
      "compensation_kind": "refund", "compensation_amount": Decimal("20.00"), "set_status": "waiting"},
     {"name": "Delivery delay", "body": "Dear {customer_name}, we are sorry your order {order_number} is late; "
      "we are chasing the courier and will update you today.", "set_status": "waiting"},
@@ -66,11 +68,9 @@ def demo_tickets_seed(*, shop: Shop) -> None:
         ticket_handover_set(shop=shop, ticket_ids=[tickets[3].pk], user=agent or manager,
                             note="客户情绪激动，已承诺今天下午回电；质检报告在附件里等仓库回复。")  # fmt: skip
         for kind, amount in (("apology", Decimal("0")), ("refund", Decimal("10.00"))):
-            try:
-                compensation_request(shop=shop, ticket=tickets[4], kind=kind, amount=amount, user=manager,
-                                     note="")  # fmt: skip
-            except CompensationInvalid:
-                pass  # the order is not refundable in this demo shop
+            # a refund is refused when the demo order is not refundable
+            with suppress(CompensationInvalid):
+                compensation_request(shop=shop, ticket=tickets[4], kind=kind, amount=amount, user=manager)
         compensation_request(shop=shop, ticket=tickets[3], kind="replacement", amount=Decimal("399.00"), user=agent,
                              note="换新一只")  # fmt: skip
     survey = CsatSurvey.objects.filter(ticket=tickets[4]).first()
@@ -87,8 +87,13 @@ def _complaint(shop: Shop, complaint: tuple, order: Order, agent) -> Ticket:
     with acting_as(Actor(user_id=agent.pk)):
         if moves:
             ticket_assign(shop=shop, ticket_id=ticket.pk, user=agent)
-            ticket_reply(shop=shop, ticket_id=ticket.pk, body="您好，我们已收到您的反馈，正在核实处理。", is_public=True,
-                         author=agent)  # fmt: skip
+            ticket_reply(
+                shop=shop,
+                ticket_id=ticket.pk,
+                body="您好，我们已收到您的反馈，正在核实处理。",
+                is_public=True,
+                author=agent,
+            )
         for status in moves[1:] if moves and moves[0] == "open" else moves:
             ticket_transition(shop=shop, ticket_id=ticket.pk, target=status)
     return ticket

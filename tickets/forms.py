@@ -94,8 +94,12 @@ class CategoryForm(forms.Form):
 
 class MacroForm(ServiceErrorsMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100)
-    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000,
-                           help_text=_("Variables: {customer_name}, {shop_name}, {order_number}, {amount}."))  # fmt: skip
+    body = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+        help_text=_("Variables: {customer_name}, {shop_name}, {order_number}, {amount}."),
+    )
     set_status = forms.ChoiceField(label=_("Then set status"), choices=[("", "—"), *TicketStatus.choices],
                                    required=False)  # fmt: skip
     set_category = forms.ChoiceField(label=_("Then set category"), required=False)

@@ -19,7 +19,6 @@ from insights.labels import segment_label
 from insights.selectors import customer_scores_for_page
 from orders.selectors import order_list_for_customer
 from orders.validation import datetime_parse
-from tickets.services.sla import sla_policies_get
 from tickets.models import (
     Compensation,
     CompensationStatus,
@@ -30,6 +29,7 @@ from tickets.models import (
     TicketMessage,
     TicketStatus,
 )
+from tickets.services.sla import sla_policies_get
 
 QUEUE_VIEWS = ("mine", "unassigned", "team", "breaching_soon", "breached", "follow_up", "closed")
 PAGE_SIZE = 50
@@ -142,9 +142,7 @@ def ticket_page(queryset: QuerySet, *, cursor: str | None, size: int = PAGE_SIZE
     last), then id."""
     if cursor:
         queryset = queryset.filter(_cursor_condition(cursor))
-    rows = list(
-        queryset.select_related("customer", "category", "assignee").order_by("due_at", "pk")[: size + 1]
-    )
+    rows = list(queryset.select_related("customer", "category", "assignee").order_by("due_at", "pk")[: size + 1])
     next_cursor = _cursor_encode(rows[size - 1]) if len(rows) > size else None
     return Page(rows=rows[:size], next_cursor=next_cursor)
 
@@ -157,12 +155,14 @@ def ticket_detail(*, shop: Shop, ticket: Ticket) -> dict:
     return {
         "messages": list(TicketMessage.objects.filter(ticket=ticket).select_related("author").order_by("created_at")),
         "attachments": list(TicketAttachment.objects.filter(ticket=ticket).order_by("created_at")),
-        "compensations": list(Compensation.objects.filter(ticket=ticket).select_related("requested_by")
-                              .order_by("created_at")),  # fmt: skip
+        "compensations": list(
+            Compensation.objects.filter(ticket=ticket).select_related("requested_by").order_by("created_at")
+        ),  # fmt: skip
         "surveys": list(CsatSurvey.objects.filter(ticket=ticket).order_by("resolution")),
         "history": list(
             AuditEvent.objects.filter(object_type="tickets.ticket", object_id=str(ticket.pk))
-            .select_related("actor_user").order_by("created_at")[:100]
+            .select_related("actor_user")
+            .order_by("created_at")[:100]
         ),
         "segment": segment_label(current.segment) if current else "",
         "clv": current.clv_12m if current else None,
@@ -206,7 +206,7 @@ def customer_tickets_export(*, shop: Shop, customer: Customer) -> list[dict]:
 
 def open_tickets_by_severity(*, shop: Shop) -> dict[int, int]:
     rows = Ticket.objects.filter(status__in=TicketStatus.active()).values("severity").annotate(n=Count("id"))
-    counts = {severity: 0 for severity in range(1, 5)}
+    counts = dict.fromkeys(range(1, 5), 0)
     counts.update({row["severity"]: row["n"] for row in rows})
     return counts
 

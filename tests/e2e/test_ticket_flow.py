@@ -26,7 +26,9 @@ def _browser_context(playwright, base_url: str, cookies: dict):
     browser = chromium_launch(playwright)
     context = browser.new_context(viewport=VIEWPORT, locale="en-US")
     host = base_url.split("//")[1].split(":")[0]
-    context.add_cookies([{"name": name, "value": value, "domain": host, "path": "/"} for name, value in cookies.items()])
+    context.add_cookies(
+        [{"name": name, "value": value, "domain": host, "path": "/"} for name, value in cookies.items()]
+    )
     return browser, context
 
 

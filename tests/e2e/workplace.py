@@ -6,7 +6,6 @@ from django.urls import reverse
 
 from campaigns.demo import demo_campaign_seed
 from campaigns.models import Campaign
-
 from crm.models import Role
 from crm.tenancy.context import shop_scope
 from customers.demo import demo_customer_extras_seed

@@ -68,6 +68,6 @@ def test_the_reports_page_shows_the_cost_of_service_recovery_per_month_and_categ
         compensation_request(shop=shop, ticket=ticket, kind="replacement", amount=Decimal("500.00"), user=None)
     client.force_login(manager)
     page = client.get(f"/s/{shop.slug}/tickets/reports/").content.decode()
-    section = page[page.index('id="recovery-costs"'):]
+    section = page[page.index('id="recovery-costs"') :]
     assert "Product quality" in section and "88.00" in section and "300" in section
     assert "500.00" not in section  # still awaiting approval

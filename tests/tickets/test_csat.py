@@ -8,11 +8,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from crm.tenancy.context import shop_scope
+from messaging.models import Message
 from tests.concurrency import run_in_threads
 from tests.conftest import make_shop
 from tests.tickets.conftest import open_ticket
 from tickets.models import CsatSurvey, SurveyStatus
-from messaging.models import Message
 from tickets.services import CsatInvalid, csat_answer, csat_token, surveys_send_due, ticket_transition
 
 

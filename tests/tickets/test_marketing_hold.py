@@ -28,8 +28,16 @@ def customer(shop):
 
 def _enqueue(shop, customer, purpose, occasion):
     with shop_scope(shop.pk):
-        return message_enqueue(shop=shop, customer=customer, rule="campaigns.test", occasion=occasion,
-                               channel=Channel.SMS, purpose=purpose, body="{customer_name}您好", send_after=NOON)
+        return message_enqueue(
+            shop=shop,
+            customer=customer,
+            rule="campaigns.test",
+            occasion=occasion,
+            channel=Channel.SMS,
+            purpose=purpose,
+            body="{customer_name}您好",
+            send_after=NOON,
+        )
 
 
 def _status(shop, message):

@@ -4,16 +4,16 @@ an order, the ticket page's actions, settings, the customer 360 section, the ove
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from crm.models import AuditEvent
 from crm.tenancy.context import shop_scope
 from messaging.models import Message
 from tests.orders.payloads import order_payload
 from tests.tickets.conftest import open_ticket
-from tickets.overview import overview_open_tickets, overview_ticket_attention
 from tickets.models import Compensation, Macro, Ticket, TicketAttachment, TicketCategory, TicketSettings
+from tickets.overview import overview_open_tickets, overview_ticket_attention
 
 pytestmark = pytest.mark.django_db
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -170,13 +170,15 @@ def test_settings_page_saves_settings_categories_and_macros(client, shop, manage
     assert client.get(_url(shop, "settings/")).status_code == 403
     client.force_login(manager)
     assert client.get(_url(shop, "settings/")).status_code == 200
-    client.post(_url(shop, "settings/"), {"part": "settings", "auto_close_days": 7, "approval_threshold": "50.00", "approval_points": 500,
-                                          "agent_open_cap": 10, "csat_delay_hours": 12, "csat_valid_days": 5,
-                                          "follow_up_days": 3})  # fmt: skip
+    values = {"auto_close_days": 7, "approval_threshold": "50.00", "approval_points": 500, "agent_open_cap": 10,
+              "csat_delay_hours": 12, "csat_valid_days": 5, "follow_up_days": 3}  # fmt: skip
+    client.post(_url(shop, "settings/"), {"part": "settings", **values})
     client.post(_url(shop, "settings/"), {"part": "category", "name": "包装破损", "is_active": "on"})
     bad = client.post(_url(shop, "settings/"), {"part": "macro", "name": "x", "body": "{nonsense}"})
     assert bad.status_code == 400 and "Unknown variables" in bad.content.decode()
-    client.post(_url(shop, "settings/"), {"part": "macro", "name": "hi", "body": "{customer_name}您好", "is_active": "on"})
+    client.post(
+        _url(shop, "settings/"), {"part": "macro", "name": "hi", "body": "{customer_name}您好", "is_active": "on"}
+    )
     with shop_scope(shop.pk):
         settings = TicketSettings.objects.get()
         assert (settings.auto_close_days, settings.approval_threshold) == (7, 50)
@@ -192,8 +194,9 @@ def test_customer_360_lists_tickets_and_flags_the_open_complaint(staff_client, s
 
 
 def test_overview_shows_open_tickets_and_breaching_ones(shop):
-    open_ticket(shop, opened_at=(timezone.now() - timedelta(minutes=25)).isoformat(), severity=1,
-                severity_reason="VIP")  # first reply due in 5 minutes: inside severity 1's 10-minute warning
+    open_ticket(
+        shop, opened_at=(timezone.now() - timedelta(minutes=25)).isoformat(), severity=1, severity_reason="VIP"
+    )  # first reply due in 5 minutes: inside severity 1's 10-minute warning
     open_ticket(shop, customer={"email": "late@x.example"}, opened_at=(timezone.now() - timedelta(days=3)).isoformat())
     with shop_scope(shop.pk):
         assert overview_open_tickets(shop) == {1: 1, 2: 0, 3: 0, 4: 1}

@@ -1,4 +1,3 @@
-from tickets.services.attachments import AttachmentInvalid, attachment_add, attachment_path
 from tickets.services.assignment import (
     AssignmentError,
     agent_availability_set,
@@ -6,6 +5,7 @@ from tickets.services.assignment import (
     ticket_assign,
     ticket_auto_assign,
 )
+from tickets.services.attachments import AttachmentInvalid, attachment_add, attachment_path
 from tickets.services.compensation import (
     AVAILABLE_KINDS,
     CompensationInvalid,

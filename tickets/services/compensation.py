@@ -97,7 +97,9 @@ def compensation_decide(*, shop: Shop, compensation_id: int, approve: bool, user
     if not _is_manager(user):
         raise CompensationInvalid({"non_field_errors": [_("Only a manager may approve compensation.")]})
     compensation = (
-        Compensation.objects.select_for_update(of=("self",)).select_related("ticket", "campaign").get(pk=compensation_id)
+        Compensation.objects.select_for_update(of=("self",))
+        .select_related("ticket", "campaign")
+        .get(pk=compensation_id)
     )
     if compensation.status != CompensationStatus.PENDING_APPROVAL:
         raise CompensationInvalid({"non_field_errors": [_("This compensation was already decided.")]})
@@ -117,8 +119,12 @@ def _apply(shop: Shop, compensation: Compensation, user: User | None) -> None:
     reason = _("Ticket #%(number)d") % {"number": ticket.number}
     try:
         if compensation.kind == CompensationKind.REFUND:
-            compensation.refund = refund_create(shop=shop, order_id=ticket.order_id, actor_user=user,
-                                                data={"amount": str(compensation.amount), "reason": reason})  # fmt: skip
+            compensation.refund = refund_create(
+                shop=shop,
+                order_id=ticket.order_id,
+                actor_user=user,
+                data={"amount": str(compensation.amount), "reason": reason},
+            )
         elif compensation.kind == CompensationKind.COUPON:
             compensation.coupon = coupon_issue_to_customer(shop=shop, campaign=compensation.campaign,
                                                            customer=ticket.customer, reason=reason)  # fmt: skip

@@ -7,8 +7,8 @@ from django.utils import timezone
 from crm.models import Shop, User
 from crm.platform.text import text_required
 from crm.shops.audit import audit_event_record
-from tickets.notify import reply_send
 from tickets.models import Macro, MessageKind, Ticket, TicketMessage, TicketStatus
+from tickets.notify import reply_send
 from tickets.services.sla import sla_on_customer_message, sla_on_public_reply
 from tickets.services.workflow import status_apply, ticket_locked
 from tickets.variables import template_render

@@ -72,8 +72,9 @@ def surveys_send_due(*, shop, now: datetime) -> int:
             .select_related("ticket__customer").order_by("send_after")[:SEND_BATCH]
         )  # fmt: skip
         for survey in due:
-            survey_message_enqueue(survey, link_url=settings.SITE_URL + reverse("survey:answer",
-                                                                                 args=[csat_token(survey)]))  # fmt: skip
+            survey_message_enqueue(
+                survey, link_url=settings.SITE_URL + reverse("survey:answer", args=[csat_token(survey)])
+            )
             survey.sent_at = now
             survey.save(update_fields=["sent_at"])
     return len(due)

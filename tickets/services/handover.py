@@ -32,9 +32,7 @@ def ticket_handover_set(*, shop: Shop, ticket_ids: list[int], note: str, user: U
 
 
 def my_open_ticket_ids(*, user: User) -> list[int]:
-    return list(
-        Ticket.objects.filter(assignee=user, status__in=TicketStatus.active()).values_list("pk", flat=True)
-    )
+    return list(Ticket.objects.filter(assignee=user, status__in=TicketStatus.active()).values_list("pk", flat=True))
 
 
 @transaction.atomic

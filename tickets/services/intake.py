@@ -127,8 +127,9 @@ def ticket_clean(*, shop: Shop, raw: dict, customer: Customer | None, can_set_se
     ticket_settings_get(shop=shop)  # the default categories exist from the first ticket on
     category = category_find(raw.get("category"))
     if category is None:
-        choices = ", ".join(TicketCategory.objects.filter(is_active=True).order_by("position").values_list("code",
-                                                                                                            flat=True))
+        choices = ", ".join(
+            TicketCategory.objects.filter(is_active=True).order_by("position").values_list("code", flat=True)
+        )
         errors.add("category", _("Must be one of the shop's categories: %(choices)s.") % {"choices": choices})
     severity, severity_reason = _severity(raw, can_set_severity, errors)
     clean = {

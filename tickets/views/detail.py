@@ -44,9 +44,9 @@ from tickets.workflow import TRANSITIONS
 
 
 def page_ticket(ticket_id: int) -> Ticket:
-    ticket = Ticket.objects.select_related("customer", "category", "order", "assignee", "shop").filter(
-        pk=ticket_id
-    ).first()
+    ticket = (
+        Ticket.objects.select_related("customer", "category", "order", "assignee", "shop").filter(pk=ticket_id).first()
+    )
     if ticket is None:
         raise Http404("ticket not found")
     return ticket
@@ -68,8 +68,11 @@ class TicketDetailView(ShopPageView, TemplateView):
             ticket=ticket,
             detail=ticket_detail(shop=self.shop, ticket=ticket),
             severity_text=severity_summary(ticket.severity_reasons),
-            next_statuses=[(status, label) for status, label in ticket._meta.get_field("status").choices
-                           if status in TRANSITIONS[ticket.status]],  # fmt: skip
+            next_statuses=[
+                (status, label)
+                for status, label in ticket._meta.get_field("status").choices
+                if status in TRANSITIONS[ticket.status]
+            ],  # fmt: skip
             members=Membership.objects.select_related("user").order_by("user__full_name", "user__email"),
             macros=macros,
             chosen_macro=chosen,
