@@ -169,6 +169,10 @@ SPECTACULAR_SETTINGS = {
         "CampaignMessageChannelEnum": "campaigns.models.coupons.MessageChannel",
         "RedemptionStatusEnum": "campaigns.models.RedemptionStatus",
         "PriceClaimStatusEnum": "campaigns.models.ClaimStatus",
+        "TicketStatusEnum": "tickets.models.TicketStatus",
+        "TicketChannelEnum": "tickets.models.TicketChannel",
+        "TicketMessageKindEnum": "tickets.models.MessageKind",
+        "TicketRequestKindEnum": "tickets.models.RequestKind",
     },
 }
 
