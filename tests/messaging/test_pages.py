@@ -138,3 +138,16 @@ def test_demo_seed_writes_every_state_once(shop):
         states = set(Message.objects.values_list("status", flat=True))
         assert Message.objects.count() == len(PLAN)
     assert states == set(MessageStatus.values)
+
+
+def test_staff_choose_the_language_of_a_customers_messages(staff_client, admin_api, shop, customer):
+    edit = reverse("customers:edit", kwargs={"shop_slug": shop.slug, "customer_id": customer.pk})
+    profile = {"name": "王芳", "phone": "+8613800138000", "email": "wf@example.com", "gender": "unknown",
+               "language": "en"}  # fmt: skip
+    assert staff_client.post(edit, profile).status_code == 302
+    with shop_scope(shop.pk):
+        customer.refresh_from_db()
+    assert customer.language == "en"
+    api_url = reverse("api:customer-detail", kwargs={"customer_id": customer.pk})
+    assert admin_api.patch(api_url, {"language": ""}, format="json").json()["language"] == ""
+    assert admin_api.patch(api_url, {"language": "fr"}, format="json").status_code == 400
