@@ -112,8 +112,8 @@ def coupons_issue_to_audience(*, campaign: Campaign, job: CouponIssueJob | None 
     customers = audience_queryset(shop=shop, audience=campaign.audience).order_by("pk").values_list("pk", flat=True)
     total, processed, written, last_id = customers.count(), 0, 0, 0
     while ids := list(customers.filter(pk__gt=last_id)[:ISSUE_BATCH]):
-        rows = _insert_batch(campaign, ids)
-        written += len(rows)
+        count, rows = _insert_batch(campaign, ids)
+        written += count
         if campaign.message_channel:
             _coupon_messages_enqueue(campaign, [row for row in rows if not row[3]])
         processed, last_id = processed + len(ids), ids[-1]
@@ -123,9 +123,9 @@ def coupons_issue_to_audience(*, campaign: Campaign, job: CouponIssueJob | None 
     return written
 
 
-def _insert_batch(campaign: Campaign, customer_ids: list[int]) -> list[tuple]:
-    """One INSERT ... SELECT for a batch of the audience: (coupon id, customer id, code,
-    is_holdout) of the rows it wrote."""
+def _insert_batch(campaign: Campaign, customer_ids: list[int]) -> tuple[int, list[tuple]]:
+    """One INSERT ... SELECT for a batch of the audience: how many rows it wrote and, for a
+    campaign that sends a message, those rows' (coupon id, customer id, code, is_holdout)."""
     expires_at = campaign.audience_frozen_at + timedelta(days=campaign.valid_days) if campaign.valid_days else None
     code = CODE_SQL if campaign.has_unique_codes else "NULL"
     with connection.cursor() as cursor:
@@ -139,7 +139,7 @@ def _insert_batch(campaign: Campaign, customer_ids: list[int]) -> list[tuple]:
                               + {HOLDOUT_BUCKETS}) %% {HOLDOUT_BUCKETS} < %(holdout)s AS is_holdout
                   FROM unnest(%(ids)s::bigint[]) AS id) AS member
             ON CONFLICT (shop_id, campaign_id, customer_id) WHERE amount IS NULL DO NOTHING
-            RETURNING id, customer_id, code, is_holdout
+            {"RETURNING id, customer_id, code, is_holdout" if campaign.message_channel else ""}
             """,
             {
                 "shop": campaign.shop_id,
@@ -151,7 +151,7 @@ def _insert_batch(campaign: Campaign, customer_ids: list[int]) -> list[tuple]:
                 "ids": customer_ids,
             },
         )
-        return cursor.fetchall()
+        return cursor.rowcount, cursor.fetchall() if campaign.message_channel else []
 
 
 def discount_label(campaign: Campaign) -> str:

@@ -92,10 +92,12 @@ def _customer_find(customer: dict) -> Customer | None:
     return None
 
 
-def _code_find(code: str) -> tuple[Campaign, Coupon | None]:
-    """The running campaign a code belongs to, and the unique coupon it is (None: a shared code)."""
+def _code_find(code: str, *, lock: bool = False) -> tuple[Campaign, Coupon | None]:
+    """The running campaign a code belongs to, and the unique coupon it is (None: a shared
+    code), that coupon's row locked when `lock`."""
     normalized = code.strip().upper()
-    coupon = Coupon.objects.select_related("campaign").filter(code=normalized).first()
+    coupons = Coupon.objects.select_related("campaign").filter(code=normalized)
+    coupon = (coupons.select_for_update(of=("self",)) if lock else coupons).first()
     campaign = coupon.campaign if coupon is not None else Campaign.objects.filter(shared_code=normalized).first()
     if campaign is None or campaign.status != CampaignStatus.RUNNING:
         raise CouponRefused(NOT_FOUND)
@@ -160,7 +162,7 @@ def coupon_validate(*, shop: Shop, request: CouponRequest) -> Decimal:
 def coupon_redeem(*, shop: Shop, request: CouponRequest) -> tuple[Redemption, bool]:
     """Use the code for the order: (redemption, created). Redeeming the same code for the
     same order again returns the first redemption; CouponRefused otherwise."""
-    campaign, coupon = _code_find(request.code)
+    campaign, coupon = _code_find(request.code, lock=True)
     customer = _customer_find(request.customer)
     if coupon is None and customer is None:
         customer = customer_resolve(shop=shop, channel="web", **request.customer)
@@ -168,7 +170,8 @@ def coupon_redeem(*, shop: Shop, request: CouponRequest) -> tuple[Redemption, bo
     previous = Redemption.objects.filter(code=_code_of(campaign, holding), order_external_id=request.order_external_id)
     if (redemption := previous.first()) is not None and redemption.status == RedemptionStatus.ACTIVE:
         return redemption, False
-    campaign.refresh_from_db(fields=["used_count", "spent"])
+    if _is_counted(campaign):
+        campaign.refresh_from_db(fields=["used_count", "spent"])
     _check(campaign, coupon, holding, customer, request, now=timezone.now())
     discount = discount_for(campaign, coupon, request)
     if not _counters_take(campaign, holding, discount):
@@ -181,7 +184,8 @@ def _code_of(campaign: Campaign, coupon: Coupon) -> str:
 
 
 def _holding_locked(campaign: Campaign, coupon: Coupon | None, customer: Customer | None) -> Coupon:
-    """The customer's coupon row, locked; a shared code's first use by a customer creates it."""
+    """The customer's coupon row, locked (a unique coupon is, by `_code_find`); a shared code's
+    first use by a customer creates it."""
     if coupon is None:
         if customer is None:
             raise CouponRefused(NOT_FOUND)
@@ -192,7 +196,7 @@ def _holding_locked(campaign: Campaign, coupon: Coupon | None, customer: Custome
         return Coupon.objects.select_for_update().get(campaign=campaign, customer=customer)
     if customer is None or coupon.customer_id != customer.pk:
         raise CouponRefused(NOT_FOUND)
-    return Coupon.objects.select_for_update().get(pk=coupon.pk)
+    return coupon
 
 
 def _is_counted(campaign: Campaign) -> bool:

@@ -206,3 +206,32 @@ def test_an_expired_unique_code_from_valid_days(shop, api, wang):
         Coupon.objects.filter(campaign=campaign).update(expires_at=timezone.now() - timedelta(seconds=1))
 
     assert _validate(api, coupon_body(_code_of(shop, campaign, wang), WANG))["reason"] == "expired"
+
+
+def test_another_shop_cannot_release_a_use_here(shop, other_api, api, wang):
+    launched_campaign(shop, code="ONCE", usage_limit=1)
+    assert (
+        api.post("/api/v1/coupons/redeem", coupon_body("ONCE", WANG, order_external_id="A1"), format="json").status_code
+        == 201
+    )
+
+    response = other_api.post("/api/v1/coupons/release", {"code": "ONCE", "order_external_id": "A1"}, format="json")
+
+    assert response.status_code == 404
+    with shop_scope(shop.pk):
+        assert Redemption.objects.get().status == "active"
+        assert Campaign.objects.get().used_count == 1
+
+
+def test_listing_coupons_and_claims_takes_a_fixed_number_of_queries(
+    shop, admin_api, api, django_assert_max_num_queries
+):
+    with shop_scope(shop.pk):
+        customers = [CustomerFactory(shop=shop) for _ in range(30)]
+    campaign = launched_campaign(shop, audience={"customer_ids": [c.pk for c in customers]}, holdout_percent=0)
+
+    with django_assert_max_num_queries(12):
+        page = admin_api.get(f"/api/v1/campaigns/{campaign.pk}/coupons/").json()["results"]
+    with django_assert_max_num_queries(12):
+        api.get("/api/v1/price-protection/claims/")
+    assert len(page) == 30
