@@ -1,8 +1,8 @@
 """Account rows (the lock target of every balance change) and the tier recompute.
 
-The recompute is one statement per call: it sums each account's growth entries, picks the
-tier from the rules in force, updates the accounts whose growth or tier changed and writes
-a TierChange row for each change of tier."""
+The recompute is one statement per call: it sums each customer's growth entries, picks the
+tier from the rules in force, writes the accounts whose growth or tier changed (creating
+the missing ones in the same upsert) and a TierChange row for each change of tier."""
 
 from collections.abc import Sequence
 from datetime import datetime
@@ -46,43 +46,45 @@ def _tier_case(tiers: Sequence[TierRule]) -> tuple[str, list]:
 def tiers_recompute(
     *, shop: Shop, program: LoyaltyProgram, at: datetime, customer_ids: Sequence[int] | None = None
 ) -> int:
-    """Recompute growth value and tier of the given customers' accounts (all when None) as
-    of `at`; returns how many tiers changed."""
+    """Recompute growth value and tier of the given customers (every account holder when
+    None) as of `at`, creating the accounts that do not exist yet; returns how many tiers
+    changed."""
     tiers = tier_rules_at(shop=shop, day=local_date(shop, at))
     tier_sql, tier_params = _tier_case(tiers)
     window_start = growth_window_start(program, at)
+    if customer_ids is None:
+        customers_sql, customers_params = "SELECT customer_id FROM loyalty_loyaltyaccount WHERE shop_id = %s", [shop.pk]
+    else:
+        customers_sql, customers_params = "SELECT unnest(%s::bigint[]) AS customer_id", [list(customer_ids)]
     window_sql = "AND e.created_at > %s" if window_start else ""
-    some_sql = "AND a.customer_id = ANY(%s)" if customer_ids is not None else ""
-    params = [
-        *([window_start] if window_start else []),
-        shop.pk,
-        *([list(customer_ids)] if customer_ids is not None else []),
-    ]
     sql = f"""
-        WITH g AS (
-            SELECT a.id, GREATEST(COALESCE(SUM(e.growth), 0), 0) AS value
-            FROM loyalty_loyaltyaccount a
-            LEFT JOIN loyalty_ledgerentry e
-              ON e.shop_id = a.shop_id AND e.customer_id = a.customer_id {window_sql}
-            WHERE a.shop_id = %s {some_sql}
-            GROUP BY a.id
+        WITH customers AS ({customers_sql}),
+        g AS (
+            SELECT c.customer_id, GREATEST(COALESCE(SUM(e.growth), 0), 0) AS value
+            FROM customers c
+            LEFT JOIN loyalty_ledgerentry e ON e.shop_id = %s AND e.customer_id = c.customer_id {window_sql}
+            GROUP BY c.customer_id
         ), computed AS (
-            SELECT g.id, g.value, {tier_sql} AS tier FROM g
-        ), updated AS (
-            UPDATE loyalty_loyaltyaccount a
-            SET growth_value = c.value, tier_name = c.tier,
-                tier_changed_at = CASE WHEN old.tier_name <> c.tier THEN %s ELSE old.tier_changed_at END
-            FROM computed c, loyalty_loyaltyaccount old
-            WHERE a.shop_id = %s AND a.id = c.id AND old.shop_id = a.shop_id AND old.id = a.id
-              AND (old.growth_value <> c.value OR old.tier_name <> c.tier)
-            RETURNING a.customer_id, old.tier_name AS old_tier, c.tier AS new_tier
+            SELECT g.customer_id, g.value, {tier_sql} AS tier FROM g
+        ), changed AS (
+            SELECT c.customer_id, c.value, c.tier, COALESCE(a.tier_name, '') AS old_tier
+            FROM computed c
+            LEFT JOIN loyalty_loyaltyaccount a ON a.shop_id = %s AND a.customer_id = c.customer_id
+            WHERE a.id IS NULL OR a.growth_value <> c.value OR a.tier_name <> c.tier
+        ), written AS (
+            INSERT INTO loyalty_loyaltyaccount (shop_id, customer_id, tier_name, growth_value, tier_changed_at)
+            SELECT %s, customer_id, tier, value, CASE WHEN old_tier <> tier THEN %s::timestamptz END FROM changed
+            ON CONFLICT (shop_id, customer_id) DO UPDATE SET
+                tier_name = EXCLUDED.tier_name, growth_value = EXCLUDED.growth_value,
+                tier_changed_at = COALESCE(EXCLUDED.tier_changed_at, loyalty_loyaltyaccount.tier_changed_at)
         )
         INSERT INTO loyalty_tierchange (shop_id, customer_id, old_tier, new_tier, changed_at)
-        SELECT %s, customer_id, old_tier, new_tier, %s FROM updated
-        WHERE old_tier <> new_tier AND NOT (old_tier = '' AND new_tier = %s)
+        SELECT %s, customer_id, old_tier, tier, %s FROM changed
+        WHERE old_tier <> tier AND NOT (old_tier = '' AND tier = %s)
     """
     # A new account entering the entry tier is no change anyone announces.
     entry_tier = tiers[0].name if tiers and tiers[0].threshold == 0 else ""
+    params = [*customers_params, shop.pk, *([window_start] if window_start else []), *tier_params, shop.pk]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *tier_params, at, shop.pk, shop.pk, at, entry_tier])
+        cursor.execute(sql, [*params, shop.pk, at, shop.pk, at, entry_tier])
         return cursor.rowcount

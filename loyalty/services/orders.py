@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 
 from crm.models import Shop
 from loyalty.models import EntryKind, LedgerEntry, LoyaltyAccount, LoyaltyProgram
-from loyalty.rules import points_for_amount, pro_rata
+from loyalty.rules import points_for_amount, pro_rata, tier_for
 from loyalty.selectors import local_date, program_get, tier_rules_at
-from loyalty.services.accounts import accounts_ensure, accounts_lock, tiers_recompute
+from loyalty.services.accounts import accounts_lock, tiers_recompute
 from loyalty.services.ledger import _take, debts_pay, expiry_for, pending_until, returned_lot
 from orders.events import OrderChange
 from orders.models import Order, OrderStatus, Refund
@@ -58,12 +58,13 @@ def order_changes_apply(shop: Shop, changes: Sequence[OrderChange]) -> None:
 
 def _earn(shop: Shop, program: LoyaltyProgram, changes: list[OrderChange]) -> set[int]:
     customer_ids = sorted({change.customer_id for change in changes})
-    accounts_ensure(shop=shop, customer_ids=customer_ids)
+    # A customer without an account yet earns at the entry tier; the recompute creates it.
     tier_of = dict(LoyaltyAccount.objects.filter(customer_id__in=customer_ids).values_list("customer_id", "tier_name"))
-    tiers = {tier.name: tier for tier in tier_rules_at(shop=shop, day=local_date(shop, changes[0].changed_at))}
+    rules = tier_rules_at(shop=shop, day=local_date(shop, changes[0].changed_at))
+    tiers, entry_tier = {tier.name: tier for tier in rules}, tier_for(0, rules)
     rows = []
     for change in changes:
-        tier = tiers.get(tier_of.get(change.customer_id, ""))
+        tier = tiers.get(tier_of[change.customer_id]) if change.customer_id in tier_of else entry_tier
         multiplier = tier.points_multiplier if tier else Decimal("1")
         points = points_for_amount(change.total, per_unit=program.points_per_unit, multiplier=multiplier)
         growth = points_for_amount(change.total, per_unit=program.growth_per_unit)

@@ -1,7 +1,7 @@
 """Tier boundaries, growth periods, a rule change taking effect on its date, decay, the
 settle command and task (and that they leave another shop alone)."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -13,7 +13,7 @@ from loyalty.models import LedgerEntry, LoyaltyAccount
 from loyalty.rules import TierRule
 from loyalty.selectors import customer_loyalty, tier_benefits, tier_changes_since
 from loyalty.services import loyalty_settle, tier_rules_schedule
-from loyalty.tasks import loyalty_settle_task
+from loyalty.tasks import loyalty_settle_dispatch_task, loyalty_settle_task
 from tests.loyalty.conftest import customer_of, local, paid_order, program_on, refund
 
 
@@ -114,3 +114,15 @@ def test_the_settle_task_settles_its_own_shop_only(shop, other_shop, clock):
     assert loyalty_settle_task(shop.pk, at)["made_available"] == 1
     with shop_scope(other_shop.pk):
         assert LedgerEntry.objects.get().is_pending
+
+
+def test_the_dispatcher_queues_each_shop_at_three_in_its_own_timezone(shop, other_shop, clock, monkeypatch):
+    other_shop.timezone = "Europe/London"
+    other_shop.save(update_fields=["timezone"])
+    queued = []
+    monkeypatch.setattr(loyalty_settle_task, "delay", lambda shop_id, at: queued.append(shop_id))
+    clock(datetime(2026, 7, 1, 19, 5, tzinfo=UTC))  # 03:05 in Shanghai, 20:05 in London
+    loyalty_settle_dispatch_task()
+    clock(datetime(2026, 7, 2, 2, 5, tzinfo=UTC))  # 10:05 in Shanghai, 03:05 in London
+    loyalty_settle_dispatch_task()
+    assert [shop_id for shop_id in queued if shop_id in (shop.pk, other_shop.pk)] == [shop.pk, other_shop.pk]
