@@ -1,11 +1,21 @@
 """Managers' admin for tickets, shop-scoped by the admin site. Read-only: tickets are worked
-in the ticket pages, where every change goes through the services (their checks and audit)."""
+in the ticket pages, and the calendar and SLA targets edited on the service hours page or the
+API, where every change goes through the services (their checks and audit)."""
 
 from django.contrib import admin
 
 from crm.shops.admin_base import ReadOnlyShopOwnedAdmin
 from customers.admin import ReadOnlyInline
-from tickets.models import Compensation, CsatSurvey, Macro, Ticket, TicketCategory, TicketMessage
+from tickets.models import (
+    Compensation,
+    CsatSurvey,
+    Macro,
+    SlaNotice,
+    SlaPolicy,
+    Ticket,
+    TicketCategory,
+    TicketMessage,
+)
 
 
 class MessageInline(ReadOnlyInline):
@@ -49,3 +59,20 @@ class CompensationAdmin(ReadOnlyShopOwnedAdmin):
 class CsatSurveyAdmin(ReadOnlyShopOwnedAdmin):
     list_display = ("ticket", "resolution", "status", "score", "send_after", "answered_at")
     list_filter = ("status", "score")
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(ReadOnlyShopOwnedAdmin):
+    list_display = ("severity", "first_reply_minutes", "next_reply_minutes", "resolution_minutes", "business_hours",
+                    "warning_minutes")  # fmt: skip
+    ordering = ("severity",)
+
+
+@admin.register(SlaNotice)
+class SlaNoticeAdmin(ReadOnlyShopOwnedAdmin):
+    """Warnings and escalations; an email left "sending" died mid-send and is not retried."""
+
+    list_display = ("ticket", "target", "kind", "due_at", "recipient", "email_status", "created_at")
+    list_filter = ("kind", "target", "email_status")
+    list_select_related = ("ticket", "recipient")
+    date_hierarchy = "created_at"

@@ -70,10 +70,10 @@ class ServiceCalendarForm(forms.Form):
 
 
 SLA_COLUMNS = (
-    ("first_reply_minutes", _("First reply (minutes)")),
-    ("next_reply_minutes", _("Next reply (minutes)")),
-    ("resolution_minutes", _("Resolution (minutes)")),
-    ("warning_minutes", _("Warn the assignee (minutes before)")),
+    ("first_reply_minutes", _("First reply")),
+    ("next_reply_minutes", _("Next reply")),
+    ("resolution_minutes", _("Resolution")),
+    ("warning_minutes", _("Warning")),
     ("business_hours", _("Business hours only")),
 )
 

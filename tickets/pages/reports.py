@@ -34,7 +34,6 @@ def report_context(*, shop: Shop, days: int, now: datetime) -> dict:
     return {
         **period,
         "severity_rows": severity_rows,
-        "most_open": max(row.open_now for row in severity_rows[:-1]) or 1,
         "top_categories": top_categories,
         "most_tickets": top_categories[0][1] if top_categories else 1,
         "products": reports.complaint_rate_by_product_category(**period),
