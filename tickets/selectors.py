@@ -142,7 +142,8 @@ def ticket_page(queryset: QuerySet, *, cursor: str | None, size: int = PAGE_SIZE
     last), then id."""
     if cursor:
         queryset = queryset.filter(_cursor_condition(cursor))
-    rows = list(queryset.select_related("customer", "category", "assignee").order_by("due_at", "pk")[: size + 1])
+    related = queryset.select_related("customer", "category", "assignee", "order")
+    rows = list(related.order_by("due_at", "pk")[: size + 1])
     next_cursor = _cursor_encode(rows[size - 1]) if len(rows) > size else None
     return Page(rows=rows[:size], next_cursor=next_cursor)
 
@@ -173,7 +174,7 @@ def ticket_detail(*, shop: Shop, ticket: Ticket) -> dict:
 
 
 def customer_tickets(*, shop: Shop, customer: Customer, exclude: Ticket | None = None) -> list[Ticket]:
-    tickets = Ticket.objects.filter(customer=customer).select_related("category", "assignee")
+    tickets = Ticket.objects.filter(customer=customer).select_related("customer", "category", "assignee", "order")
     if exclude is not None:
         tickets = tickets.exclude(pk=exclude.pk)
     return list(tickets.order_by("-opened_at")[:RECENT_CUSTOMER_TICKETS])

@@ -179,3 +179,14 @@ def test_assign_to_a_non_member_is_refused(admin_api, other_shop, ticket):
     stranger = make_user("stranger@bike.example", "agent", other_shop)
     response = admin_api.post(f"/api/v1/tickets/{ticket.pk}/assign/", {"assignee": stranger.pk}, format="json")
     assert response.status_code == 400 and "assignee" in response.json()["fields"]
+
+
+def test_the_list_costs_the_same_queries_for_one_ticket_or_many(api, shop, django_assert_max_num_queries):
+    api.post("/api/v1/orders/", order_payload("Q1"), format="json")
+    open_ticket(shop, order_external_id="Q1", customer={"external_id": "U77"})
+    with django_assert_max_num_queries(12) as one:
+        api.get("/api/v1/tickets/")
+    for n in range(8):
+        open_ticket(shop, customer={"email": f"q{n}@x.example"})
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert len(api.get("/api/v1/tickets/").json()["results"]) == 9

@@ -2,6 +2,7 @@
 every API endpoint, every page action, the housekeeping task, the suppressor and attachments."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -141,3 +142,18 @@ def test_the_suppressor_holds_only_the_shops_own_customers(shop, other_shop):
     with shop_scope(shop.pk):
         held = open_severe_complaints(shop, [mine.customer_id, theirs.customer_id])
     assert list(held) == [mine.customer_id]
+
+
+def test_erasing_a_customer_blanks_what_they_wrote_in_tickets_and_deletes_their_files(admin_api, shop, other_shop):
+    mine, theirs = open_ticket(shop), open_ticket(other_shop)
+    with shop_scope(shop.pk):
+        attachment = attachment_add(shop=shop, ticket=mine, user=None, upload=SimpleUploadedFile("a.pdf", b"%PDF-1"))
+    response = admin_api.post(f"/api/v1/customers/{mine.customer_id}/erase/", {"confirm": True}, format="json")
+    assert response.status_code in (200, 204), response.content
+    with shop_scope(shop.pk):
+        erased = Ticket.objects.get(pk=mine.pk)
+        assert (erased.subject, erased.description, erased.status) == ("", "", "new")
+        assert not TicketAttachment.objects.exists()
+    assert not Path(attachment.storage_path).exists()
+    with shop_scope(other_shop.pk):
+        assert Ticket.objects.get(pk=theirs.pk).subject == "杯子漏水"
