@@ -1,6 +1,7 @@
 """One dispatch round: what is checked at send time, and how each send ends."""
 
 import datetime
+import logging
 import zoneinfo
 
 import pytest
@@ -14,6 +15,7 @@ from messaging.registry import marketing_suppressor_register, marketing_suppress
 from messaging.services import dispatch
 from messaging.services.dispatch import outbox_dispatch
 from messaging.services.outbox import message_enqueue, message_resend
+from messaging.services.sms_replies import sms_callback_signature
 from tests.customers.factories import CustomerFactory
 from tests.messaging.conftest import ALL_CONSENTS, consent_grant
 
@@ -251,3 +253,21 @@ def test_a_claim_never_handed_over_goes_back_to_the_queue(shop, customer, sms_ou
     summary = outbox_dispatch(shop, now=NOON + datetime.timedelta(minutes=16))
     assert (summary["unknown"], summary["sent"]) == (0, 1)
     assert len(sms_outbox) == 1
+
+
+def test_personal_data_never_reaches_the_log(shop, customer, sms_outbox, monkeypatch, caplog, client):
+    """The log records of rounds that send by SMS and email, end unknown, and of an opt-out
+    reply hold no name, phone, email or message text."""
+    caplog.set_level(logging.DEBUG)
+    enqueue(shop, customer, occasion="sent")
+    enqueue(shop, customer, occasion="email", channel=Channel.EMAIL)
+    outbox_dispatch(shop, now=NOON)
+    monkeypatch.setitem(dispatch.SENDERS, Channel.SMS, failing_sender(SendOutcomeUnknown("provider: timed out")))
+    enqueue(shop, customer, occasion="unknown")
+    outbox_dispatch(shop, now=NOON)
+    client.post(f"/hooks/sms/{shop.pk}/{sms_callback_signature(shop.pk)}/",
+                '[{"phone_number": "13800138000", "content": "R"}]', content_type="application/json")  # fmt: skip
+    logged = "\n".join(f"{record.getMessage()} {record.__dict__}" for record in caplog.records)
+    assert "messaging.dispatch" in logged
+    for personal in ("王芳", "13800138000", "wf@example.com", "订单A1001"):
+        assert personal not in logged

@@ -72,8 +72,12 @@ def test_another_shops_message_cannot_be_resent_from_the_page(client, shop, cust
     resend = reverse("messaging:resend", kwargs={"shop_slug": other_shop.slug, "message_id": message.pk})
     assert client.post(resend).status_code == 404
     assert client.get(log_url(shop)).status_code == 404
+    assert client.get(reverse("messaging:settings", kwargs={"shop_slug": shop.slug})).status_code == 404
+    assert client.post(reverse("messaging:settings", kwargs={"shop_slug": shop.slug}),
+                       {"sms_signature": "别家"}).status_code == 404  # fmt: skip
     with shop_scope(shop.pk):
         assert Message.objects.get(pk=message.pk).status == MessageStatus.FAILED
+        assert not MessagingSettings.objects.exists()
 
 
 def test_settings_page_saves_valid_settings_for_managers_only(client, shop, manager, agent):
