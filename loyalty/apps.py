@@ -9,11 +9,12 @@ class LoyaltyConfig(AppConfig):
     def ready(self) -> None:
         # What loyalty adds below it (orders and customers never import loyalty): points and
         # growth from order changes, the merge of two customers' accounts, the loyalty
-        # section of the customer 360 page and API, the points in a privacy export, the demo
-        # shop's program.
+        # section of the customer 360 page and API, the points in a privacy export (and the
+        # staff reasons blanked by an erasure), the demo shop's program.
         from crm.platform.demo import demo_seeder_register
         from customers.registry import (
             OverviewSection,
+            erasure_part_register,
             export_part_register,
             merge_handler_register,
             overview_section_register,
@@ -21,7 +22,7 @@ class LoyaltyConfig(AppConfig):
         from loyalty.api.serializers import customer_loyalty_export, customer_loyalty_section_json
         from loyalty.demo import demo_loyalty_seed
         from loyalty.selectors import customer_loyalty_for_page
-        from loyalty.services import loyalty_merge, order_changes_apply
+        from loyalty.services import loyalty_merge, loyalty_reasons_erase, order_changes_apply
         from orders.events import order_change_handler_register
 
         order_change_handler_register("loyalty", order_changes_apply)
@@ -36,4 +37,5 @@ class LoyaltyConfig(AppConfig):
             )
         )
         export_part_register("loyalty", customer_loyalty_export)
+        erasure_part_register("loyalty", loyalty_reasons_erase)
         demo_seeder_register("loyalty", demo_loyalty_seed)

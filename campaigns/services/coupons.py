@@ -8,7 +8,7 @@ INSERT ... SELECT ... ON CONFLICT (shop, campaign, customer) DO NOTHING, batch b
 running the job twice, even at once, leaves each customer one coupon.
 
 Each targeted customer is sent the campaign's message through the messaging outbox
-(purpose marketing, occasion "campaign:<id>", in the batch's transaction): consent, caps,
+(purpose marketing, occasion "campaign:<id>", one bulk write per batch, in its transaction): consent, caps,
 quiet hours and refusals are checked by messaging when it is sent.
 
 `coupon_issue_to_customer` is what other apps call (tickets' compensation, care rules); it
@@ -31,7 +31,7 @@ from crm.platform.jobs import JobFailed, JobStatus, job_enqueue_on_commit, job_p
 from crm.shops.audit import audit_event_record
 from customers.models import Customer
 from messaging.models import Purpose
-from messaging.services.outbox import message_enqueue
+from messaging.services.outbox import message_enqueue_many
 
 ISSUE_BATCH = 50_000
 HOLDOUT_BUCKETS = 10_000  # holdout shares in hundredths of a percent
@@ -162,16 +162,15 @@ def discount_label(campaign: Campaign) -> str:
 
 
 def _coupon_messages_enqueue(campaign: Campaign, issued: list[tuple]) -> None:
-    customers = Customer.objects.in_bulk([row[1] for row in issued])
-    segment_driven = audience_is_segment_driven(campaign.audience)
     occasion, amount = f"campaign:{campaign.pk}", discount_label(campaign)
-    for _coupon, customer_id, code, _is_holdout in issued:
-        message_enqueue(
-            shop=campaign.shop, customer=customers[customer_id], rule="campaigns.coupon", occasion=occasion,
-            channel=campaign.message_channel, purpose=Purpose.MARKETING, subject=campaign.message_subject,
-            body=campaign.message_body, variables={"coupon_code": code or campaign.shared_code, "amount": amount},
-            segment_driven=segment_driven,
-        )  # fmt: skip
+    message_enqueue_many(
+        shop=campaign.shop, rule="campaigns.coupon", channel=campaign.message_channel, purpose=Purpose.MARKETING,
+        subject=campaign.message_subject, body=campaign.message_body,
+        segment_driven=audience_is_segment_driven(campaign.audience),
+        items=[{"customer_id": customer_id, "occasion": occasion,
+                "variables": {"coupon_code": code or campaign.shared_code, "amount": amount}}
+               for _coupon, customer_id, code, _is_holdout in issued],
+    )  # fmt: skip
 
 
 class CouponIssueRefused(ValueError):

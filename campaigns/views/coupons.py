@@ -55,10 +55,10 @@ class CampaignBuilderView(ShopPageView):
     template_name = "campaigns/builder.html"
 
     def get(self, request):
-        initial = {"currency": self.shop.currency}
+        initial = {}
         if request.GET.get("preset") == "churn_care":
-            initial.update({key: str(value) if key in ("name", "message_body") else value
-                            for key, value in CHURN_CARE_PRESET.items()})  # fmt: skip
+            initial = {key: str(value) if key in ("name", "message_body") else value
+                       for key, value in CHURN_CARE_PRESET.items()}  # fmt: skip
         return self._render(request, _form(self.shop, initial=initial))
 
     def post(self, request):

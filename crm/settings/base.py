@@ -166,7 +166,6 @@ SPECTACULAR_SETTINGS = {
         "MessagePurposeEnum": "messaging.models.Purpose",
         "MessageStatusEnum": "messaging.models.MessageStatus",
         "CampaignStatusEnum": "campaigns.models.CampaignStatus",
-        "CampaignMessageChannelEnum": "campaigns.models.coupons.MessageChannel",
         "RedemptionStatusEnum": "campaigns.models.RedemptionStatus",
         "PriceClaimStatusEnum": "campaigns.models.ClaimStatus",
         "TicketStatusEnum": "tickets.models.TicketStatus",

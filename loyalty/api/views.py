@@ -49,6 +49,7 @@ class CustomerLookupApi(_CustomerLoyaltyApi):
         ],
         responses=s.CustomerLoyaltySerializer,
         summary="A customer's tier, growth value and points, by the storefront's customer id",
+        operation_id="loyalty_customer_lookup",
     )
     def get(self, request, **kwargs):
         external_id = request.query_params.get("external_id", "").strip()

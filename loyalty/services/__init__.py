@@ -1,7 +1,13 @@
 """Writes of the loyalty program (see each module's docstring)."""
 
 from loyalty.services.accounts import accounts_ensure, accounts_lock, tiers_recompute
-from loyalty.services.ledger import InsufficientPoints, LoyaltyInvalid, points_adjust, points_redeem
+from loyalty.services.ledger import (
+    InsufficientPoints,
+    LoyaltyInvalid,
+    loyalty_reasons_erase,
+    points_adjust,
+    points_redeem,
+)
 from loyalty.services.merge import loyalty_merge
 from loyalty.services.orders import order_changes_apply
 from loyalty.services.program import program_update, tier_rules_preview, tier_rules_schedule, tiers_clean
@@ -14,6 +20,7 @@ __all__ = [
     "accounts_ensure",
     "accounts_lock",
     "loyalty_merge",
+    "loyalty_reasons_erase",
     "loyalty_settle",
     "order_changes_apply",
     "points_adjust",

@@ -153,3 +153,8 @@ def returned_lot(*, shop: Shop, program: LoyaltyProgram, customer_id: int, point
 
 def customer_recompute(*, shop: Shop, customer_ids: list[int], at: datetime) -> None:
     tiers_recompute(shop=shop, program=program_get(shop=shop), at=at, customer_ids=customer_ids)
+
+
+def loyalty_reasons_erase(*, shop: Shop, customer_ids: list[int]) -> None:
+    """Erasure: staff reasons are free text that may name the person; points and rules stay."""
+    LedgerEntry.objects.filter(customer_id__in=customer_ids).exclude(reason="").update(reason="")

@@ -26,9 +26,9 @@ from tests.orders.payloads import order_payload
 def test_the_apps_above_customers_fill_its_registries():
     assert list(OVERVIEW_SECTIONS) == ["orders", "scores", "loyalty", "messages", "coupons", "tickets"]
     assert set(EXPORT_PARTS) == {"orders", "scores", "loyalty", "messages", "coupons", "tickets"}
-    assert set(ERASURE_PARTS) == {"orders", "messages", "tickets"}
+    assert set(ERASURE_PARTS) == {"orders", "loyalty", "messages", "tickets"}
     assert {"customers.customertag", "customers.customerconsent", "insights.customerscore",
-            "messaging.message"} <= set(MERGE_HANDLERS)  # fmt: skip
+            "messaging.message", "campaigns.coupon"} <= set(MERGE_HANDLERS)  # fmt: skip
 
 
 def test_merge_asks_the_registered_handler_and_repoints_the_rest(shop, in_shop, manager, monkeypatch):

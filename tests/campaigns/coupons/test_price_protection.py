@@ -7,6 +7,7 @@ import pytest
 from campaigns.models import Coupon, PriceClaim, PriceReport
 from campaigns.services.price_protection import price_protection_setting_update
 from crm.tenancy.context import shop_scope
+from messaging.models import Message
 from orders.models import Refund
 from orders.services import order_upsert, refund_create
 from tests.orders.payloads import order_payload
@@ -46,6 +47,9 @@ def test_a_drop_within_the_window_refunds_the_difference_once(shop, api):
     with shop_scope(shop.pk):
         assert PriceClaim.objects.count() == 1
         assert Refund.objects.get(order=order).amount == Decimal("20.00")
+        notice = Message.objects.get(rule="campaigns.price_protection")
+        assert (notice.purpose, notice.channel, notice.customer_id) == ("service", "sms", order.customer_id)
+        assert notice.variables == {"order_number": "A1001", "amount": "20.00", "coupon_code": ""}
 
 
 def test_a_deeper_drop_pays_only_the_further_difference(shop, api):
