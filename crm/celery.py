@@ -34,11 +34,23 @@ app.conf.beat_schedule = {
         "task": "insights.scoring_dispatch",
         "schedule": crontab(minute="*/15"),
     },
+    # Hourly at minute 7 (https://crontab.guru/#7_*_*_*_*): queue the loyalty settle of each
+    # shop whose local time is 03:xx (pending points become available, expiry, tiers).
+    "loyalty-settle-dispatch": {
+        "task": "loyalty.settle_dispatch",
+        "schedule": crontab(minute=7),
+    },
     # Daily at 04:41 UTC (https://crontab.guru/#41_4_*_*_*): delete expired staff sessions
     # from PostgreSQL (Redis expires its copies by itself).
     "sessions-clear": {
         "task": "crm.sessions_clear",
         "schedule": crontab(minute=41, hour=4),
+    },
+    # Every 5 minutes (https://crontab.guru/#*/5_*_*_*_*): per shop, hand due satisfaction
+    # surveys to messaging and close resolved tickets the customer did not answer.
+    "tickets-housekeeping-dispatch": {
+        "task": "tickets.housekeeping_dispatch",
+        "schedule": crontab(minute="*/5"),
     },
     # Every minute (https://crontab.guru/#*_*_*_*_*): warn assignees before an SLA due time
     # and escalate to managers when one passes (tickets/services/breaches.py).

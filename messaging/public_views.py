@@ -2,7 +2,9 @@
 unsubscribe (RFC 8058) and the email preferences. The link itself names the shop (the short
 code's prefix, a signed token), and the page speaks the customer's language."""
 
-from django.http import Http404, HttpResponseRedirect
+import json
+
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
@@ -21,6 +23,7 @@ from messaging.services.preferences import (
     email_unsubscribe,
     link_token_read,
 )
+from messaging.services.sms_replies import sms_callback_signature_is_valid, sms_replies_process
 
 
 def short_link_redirect(request, code: str):
@@ -81,3 +84,21 @@ def preferences(request, token: str):
                    for purpose in ("marketing", "care")}  # fmt: skip
     with translation.override(customer_language(shop, customer)):
         return render(request, "messaging/preferences.html", {"shop": shop, "choices": choices, "saved": saved})
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def sms_replies_callback(request, shop_id: int, signature: str):
+    """The provider's push of SMS replies (see messaging/services/sms_replies.py)."""
+    shop = Shop.objects.filter(pk=shop_id).first()
+    if shop is None or not sms_callback_signature_is_valid(shop_id, signature):
+        return JsonResponse({"code": 403, "msg": "signature refused"}, status=403)
+    try:
+        replies = json.loads(request.body)
+    except ValueError:
+        replies = None
+    if not isinstance(replies, list) or not all(isinstance(reply, dict) for reply in replies):
+        return JsonResponse({"code": 400, "msg": "expected a JSON array of replies"}, status=400)
+    with shop_scope(shop.pk):
+        sms_replies_process(shop=shop, replies=replies)
+    return JsonResponse({"code": 0, "msg": "接收成功"})

@@ -5,8 +5,11 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import reduce
+from operator import or_
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,12 +25,12 @@ from tickets.models import (
     CsatSurvey,
     Ticket,
     TicketAttachment,
+    TicketCategory,
     TicketMessage,
     TicketStatus,
 )
+from tickets.services.sla import sla_policies_get
 
-# A due time this close counts as breaching soon (the queue's view and the API's filter).
-BREACH_WARNING = timedelta(minutes=30)
 QUEUE_VIEWS = ("mine", "unassigned", "team", "breaching_soon", "breached", "follow_up", "closed")
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -56,6 +59,16 @@ def _int_param(params, name: str, errors: dict, *, low: int = 1, high: int | Non
     return int(raw)
 
 
+def warning_window(shop: Shop, now: datetime) -> Q:
+    """Tickets whose running due time is at most their severity's warning time away (the SLA
+    policy's, as the breach scanner warns) or already passed."""
+    return reduce(
+        or_,
+        (Q(severity=severity, due_at__lte=now + timedelta(minutes=targets.warning_minutes))
+         for severity, targets in sla_policies_get(shop=shop).items()),
+    )  # fmt: skip
+
+
 def ticket_queryset(*, shop: Shop, params, user: User | None = None, now: datetime | None = None) -> QuerySet:
     """Tickets matching the query parameters: view, status, severity, assignee ("none" for
     unassigned), customer, category, channel, breaching ("true"), q (number or subject)."""
@@ -70,7 +83,7 @@ def ticket_queryset(*, shop: Shop, params, user: User | None = None, now: dateti
         "mine": active & Q(assignee_id=user.pk if user else None),
         "unassigned": active & Q(assignee__isnull=True),
         "team": active,
-        "breaching_soon": Q(due_at__gt=now, due_at__lte=now + BREACH_WARNING),
+        "breaching_soon": Q(due_at__gt=now) & warning_window(shop, now),
         "breached": Q(due_at__lte=now),
         "follow_up": Q(follow_up_due_at__lte=now),
         "closed": Q(status__in=(TicketStatus.RESOLVED, TicketStatus.CLOSED)),
@@ -96,9 +109,9 @@ def ticket_queryset(*, shop: Shop, params, user: User | None = None, now: dateti
     if breaching not in (None, "", "true", "false"):
         errors["breaching"] = [_('"true" or "false".')]
     elif breaching == "true":
-        match &= Q(due_at__lte=now + BREACH_WARNING)
+        match &= warning_window(shop, now)
     elif breaching == "false":
-        match &= Q(due_at__gt=now + BREACH_WARNING) | Q(due_at__isnull=True)
+        match &= ~warning_window(shop, now) | Q(due_at__isnull=True)
     if query := (params.get("q") or "").strip():
         number = query.lstrip("#")
         match &= Q(number=int(number)) if number.isdigit() and len(number) < 10 else Q(subject__icontains=query)
@@ -129,9 +142,7 @@ def ticket_page(queryset: QuerySet, *, cursor: str | None, size: int = PAGE_SIZE
     last), then id."""
     if cursor:
         queryset = queryset.filter(_cursor_condition(cursor))
-    rows = list(
-        queryset.select_related("customer", "category", "assignee").order_by("due_at", "pk")[: size + 1]
-    )
+    rows = list(queryset.select_related("customer", "category", "assignee").order_by("due_at", "pk")[: size + 1])
     next_cursor = _cursor_encode(rows[size - 1]) if len(rows) > size else None
     return Page(rows=rows[:size], next_cursor=next_cursor)
 
@@ -144,12 +155,14 @@ def ticket_detail(*, shop: Shop, ticket: Ticket) -> dict:
     return {
         "messages": list(TicketMessage.objects.filter(ticket=ticket).select_related("author").order_by("created_at")),
         "attachments": list(TicketAttachment.objects.filter(ticket=ticket).order_by("created_at")),
-        "compensations": list(Compensation.objects.filter(ticket=ticket).select_related("requested_by")
-                              .order_by("created_at")),  # fmt: skip
+        "compensations": list(
+            Compensation.objects.filter(ticket=ticket).select_related("requested_by").order_by("created_at")
+        ),  # fmt: skip
         "surveys": list(CsatSurvey.objects.filter(ticket=ticket).order_by("resolution")),
         "history": list(
             AuditEvent.objects.filter(object_type="tickets.ticket", object_id=str(ticket.pk))
-            .select_related("actor_user").order_by("created_at")[:100]
+            .select_related("actor_user")
+            .order_by("created_at")[:100]
         ),
         "segment": segment_label(current.segment) if current else "",
         "clv": current.clv_12m if current else None,
@@ -172,16 +185,50 @@ def customer_tickets_section(*, shop: Shop, customer: Customer) -> dict:
     return {"customer_id": customer.pk, "tickets": tickets, "open_complaint": any(t.is_active for t in tickets)}
 
 
+def customer_tickets_export(*, shop: Shop, customer: Customer) -> list[dict]:
+    """The customer's tickets and their conversation, for a privacy export."""
+    tickets = Ticket.objects.filter(customer=customer).select_related("category").order_by("opened_at")
+    messages = TicketMessage.objects.filter(ticket__in=tickets).exclude(kind="note").order_by("created_at")
+    by_ticket: dict[int, list[dict]] = {}
+    for message in messages:
+        by_ticket.setdefault(message.ticket_id, []).append(
+            {"kind": message.kind, "body": message.body, "created_at": message.created_at.isoformat()}
+        )
+    return [
+        {
+            "number": ticket.number, "subject": ticket.subject, "description": ticket.description,
+            "category": ticket.category.code, "status": ticket.status, "opened_at": ticket.opened_at.isoformat(),
+            "messages": by_ticket.get(ticket.pk, []),
+        }
+        for ticket in tickets
+    ]  # fmt: skip
+
+
 def open_tickets_by_severity(*, shop: Shop) -> dict[int, int]:
     rows = Ticket.objects.filter(status__in=TicketStatus.active()).values("severity").annotate(n=Count("id"))
-    counts = {severity: 0 for severity in range(1, 5)}
+    counts = dict.fromkeys(range(1, 5), 0)
     counts.update({row["severity"]: row["n"] for row in rows})
     return counts
 
 
-def breaching_count(*, shop: Shop, now: datetime | None = None) -> int:
+def breaching_soon_count(*, shop: Shop, now: datetime | None = None) -> int:
+    """Tickets whose next due time is within the warning window and not passed yet."""
     now = now or timezone.now()
-    return Ticket.objects.filter(due_at__lte=now + BREACH_WARNING).count()
+    return Ticket.objects.filter(Q(due_at__gt=now) & warning_window(shop, now)).count()
+
+
+def recovery_costs(*, shop: Shop, since: datetime, until: datetime) -> list[dict]:
+    """What service recovery cost, per month (shop time) and category: the compensation given
+    (applied) in the period, its amount and points."""
+    rows = (
+        Compensation.objects.filter(status=CompensationStatus.APPLIED, created_at__gte=since, created_at__lt=until)
+        .annotate(month=TruncMonth("created_at", tzinfo=shop.tzinfo))
+        .values("month", "ticket__category_id")
+        .annotate(count=Count("id"), amount=Sum("amount"), points=Sum("points"))
+        .order_by("-month", "-amount")
+    )
+    categories = TicketCategory.objects.in_bulk([row["ticket__category_id"] for row in rows])
+    return [{**row, "category": categories[row["ticket__category_id"]]} for row in rows]
 
 
 def pending_approvals(*, shop: Shop) -> list[Compensation]:
@@ -191,7 +238,7 @@ def pending_approvals(*, shop: Shop) -> list[Compensation]:
     )  # fmt: skip
 
 
-def customers_with_open_severe_complaint(*, shop: Shop, customer_ids: list[int]) -> dict[int, str]:
+def open_severe_complaints(shop: Shop, customer_ids: list[int]) -> dict[int, str]:
     """The marketing suppressor: customers with an active ticket of severity 1-2 -> why."""
     rows = (
         Ticket.objects.filter(customer_id__in=customer_ids, status__in=TicketStatus.active(), severity__lte=2)

@@ -4,13 +4,29 @@ signed link is the credential)."""
 
 from django.urls import path
 
+from tickets import views
 from tickets.api import service as service_api
 from tickets.api import views as api
 from tickets.pages.reports import ReportsView
-from tickets.pages.service import ServiceSettingsView
+from tickets.pages.service import ServiceSettingsView as ServiceHoursView
 
-page_urlpatterns: list = [
-    path("service-hours/", ServiceSettingsView.as_view(), name="service-hours"),
+page_urlpatterns = [
+    path("", views.TicketQueueView.as_view(), name="queue"),
+    path("new/", views.TicketCreateView.as_view(), name="new"),
+    path("availability/", views.AgentAvailabilityView.as_view(), name="availability"),
+    path("settings/", views.ServiceSettingsView.as_view(), name="settings"),
+    path("<int:ticket_id>/", views.TicketDetailView.as_view(), name="detail"),
+    path("<int:ticket_id>/reply/", views.TicketReplyView.as_view(), name="reply"),
+    path("<int:ticket_id>/transition/", views.TicketTransitionView.as_view(), name="transition"),
+    path("<int:ticket_id>/assign/", views.TicketAssignView.as_view(), name="assign"),
+    path("<int:ticket_id>/severity/", views.TicketSeverityView.as_view(), name="severity"),
+    path("<int:ticket_id>/handover/", views.TicketHandoverView.as_view(), name="handover"),
+    path("<int:ticket_id>/follow-up/", views.TicketFollowUpDoneView.as_view(), name="follow-up-done"),
+    path("<int:ticket_id>/compensation/", views.TicketCompensationView.as_view(), name="compensation"),
+    path("<int:ticket_id>/compensation/decide/", views.CompensationDecideView.as_view(), name="compensation-decide"),
+    path("<int:ticket_id>/attachments/", views.TicketAttachmentUploadView.as_view(), name="attachment-upload"),
+    path("<int:ticket_id>/attachments/<int:attachment_id>/", views.TicketAttachmentView.as_view(), name="attachment"),
+    path("service-hours/", ServiceHoursView.as_view(), name="service-hours"),
     path("reports/", ReportsView.as_view(), name="reports"),
 ]
 api_urlpatterns = [
@@ -26,4 +42,6 @@ api_urlpatterns = [
 public_api_urlpatterns = [
     path("tickets/csat/<str:token>/", api.CsatAnswerApi.as_view(), name="tickets-csat"),
 ]
-public_page_urlpatterns: list = []
+public_page_urlpatterns = [
+    path("<str:token>/", views.SurveyView.as_view(), name="answer"),
+]

@@ -162,6 +162,17 @@ SPECTACULAR_SETTINGS = {
         "CustomerChannelEnum": "crm.platform.channels.Channel",
         "OrderChannelEnum": "crm.platform.channels.ORDER_CHANNEL_CHOICES",
         "OrderStatusEnum": "orders.models.OrderStatus",
+        "ContactChannelEnum": "messaging.models.Channel",
+        "MessagePurposeEnum": "messaging.models.Purpose",
+        "MessageStatusEnum": "messaging.models.MessageStatus",
+        "CampaignStatusEnum": "campaigns.models.CampaignStatus",
+        "CampaignMessageChannelEnum": "campaigns.models.coupons.MessageChannel",
+        "RedemptionStatusEnum": "campaigns.models.RedemptionStatus",
+        "PriceClaimStatusEnum": "campaigns.models.ClaimStatus",
+        "TicketStatusEnum": "tickets.models.TicketStatus",
+        "TicketChannelEnum": "tickets.models.TicketChannel",
+        "TicketMessageKindEnum": "tickets.models.MessageKind",
+        "TicketRequestKindEnum": "tickets.models.RequestKind",
     },
 }
 
@@ -186,6 +197,14 @@ SITE_URL = env_str("SITE_URL", "http://localhost:8000")
 # unsubscribe and preferences pages), since a worker has no request to take it from.
 SMS_BACKEND = env_str("SMS_BACKEND", "messaging.channels.sms.ConsoleSmsBackend")
 SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
+# SMS_BACKEND = "messaging.channels.aliyun.AliyunSmsBackend": the account and the two approved
+# templates (notice and marketing), each with one variable ${content}.
+ALIYUN_SMS_ENDPOINT = env_str("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+ALIYUN_SMS_REGION = env_str("ALIYUN_SMS_REGION", "cn-hangzhou")
+ALIYUN_SMS_ACCESS_KEY_ID = env_str("ALIYUN_SMS_ACCESS_KEY_ID", "")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env_str("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
+ALIYUN_SMS_TEMPLATE_NOTICE = env_str("ALIYUN_SMS_TEMPLATE_NOTICE", "")
+ALIYUN_SMS_TEMPLATE_MARKETING = env_str("ALIYUN_SMS_TEMPLATE_MARKETING", "")
 
 # Login lockout (crm/shops/login_lockout.py): django-axes' backend asks our handler first.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]

@@ -13,6 +13,7 @@ class Outgoing:
     message_id: int
     attempt: int
     to: str  # an email address or an E.164 phone number
+    purpose: str  # marketing, care or service (SMS providers send them through different templates)
     text: str  # the full text as the customer reads it (an SMS with its 【signature】)
     subject: str = ""
     headers: dict = field(default_factory=dict)

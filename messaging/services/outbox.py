@@ -82,7 +82,8 @@ def message_resend(*, shop: Shop, message: Message) -> Message:
         raise ResendRefused(message.status)
     previous = message.status
     message.status, message.reason, message.attempts = MessageStatus.QUEUED, "", 0
-    message.send_after, message.claimed_at = timezone.now(), None
-    message.save(update_fields=["status", "reason", "attempts", "send_after", "claimed_at", "updated_at"])
+    message.send_after, message.claimed_at, message.handed_over_at = timezone.now(), None, None
+    message.save(update_fields=["status", "reason", "attempts", "send_after", "claimed_at", "handed_over_at",
+                                "updated_at"])  # fmt: skip
     audit_event_record(action="message.resend", obj=message, changes={"status": [previous, MessageStatus.QUEUED]})
     return message

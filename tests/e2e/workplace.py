@@ -4,16 +4,22 @@ layout test in a browser and the Chinese-completeness test."""
 
 from django.urls import reverse
 
+from campaigns.demo import demo_campaign_seed
+from campaigns.models import Campaign
 from crm.models import Role
 from crm.tenancy.context import shop_scope
 from customers.demo import demo_customer_extras_seed
 from customers.models import Customer, CustomerImportJob, Tag
 from insights.demo import demo_scoring_seed
 from insights.models import ScoringRun
+from loyalty.demo import demo_loyalty_seed
+from messaging.demo import demo_messages_seed
 from orders.demo import demo_orders_seed
 from orders.models import ImportJob, Order, Refund
 from orders.services import order_note_add
 from tests.conftest import make_shop, make_user
+from tickets.demo import demo_tickets_seed
+from tickets.models import Ticket
 
 OWNER_EMAIL = "owner@workplace.example"
 
@@ -26,6 +32,8 @@ def workplace_shop_seed():
         demo_orders_seed(shop=shop, customers=60)
         demo_customer_extras_seed(shop=shop)
         demo_scoring_seed(shop=shop)
+        demo_loyalty_seed(shop=shop)
+        demo_messages_seed(shop=shop)
         order = Refund.objects.select_related("order").first().order
         order_note_add(shop=shop, order=order, author=None, body="快递员说周三送达")
         ImportJob.objects.create(shop_id=shop.pk, file_name="双十一订单.csv", status="succeeded", total_rows=3,
@@ -35,6 +43,8 @@ def workplace_shop_seed():
         reject = {"line": 3, "field": "customer_id", "reason": "Each row needs a customer_id, phone or email."}
         CustomerImportJob.objects.create(shop_id=shop.pk, file_name="会员名单.csv", status="succeeded", total_rows=3,
                                          created=1, matched=1, rejected=1, rejects=[reject])  # fmt: skip
+        demo_campaign_seed(shop=shop)
+        demo_tickets_seed(shop=shop)
     return shop
 
 
@@ -48,6 +58,8 @@ def workplace_pages(shop) -> list[tuple[str, str]]:
         customer_job = CustomerImportJob.objects.first()
         tag = Tag.objects.first()
         run = ScoringRun.objects.first()
+        campaign = Campaign.objects.order_by("pk").first()
+        ticket = Ticket.objects.filter(compensations__isnull=False).order_by("pk").first()
 
     def at(name: str, **kwargs) -> str:
         return reverse(name, kwargs={"shop_slug": shop.slug, **kwargs})
@@ -71,7 +83,21 @@ def workplace_pages(shop) -> list[tuple[str, str]]:
         ("order-refunded", at("orders:detail", key=refunded.pk)),
         ("import", at("orders:import")),
         ("import-job", at("orders:import-job", job_id=job.pk)),
+        ("loyalty", at("loyalty:program")),
+        ("loyalty-tiers", at("loyalty:tiers")),
+        ("loyalty-adjust", at("loyalty:adjust", customer_id=customer.pk)),
         ("settings", at("shop-settings")),
+        ("campaigns", at("campaigns:list")),
+        ("campaign-new", at("campaigns:new") + "?preset=churn_care"),
+        ("campaign", at("campaigns:detail", campaign_id=campaign.pk)),
+        ("price-protection", at("campaigns:price-protection")),
+        ("messages", at("messaging:log")),
+        ("messaging-settings", at("messaging:settings")),
+        ("tickets", at("tickets:queue")),
+        ("tickets-team", at("tickets:queue") + "?view=team"),
+        ("ticket", at("tickets:detail", ticket_id=ticket.pk)),
+        ("ticket-new", at("tickets:new")),
+        ("ticket-settings", at("tickets:settings")),
         ("service-hours", at("tickets:service-hours")),
         ("service-reports", at("tickets:reports")),
     ]

@@ -228,7 +228,7 @@ def test_ambiguous_send_is_unknown_and_not_resent_until_staff_resend(shop, custo
 def test_a_claim_left_by_a_dead_sender_becomes_unknown_after_15_minutes(shop, customer, sms_outbox):
     message = enqueue(shop, customer)
     with shop_scope(shop.pk):
-        Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENDING, claimed_at=NOON)
+        Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENDING, claimed_at=NOON, handed_over_at=NOON)
     assert outbox_dispatch(shop, now=NOON + datetime.timedelta(minutes=14))["unknown"] == 0
     assert outbox_dispatch(shop, now=NOON + datetime.timedelta(minutes=16))["unknown"] == 1
     assert reload(shop, message).status == MessageStatus.UNKNOWN
@@ -242,3 +242,12 @@ def test_a_round_sends_only_its_own_shops_messages(shop, customer, other_shop, o
     assert reload(shop, mine).status == MessageStatus.SENT
     assert reload(other_shop, theirs).status == MessageStatus.QUEUED
     assert [sms.to for sms in sms_outbox] == ["+8613800138000"]
+
+
+def test_a_claim_never_handed_over_goes_back_to_the_queue(shop, customer, sms_outbox):
+    message = enqueue(shop, customer)
+    with shop_scope(shop.pk):
+        Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENDING, claimed_at=NOON, attempts=1)
+    summary = outbox_dispatch(shop, now=NOON + datetime.timedelta(minutes=16))
+    assert (summary["unknown"], summary["sent"]) == (0, 1)
+    assert len(sms_outbox) == 1

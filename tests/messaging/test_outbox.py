@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from crm.tenancy.context import shop_scope
+from messaging.compose import message_preview
 from messaging.models import Channel, Message, MessageStatus, Purpose
 from messaging.selectors import messages_for_customer
 from messaging.services.outbox import MessageInvalid, message_enqueue
@@ -76,3 +77,15 @@ def test_timeline_lists_only_this_customers_messages(shop, customer, other_shop,
     with shop_scope(other_shop.pk):
         enqueue(other_shop, other_customer)
     assert [message.occasion for message in timeline] == ["A1002", "A1001"]
+
+
+def test_preview_renders_a_real_customers_message_without_writing(shop, customer):
+    with shop_scope(shop.pk):
+        sms = message_preview(shop=shop, customer=customer, channel=Channel.SMS, purpose=Purpose.MARKETING,
+                              body=BODY, variables={"order_number": "A1001"})  # fmt: skip
+        customer.language = "en"
+        email = message_preview(shop=shop, customer=customer, channel=Channel.EMAIL, purpose=Purpose.CARE, body=BODY,
+                                subject={"en": "From {shop_name}"}, variables={"order_number": "A1001"})  # fmt: skip
+        assert not Message.objects.exists()
+    assert sms.text == "【Tea House】亲爱的王芳，您的订单A1001已发货 拒收请回复R"
+    assert (email.subject, email.text.splitlines()[0]) == ("From Tea House", "Dear 王芳, order A1001 shipped")

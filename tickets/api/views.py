@@ -48,8 +48,12 @@ LIST_PARAMETERS = [
     OpenApiParameter("severity", OpenApiTypes.INT, description="1 (most urgent) to 4."),
     OpenApiParameter("assignee", OpenApiTypes.STR, description='A user id, or "none" for unassigned.'),
     OpenApiParameter("customer", OpenApiTypes.INT, description="Customer id."),
-    OpenApiParameter("breaching", OpenApiTypes.STR, enum=["true", "false"],
-                     description="true: a due time has passed or is within the warning window."),  # fmt: skip
+    OpenApiParameter(
+        "breaching",
+        OpenApiTypes.STR,
+        enum=["true", "false"],
+        description="true: a due time has passed or is within the warning window.",
+    ),  # fmt: skip
     OpenApiParameter("cursor", OpenApiTypes.STR, description="From `next` of the last page."),
     OpenApiParameter("page_size", OpenApiTypes.INT, description=f"At most {MAX_PAGE_SIZE}."),
 ]
@@ -106,9 +110,12 @@ class TicketListApi(ShopScopedApi):
             next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
         return Response({"next": next_url, "results": _shop_time(self.shop, TicketSerializer(page.rows, many=True))})
 
-    @extend_schema(request=TicketInputSerializer, responses={201: TicketDetailSerializer},
-                   operation_id="tickets_create",
-                   summary="Open a ticket (customer matched or created; severity graded unless staff set it)")  # fmt: skip
+    @extend_schema(
+        request=TicketInputSerializer,
+        responses={201: TicketDetailSerializer},
+        operation_id="tickets_create",
+        summary="Open a ticket (customer matched or created; severity graded unless staff set it)",
+    )
     def post(self, request, **kwargs):
         try:
             ticket = ticket_open_from_payload(
@@ -128,9 +135,13 @@ class TicketDetailApi(ShopScopedApi):
 
 
 class TicketReplyApi(ShopScopedApi):
-    @extend_schema(parameters=[TICKET_ID], request=ReplyInputSerializer, responses={201: MessageOutSerializer},
-                   operation_id="tickets_replies_create",
-                   summary="Add a reply or note (staff, admin key) or the customer's message (storefront key)")  # fmt: skip
+    @extend_schema(
+        parameters=[TICKET_ID],
+        request=ReplyInputSerializer,
+        responses={201: MessageOutSerializer},
+        operation_id="tickets_replies_create",
+        summary="Add a reply or note (staff, admin key) or the customer's message (storefront key)",
+    )
     def post(self, request, ticket_id: int, **kwargs):
         ticket = _ticket(ticket_id)
         payload = ReplyInputSerializer(data=request.data)

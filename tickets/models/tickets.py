@@ -257,9 +257,9 @@ class CompensationStatus(models.TextChoices):
 
 
 class Compensation(ShopOwnedModel):
-    """What the shop gives the customer to make up for the problem. Above the shop's approval
-    threshold a manager approves it before it takes effect. It never depends on the customer
-    changing a review."""
+    """What the shop gives the customer to make up for the problem: an amount (refund,
+    replacement, a coupon's value), or points. Above the shop's approval thresholds a manager
+    approves it before it takes effect. It never depends on the customer changing a review."""
 
     ticket = TenantForeignKey(Ticket, on_delete=models.CASCADE, related_name="compensations", verbose_name=_("ticket"))
     kind = models.CharField(_("kind"), max_length=20, choices=CompensationKind.choices)
@@ -274,6 +274,14 @@ class Compensation(ShopOwnedModel):
     )
     refund = TenantForeignKey(
         "orders.Refund", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("refund")
+    )
+    points = models.PositiveIntegerField(_("points"), default=0)
+    campaign = TenantForeignKey(
+        "campaigns.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("coupon campaign"),
+    )  # fmt: skip
+    coupon = TenantForeignKey(
+        "campaigns.Coupon", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("coupon")
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
@@ -294,14 +302,16 @@ class SurveyStatus(models.TextChoices):
 
 
 class CsatSurvey(ShopOwnedModel):
-    """The satisfaction survey of one resolution of a ticket: sent `send_after`, answered
-    once through a signed link that expires at `expires_at`."""
+    """The satisfaction survey of one resolution of a ticket: handed to messaging once
+    `send_after` has passed (`sent_at`; a reopen before then cancels it), answered once
+    through a signed link that expires at `expires_at`."""
 
     ticket = TenantForeignKey(Ticket, on_delete=models.CASCADE, related_name="surveys", verbose_name=_("ticket"))
     resolution = models.PositiveSmallIntegerField(_("resolution"))
     status = models.CharField(_("status"), max_length=10, choices=SurveyStatus.choices, default=SurveyStatus.SCHEDULED)
     send_after = models.DateTimeField(_("send after"))
     expires_at = models.DateTimeField(_("expires at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
@@ -316,6 +326,8 @@ class CsatSurvey(ShopOwnedModel):
                 condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=5), name="csat_score_range"
             ),
         ]
+        indexes = [models.Index(fields=["shop", "send_after"], condition=models.Q(sent_at__isnull=True,
+                                status="scheduled"), name="csat_unsent_idx")]  # fmt: skip
 
 
 class AgentState(ShopOwnedModel):
@@ -337,6 +349,7 @@ class TicketSettings(ShopOwnedModel):
 
     auto_close_days = models.PositiveSmallIntegerField(_("close resolved tickets after (days)"), default=4)
     approval_threshold = models.DecimalField(_("manager approval above"), **MONEY, default=Decimal("100.00"))
+    approval_points = models.PositiveIntegerField(_("manager approval above (points)"), default=1000)
     agent_open_cap = models.PositiveSmallIntegerField(_("open tickets per agent at most"), default=25)
     csat_delay_hours = models.PositiveSmallIntegerField(_("survey after (hours)"), default=24)
     csat_valid_days = models.PositiveSmallIntegerField(_("survey link valid (days)"), default=7)

@@ -10,6 +10,7 @@ from crm.models import Role, Shop
 from crm.tenancy.pages import ShopPageView
 from tickets import reports
 from tickets.models import TicketCategory
+from tickets.selectors import recovery_costs
 
 PERIODS = ("7", "30", "90")
 DEFAULT_PERIOD = "30"
@@ -37,6 +38,7 @@ def report_context(*, shop: Shop, days: int, now: datetime) -> dict:
         "most_tickets": top_categories[0][1] if top_categories else 1,
         "products": reports.complaint_rate_by_product_category(**period),
         "repurchase": reports.complainants_bought_again(**period),
+        "recovery_costs": recovery_costs(shop=shop, **period),
         **_csat(period),
     }
 

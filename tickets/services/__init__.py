@@ -5,14 +5,22 @@ from tickets.services.assignment import (
     ticket_assign,
     ticket_auto_assign,
 )
+from tickets.services.attachments import AttachmentInvalid, attachment_add, attachment_path
 from tickets.services.compensation import (
     AVAILABLE_KINDS,
     CompensationInvalid,
     compensation_decide,
     compensation_request,
+    running_campaigns,
 )
 from tickets.services.conversation import MessageInvalid, macro_render, ticket_customer_message, ticket_reply
-from tickets.services.csat import CsatInvalid, csat_answer, csat_survey_for_token, csat_token
+from tickets.services.csat import CsatInvalid, csat_answer, csat_survey_for_token, csat_token, surveys_send_due
+from tickets.services.handover import (
+    HandoverInvalid,
+    my_open_ticket_ids,
+    ticket_follow_up_done,
+    ticket_handover_set,
+)
 from tickets.services.intake import (
     TicketInvalid,
     category_find,
@@ -32,6 +40,14 @@ from tickets.services.workflow import ticket_severity_set, ticket_transition, ti
 from tickets.workflow import TicketStateError
 
 __all__ = [
+    "AttachmentInvalid",
+    "HandoverInvalid",
+    "attachment_add",
+    "attachment_path",
+    "my_open_ticket_ids",
+    "running_campaigns",
+    "ticket_follow_up_done",
+    "ticket_handover_set",
     "AVAILABLE_KINDS",
     "AssignmentError",
     "CompensationInvalid",
@@ -64,4 +80,5 @@ __all__ = [
     "ticket_severity_set",
     "ticket_transition",
     "tickets_auto_close",
+    "surveys_send_due",
 ]

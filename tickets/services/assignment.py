@@ -46,11 +46,7 @@ def ticket_auto_assign(*, shop: Shop, ticket_id: int) -> Ticket:
     """Give an unassigned ticket to the available agent with the fewest active tickets (the
     one assigned longest ago among equals); AssignmentError when every agent is at the cap."""
     members = Membership.objects.values("user_id")
-    agents = list(
-        AgentState.objects.select_for_update()
-        .filter(is_available=True, user_id__in=members)
-        .order_by("pk")
-    )
+    agents = list(AgentState.objects.select_for_update().filter(is_available=True, user_id__in=members).order_by("pk"))
     ticket = _ticket_locked(ticket_id)
     if ticket.assignee_id is not None:
         return ticket
@@ -105,4 +101,3 @@ def agents_with_loads(*, shop: Shop) -> list[dict]:
         }
         for membership in memberships
     ]
-

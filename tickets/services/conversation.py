@@ -8,6 +8,7 @@ from crm.models import Shop, User
 from crm.platform.text import text_required
 from crm.shops.audit import audit_event_record
 from tickets.models import Macro, MessageKind, Ticket, TicketMessage, TicketStatus
+from tickets.notify import reply_send
 from tickets.services.sla import sla_on_customer_message, sla_on_public_reply
 from tickets.services.workflow import status_apply, ticket_locked
 from tickets.variables import template_render
@@ -44,6 +45,7 @@ def ticket_reply(
         ticket.last_public_reply_at = now
         if ticket.status == TicketStatus.NEW:
             status_apply(ticket, TicketStatus.OPEN, at=now)
+        reply_send(ticket, message)
     if macro is not None:
         _macro_fields_apply(ticket, macro, at=now)
     ticket.updated_at = now

@@ -3,17 +3,22 @@ through a signed link that expires; a reopen cancels a survey not sent yet."""
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.platform.locks import rows_claim
 from crm.platform.text import text_problem
 from crm.shops.audit import audit_event_record
 from crm.tenancy.context import shop_scope
 from tickets.models import CsatSurvey, SurveyStatus, Ticket, TicketSettings
+from tickets.notify import survey_message_enqueue
 
 SALT = "tickets.csat"
+SEND_BATCH = 500
 MAX_COMMENT = 2000
 
 
@@ -40,22 +45,39 @@ def _token_read(token: str) -> tuple[int, int]:
     return shop_id, survey_id
 
 
-def survey_schedule(ticket: Ticket, *, settings: TicketSettings, at: datetime) -> CsatSurvey:
-    send_after = at + timedelta(hours=settings.csat_delay_hours)
+def survey_schedule(ticket: Ticket, *, ticket_settings: TicketSettings, at: datetime) -> CsatSurvey:
+    send_after = at + timedelta(hours=ticket_settings.csat_delay_hours)
     return CsatSurvey.objects.create(
         shop_id=ticket.shop_id,
         ticket=ticket,
         resolution=ticket.resolution_count,
         send_after=send_after,
-        expires_at=send_after + timedelta(days=settings.csat_valid_days),
+        expires_at=send_after + timedelta(days=ticket_settings.csat_valid_days),
         created_at=at,
     )
 
 
 def survey_cancel_unsent(ticket: Ticket, *, at: datetime) -> int:
-    return CsatSurvey.objects.filter(ticket=ticket, status=SurveyStatus.SCHEDULED, send_after__gt=at).update(
+    return CsatSurvey.objects.filter(ticket=ticket, status=SurveyStatus.SCHEDULED, sent_at__isnull=True).update(
         status=SurveyStatus.CANCELLED
     )
+
+
+def surveys_send_due(*, shop, now: datetime) -> int:
+    """Hand the surveys whose time has come to messaging, each claimed once (two runs at once
+    send each survey once); returns how many went."""
+    with transaction.atomic():
+        due = rows_claim(
+            CsatSurvey.objects.filter(status=SurveyStatus.SCHEDULED, sent_at__isnull=True, send_after__lte=now)
+            .select_related("ticket__customer").order_by("send_after")[:SEND_BATCH]
+        )  # fmt: skip
+        for survey in due:
+            survey_message_enqueue(
+                survey, link_url=settings.SITE_URL + reverse("survey:answer", args=[csat_token(survey)])
+            )
+            survey.sent_at = now
+            survey.save(update_fields=["sent_at"])
+    return len(due)
 
 
 def _survey_state_check(survey: CsatSurvey | None, now: datetime) -> None:

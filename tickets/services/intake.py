@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.models import Shop, User
-from crm.platform.text import text_problem
+from crm.platform.text import text_required
 from crm.shops.audit import audit_event_record
 from customers.identity import IdentityInvalid, customer_resolve
 from customers.models import Customer
@@ -39,21 +39,18 @@ class _Errors(dict):
 
 def _text(raw: dict, name: str, limit: int, errors: _Errors, *, required: bool = False) -> str:
     value = raw.get(name)
-    if value is None or value == "":
+    if not isinstance(value, str) and value is not None:
+        errors.add(name, _("Must be a string."))
+        return ""
+    if not (value or "").strip():
         if required:
             errors.add(name, _("This field is required."))
         return ""
-    if not isinstance(value, str):
-        errors.add(name, _("Must be a string."))
+    try:
+        return text_required(value, max_length=limit)
+    except ValueError as reason:
+        errors.add(name, str(reason))
         return ""
-    value = value.strip()
-    if required and not value:
-        errors.add(name, _("This field is required."))
-    elif problem := text_problem(value):
-        errors.add(name, problem)
-    elif len(value) > limit:
-        errors.add(name, _("At most %(limit)d characters.") % {"limit": limit})
-    return value
 
 
 def _choice(raw: dict, name: str, choices, errors: _Errors, *, default: str | None = None) -> str:
@@ -127,8 +124,9 @@ def ticket_clean(*, shop: Shop, raw: dict, customer: Customer | None, can_set_se
     ticket_settings_get(shop=shop)  # the default categories exist from the first ticket on
     category = category_find(raw.get("category"))
     if category is None:
-        choices = ", ".join(TicketCategory.objects.filter(is_active=True).order_by("position").values_list("code",
-                                                                                                            flat=True))
+        choices = ", ".join(
+            TicketCategory.objects.filter(is_active=True).order_by("position").values_list("code", flat=True)
+        )
         errors.add("category", _("Must be one of the shop's categories: %(choices)s.") % {"choices": choices})
     severity, severity_reason = _severity(raw, can_set_severity, errors)
     clean = {

@@ -13,7 +13,7 @@ from tickets.models import DEFAULT_CATEGORIES, CompensationKind, Macro, TicketCa
 from tickets.variables import template_problems
 
 SETTINGS_FIELDS = (
-    "auto_close_days", "approval_threshold", "agent_open_cap", "csat_delay_hours", "csat_valid_days",
+    "auto_close_days", "approval_threshold", "approval_points", "agent_open_cap", "csat_delay_hours", "csat_valid_days",
     "follow_up_days", "auto_assign_new",
 )  # fmt: skip
 

@@ -36,7 +36,7 @@ def status_apply(ticket: Ticket, target: str, *, at: datetime) -> None:
         ticket.resolved_at = at
         ticket.resolution_count += 1
         ticket.follow_up_due_at = at + timedelta(days=settings.follow_up_days)
-        survey_schedule(ticket, settings=settings, at=at)
+        survey_schedule(ticket, ticket_settings=settings, at=at)
     elif target == TicketStatus.CLOSED:
         ticket.closed_at = at
     if is_reopen(old, target):
@@ -66,9 +66,7 @@ def ticket_severity_set(*, shop: Shop, ticket_id: int, severity: int, reason: st
     ticket.severity, ticket.severity_reason, ticket.severity_set_by, ticket.updated_at = severity, reason, user, now
     sla_on_severity_change(ticket, at=now)
     ticket.save()
-    audit_event_record(
-        action="ticket.severity", obj=ticket, changes={"severity": [old, severity], "reason": reason}
-    )
+    audit_event_record(action="ticket.severity", obj=ticket, changes={"severity": [old, severity], "reason": reason})
     return ticket
 
 
@@ -85,4 +83,3 @@ def tickets_auto_close(*, shop: Shop, now: datetime) -> int:
             status_apply(ticket, TicketStatus.CLOSED, at=now)
             ticket.save()
     return len(claimed)
-
