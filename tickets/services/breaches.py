@@ -87,9 +87,7 @@ def _manager_emails(shop: Shop) -> list[str]:
 
 
 def ticket_url(shop: Shop, ticket: Ticket) -> str:
-    """Where staff act on a notice: the shop overview, whose "needs attention" lists the
-    ticket (point it at the ticket page once the workflow side mounts one)."""
-    return reverse("shop-home", kwargs={"shop_slug": shop.slug})
+    return reverse("tickets:detail", kwargs={"shop_slug": shop.slug, "ticket_id": ticket.pk})
 
 
 def _message(shop: Shop, notice: SlaNotice, managers: list[str]) -> EmailMessage | None:
