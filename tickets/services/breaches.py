@@ -101,7 +101,7 @@ def _message(shop: Shop, notice: SlaNotice, managers: list[str]) -> EmailMessage
             "subject": ticket.subject,
             "target": notice.get_target_display(),
             "due": timezone.localtime(notice.due_at).strftime("%Y-%m-%d %H:%M"),
-            "url": settings.SITE_URL.rstrip("/") + ticket_url(shop, ticket),
+            "url": settings.SITE_URL + ticket_url(shop, ticket),
         }
         if notice.kind == NoticeKind.BREACH:
             subject = _("SLA breached: ticket #%(number)s (%(target)s)") % values
