@@ -260,26 +260,10 @@ def _scan(shop) -> dict:
     }
 
 
-def _tickets_delete(slug: str) -> None:
-    """The last run's tickets first: bench_shop empties tables in any order, and a ticket's
-    customer is a restricting (not deferred) foreign key."""
-    from django.db import connection
-
-    from crm.models import Shop
-    from crm.tenancy.context import shop_scope
-
-    shop = Shop.objects.filter(slug=slug).first()
-    if shop is not None:
-        with shop_scope(shop.pk), connection.cursor() as cursor:
-            cursor.execute("DELETE FROM tickets_slanotice WHERE shop_id = %s", [shop.pk])
-            cursor.execute("DELETE FROM tickets_ticket WHERE shop_id = %s", [shop.pk])
-
-
 def run(size: str) -> dict:
     count, timings = SIZES[size], {}
     load_before = os.getloadavg()
     with timed("load", timings):
-        _tickets_delete(SLUGS[size])
         shop = bench_shop(SLUGS[size])
         agents = _load(shop, count)
     with timed("queue", timings):

@@ -188,8 +188,6 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ShopCRM <no-reply@localhost>")
-# Links in mail sent without a request (SLA escalations from Celery) start with this.
-SITE_URL = env_str("SITE_URL", "http://localhost:8000")
 
 # Customer messages (messaging/): the SMS provider (a dotted path, like EMAIL_BACKEND; the
 # console prints them) and the public address that links in messages point to (short links,

@@ -87,9 +87,7 @@ def _manager_emails(shop: Shop) -> list[str]:
 
 
 def ticket_url(shop: Shop, ticket: Ticket) -> str:
-    """Where staff act on a notice: the shop overview, whose "needs attention" lists the
-    ticket (point it at the ticket page once the workflow side mounts one)."""
-    return reverse("shop-home", kwargs={"shop_slug": shop.slug})
+    return reverse("tickets:detail", kwargs={"shop_slug": shop.slug, "ticket_id": ticket.pk})
 
 
 def _message(shop: Shop, notice: SlaNotice, managers: list[str]) -> EmailMessage | None:
@@ -103,7 +101,7 @@ def _message(shop: Shop, notice: SlaNotice, managers: list[str]) -> EmailMessage
             "subject": ticket.subject,
             "target": notice.get_target_display(),
             "due": timezone.localtime(notice.due_at).strftime("%Y-%m-%d %H:%M"),
-            "url": settings.SITE_URL.rstrip("/") + ticket_url(shop, ticket),
+            "url": settings.SITE_URL + ticket_url(shop, ticket),
         }
         if notice.kind == NoticeKind.BREACH:
             subject = _("SLA breached: ticket #%(number)s (%(target)s)") % values

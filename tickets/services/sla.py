@@ -8,6 +8,7 @@ a due time counted from `opened_at` is `target + paused` of open time after it."
 from dataclasses import dataclass
 from datetime import datetime
 
+import chinese_calendar
 from django.db import transaction
 from django.utils import timezone
 
@@ -67,6 +68,22 @@ def service_calendar_set(*, shop: Shop, document) -> Calendar:
     changes = {name: {"old": before[name], "new": stored[name]} for name in stored if before[name] != stored[name]}
     audit_event_record(action="service.calendar_set", obj=shop, changes=changes)
     return calendar
+
+
+def china_calendar_years() -> list[int]:
+    """The years whose official holidays and make-up workdays chinese-calendar knows."""
+    return sorted({day.year for day in chinese_calendar.holidays})
+
+
+def service_calendar_add_china_days(*, shop: Shop, year: int) -> Calendar:
+    """Add China's public holidays and make-up workdays (调休) of `year`, as the State Council
+    published them (the chinese-calendar package), to the shop's calendar; the shop edits
+    them afterwards like any other day."""
+    document = calendar_document(service_calendar_get(shop=shop))
+    for name, official in (("holidays", chinese_calendar.holidays), ("workdays", chinese_calendar.workdays)):
+        days = {day.isoformat() for day in official if day.year == year}
+        document[name] = sorted(set(document[name]) | days)
+    return service_calendar_set(shop=shop, document=document)
 
 
 def sla_policies_get(*, shop: Shop) -> dict[int, Targets]:

@@ -61,7 +61,7 @@ def test_warning_then_escalation_each_once_by_email(smtp_inbox):  # noqa: F811
     assert escalation["To"] == "manager@sla-scan.example, owner@sla-scan.example"
     subject = str(make_header(decode_header(escalation["Subject"])))
     assert subject == f"SLA 已超时：工单 #{ticket.number}（首次回复）"  # in the shop's language
-    assert f"/s/{shop.slug}/" in body_of(escalation)
+    assert f"/s/{shop.slug}/tickets/{ticket.pk}/" in body_of(escalation)
     assert len(smtp_inbox) == 2
 
 

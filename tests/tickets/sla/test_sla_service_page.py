@@ -1,5 +1,7 @@
 """The service hours and SLA page: managers edit both, with the API's validation."""
 
+from datetime import date
+
 import pytest
 
 from crm.tenancy.context import shop_scope
@@ -68,3 +70,16 @@ def test_agents_and_other_shops_are_refused(client, shop, other_shop, agent, man
     assert client.post(url(other_shop), sla_post()).status_code == 404
     with shop_scope(other_shop.pk):
         assert not SlaPolicy.objects.exists()
+
+
+def test_china_official_days_are_added_and_stay_editable(client, shop, manager):
+    client.force_login(manager)
+    response = client.post(url(shop), {"section": "china", "year": "2026"})
+    assert response.status_code == 302
+    with shop_scope(shop.pk):
+        calendar = service_calendar_get(shop=shop)
+    assert date(2026, 10, 1) in calendar.holidays and date(2026, 2, 17) in calendar.holidays  # National Day, 春节
+    assert date(2026, 10, 10) in calendar.workdays  # a Saturday worked for the National Day week
+    assert client.post(url(shop), {"section": "china", "year": "1999"}).status_code == 302
+    with shop_scope(shop.pk):
+        assert service_calendar_get(shop=shop) == calendar
