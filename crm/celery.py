@@ -46,6 +46,18 @@ app.conf.beat_schedule = {
         "task": "crm.sessions_clear",
         "schedule": crontab(minute=41, hour=4),
     },
+    # Every 5 minutes (https://crontab.guru/#*/5_*_*_*_*): per shop, hand due satisfaction
+    # surveys to messaging and close resolved tickets the customer did not answer.
+    "tickets-housekeeping-dispatch": {
+        "task": "tickets.housekeeping_dispatch",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Every minute (https://crontab.guru/#*_*_*_*_*): warn assignees before an SLA due time
+    # and escalate to managers when one passes (tickets/services/breaches.py).
+    "tickets-sla-scan": {
+        "task": "tickets.sla_breaches_scan_dispatch",
+        "schedule": crontab(),
+    },
     # Every minute (https://crontab.guru/#*_*_*_*_*): run again the import jobs and scoring
     # runs whose task message was lost or whose worker died (crm/platform/jobs.py).
     # Every minute (https://crontab.guru/#*_*_*_*_*): one outbox round per shop sends the

@@ -34,6 +34,9 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("s/<slug:shop_slug>/", include(shop_page_urlpatterns)),
+    # A customer's answer to a ticket survey: the signed link names the shop (no key).
+    path("api/v1/", include((tickets.urls.public_api_urlpatterns, "public-api"), namespace="public-api")),
+    path("survey/", include((tickets.urls.public_page_urlpatterns, "survey"), namespace="survey")),
     # Storefronts (API key) use /api/v1/...; staff sessions name the shop in the URL.
     path("api/v1/", include((shop_api_urlpatterns, "api"), namespace="api")),
     path("api/v1/s/<slug:shop_slug>/", include((shop_api_urlpatterns, "api"), namespace="staff-api")),

@@ -168,6 +168,10 @@ SPECTACULAR_SETTINGS = {
         "CampaignStatusEnum": "campaigns.models.CampaignStatus",
         "RedemptionStatusEnum": "campaigns.models.RedemptionStatus",
         "PriceClaimStatusEnum": "campaigns.models.ClaimStatus",
+        "TicketStatusEnum": "tickets.models.TicketStatus",
+        "TicketChannelEnum": "tickets.models.TicketChannel",
+        "TicketMessageKindEnum": "tickets.models.MessageKind",
+        "TicketRequestKindEnum": "tickets.models.RequestKind",
     },
 }
 

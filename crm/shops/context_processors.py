@@ -28,6 +28,7 @@ NAV_ITEMS = (
     NavItem("orders:list", _("Orders"), "cart"),
     NavItem("orders:import", _("Import orders"), "upload", Role.MANAGER),
     NavItem("tickets:queue", _("Tickets"), "ticket"),
+    NavItem("tickets:reports", _("Service reports"), "chart", Role.MANAGER),
     NavItem("campaigns:list", _("Campaigns"), "megaphone"),
     NavItem("campaigns:care-rules", _("Care messages"), "heart"),
     NavItem("messaging:log", _("Messages"), "mail"),

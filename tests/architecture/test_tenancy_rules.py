@@ -152,11 +152,16 @@ def _api_views(resolver: URLResolver, prefix: str = ""):
             yield route, getattr(pattern.callback, "cls", None)
 
 
+# A customer answers a ticket survey with no key: its signed link names the shop, and the
+# service enters that shop's scope itself (tickets/services/csat.py).
+SIGNED_LINK_ROUTES = {"api/v1/tickets/csat/<str:token>/"}
+
+
 def test_every_api_v1_endpoint_is_a_shop_scoped_api():
     offenders = [
         route for route, view in _api_views(get_resolver()) if view is None or not issubclass(view, ShopScopedApi)
     ]
-    assert offenders == []
+    assert set(offenders) == SIGNED_LINK_ROUTES
 
 
 def test_shop_scoped_api_refuses_to_have_its_guards_overridden():

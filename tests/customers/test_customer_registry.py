@@ -24,9 +24,9 @@ from tests.orders.payloads import order_payload
 
 
 def test_the_apps_above_customers_fill_its_registries():
-    assert list(OVERVIEW_SECTIONS) == ["orders", "scores", "loyalty", "messages", "coupons"]
-    assert set(EXPORT_PARTS) == {"orders", "scores", "loyalty", "messages", "coupons"}
-    assert set(ERASURE_PARTS) == {"orders", "loyalty", "messages"}
+    assert list(OVERVIEW_SECTIONS) == ["orders", "scores", "loyalty", "messages", "coupons", "tickets"]
+    assert set(EXPORT_PARTS) == {"orders", "scores", "loyalty", "messages", "coupons", "tickets"}
+    assert set(ERASURE_PARTS) == {"orders", "loyalty", "messages", "tickets"}
     assert {"customers.customertag", "customers.customerconsent", "insights.customerscore",
             "messaging.message", "campaigns.coupon"} <= set(MERGE_HANDLERS)  # fmt: skip
     assert {"loyalty.ledgerentry", "loyalty.loyaltyaccount", "loyalty.tierchange"} <= set(MERGE_HANDLERS)

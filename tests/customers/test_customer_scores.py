@@ -160,8 +160,9 @@ def test_the_360_api_carries_the_scores_and_the_bands_that_explain_them(
     api, other_api, shop, scored, django_assert_max_num_queries
 ):
     customers, first, second = scored
-    # The orders section is one more, the loyalty section six, the messages and coupons sections one each.
-    with django_assert_max_num_queries(25):
+    # The orders section is one more, the loyalty section six, the messages, coupons and tickets
+    # sections one each.
+    with django_assert_max_num_queries(26):
         overview = api.get(f"{LIST}{customers[0].pk}/overview/").json()
     scores = overview["sections"]["scores"]
     insights_url = reverse("api:insights-customer-scores", kwargs={"customer_id": customers[0].pk})

@@ -18,6 +18,8 @@ from orders.demo import demo_orders_seed
 from orders.models import ImportJob, Order, Refund
 from orders.services import order_note_add
 from tests.conftest import make_shop, make_user
+from tickets.demo import demo_tickets_seed
+from tickets.models import Ticket
 
 OWNER_EMAIL = "owner@workplace.example"
 
@@ -42,6 +44,7 @@ def workplace_shop_seed():
         CustomerImportJob.objects.create(shop_id=shop.pk, file_name="会员名单.csv", status="succeeded", total_rows=3,
                                          created=1, matched=1, rejected=1, rejects=[reject])  # fmt: skip
         demo_campaign_seed(shop=shop)
+        demo_tickets_seed(shop=shop)
     return shop
 
 
@@ -56,6 +59,7 @@ def workplace_pages(shop) -> list[tuple[str, str]]:
         tag = Tag.objects.first()
         run = ScoringRun.objects.first()
         campaign = Campaign.objects.order_by("pk").first()
+        ticket = Ticket.objects.filter(compensations__isnull=False).order_by("pk").first()
 
     def at(name: str, **kwargs) -> str:
         return reverse(name, kwargs={"shop_slug": shop.slug, **kwargs})
@@ -89,4 +93,11 @@ def workplace_pages(shop) -> list[tuple[str, str]]:
         ("price-protection", at("campaigns:price-protection")),
         ("messages", at("messaging:log")),
         ("messaging-settings", at("messaging:settings")),
+        ("tickets", at("tickets:queue")),
+        ("tickets-team", at("tickets:queue") + "?view=team"),
+        ("ticket", at("tickets:detail", ticket_id=ticket.pk)),
+        ("ticket-new", at("tickets:new")),
+        ("ticket-settings", at("tickets:settings")),
+        ("service-hours", at("tickets:service-hours")),
+        ("service-reports", at("tickets:reports")),
     ]
