@@ -1,0 +1,3 @@
+from campaigns.models.care import CareKind, CareRule
+
+__all__ = ["CareKind", "CareRule"]
