@@ -36,6 +36,8 @@ class Occasion:
     customer_id: int
     key: str
     variables: dict = field(default_factory=dict)
+    link_url: str | None = None
+    send_after: datetime | None = None  # None: as soon as messaging allows
 
 
 def day_start(shop: Shop, day: date) -> datetime:
