@@ -1,5 +1,18 @@
-"""Staff pages (mounted under /s/<shop_slug>/) and API routes (mounted under /api/v1/ and
-/api/v1/s/<shop_slug>/)."""
+"""Staff pages (mounted under /s/<shop_slug>/campaigns/, namespace "campaigns") and API routes
+(mounted under /api/v1/ and /api/v1/s/<shop_slug>/)."""
 
-page_urlpatterns: list = []
-api_urlpatterns: list = []
+from django.urls import path
+
+from campaigns.api import care as care_api
+from campaigns.views import care
+
+page_urlpatterns = [
+    path("care/", care.CareRuleListView.as_view(), name="care-rules"),
+    path("care/<slug:kind>/", care.CareRuleEditView.as_view(), name="care-rule-edit"),
+    path("care/<slug:kind>/toggle/", care.CareRuleToggleView.as_view(), name="care-rule-toggle"),
+]
+
+api_urlpatterns = [
+    path("care/rules/", care_api.CareRuleListApi.as_view(), name="care-rules"),
+    path("care/rules/<str:kind>/", care_api.CareRuleDetailApi.as_view(), name="care-rule-detail"),
+]

@@ -40,6 +40,12 @@ app.conf.beat_schedule = {
         "task": "crm.sessions_clear",
         "schedule": crontab(minute=41, hour=4),
     },
+    # Every 5 minutes (https://crontab.guru/#*/5_*_*_*_*): one care round per shop: today's
+    # care occasions to the outbox, then what is due sent (campaigns/services/care_messages.py).
+    "campaigns-care-round": {
+        "task": "campaigns.care_round_dispatch",
+        "schedule": crontab(minute="*/5"),
+    },
     # Every minute (https://crontab.guru/#*_*_*_*_*): run again the import jobs and scoring
     # runs whose task message was lost or whose worker died (crm/platform/jobs.py).
     "jobs-sweep": {

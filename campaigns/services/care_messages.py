@@ -1,0 +1,114 @@
+"""From care occasions to outbox rows, and the care round beat and `care_dispatch` run.
+
+Order-stage care is written by the order-change handler, in the transaction of the order
+write (paid, shipped and delivered at once; "days after delivery" as a row due then). The
+scanned rules (birthday, win-back, ...) are looked for once per shop day by the round,
+which then has messaging send whatever is due. Consent, refusals, quiet hours and caps are
+messaging's to check at send time.
+"""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from campaigns.models import CareKind, CareRule
+from campaigns.services.care_occasions import DETECTORS, Occasion
+from campaigns.services.care_rules import PROFILED_KINDS, purpose_of
+from crm.models import Shop
+from crm.platform.locks import rows_claim
+from crm.tenancy.context import shop_scope
+from customers.models import Customer
+from messaging.services.outbox import message_enqueue, outbox_dispatch
+from orders.events import OrderChange
+from orders.models import ChangeSource, Order, OrderStatus
+
+ORDER_STAGE_KINDS = {
+    OrderStatus.PAID: (CareKind.ORDER_PAID,),
+    OrderStatus.SHIPPED: (CareKind.ORDER_SHIPPED,),
+    OrderStatus.DELIVERED: (CareKind.ORDER_DELIVERED, CareKind.AFTER_DELIVERY),
+}
+# An order that arrives already paid, shipped or delivered but was placed longer ago than
+# this is history being loaded (a backfill through the API), not news for the customer.
+ORDER_NEWS_DAYS = 3
+ENQUEUE_BATCH = 2000
+
+
+def occasions_enqueue(*, shop: Shop, rule: CareRule, occasions: Sequence[Occasion]) -> int:
+    """One outbox row per occasion and channel of the rule; returns how many were new."""
+    written = 0
+    for start in range(0, len(occasions), ENQUEUE_BATCH):
+        batch = occasions[start : start + ENQUEUE_BATCH]
+        customers = Customer.objects.in_bulk([occasion.customer_id for occasion in batch])
+        for occasion in batch:
+            for channel in rule.channels:
+                message = message_enqueue(
+                    shop=shop, customer=customers[occasion.customer_id], rule=rule.rule_name, occasion=occasion.key,
+                    channel=channel, purpose=purpose_of(rule.kind), subject=rule.subject, body=rule.body,
+                    variables=occasion.variables, link_url=occasion.link_url, send_after=occasion.send_after,
+                    segment_driven=rule.kind in PROFILED_KINDS,
+                )  # fmt: skip
+                written += message is not None
+    return written
+
+
+def _is_order_news(change: OrderChange) -> bool:
+    return (
+        change.to_status != change.from_status
+        and change.to_status in ORDER_STAGE_KINDS
+        and change.source != ChangeSource.IMPORT
+        and (not change.is_new_order or change.changed_at - change.placed_at <= timedelta(days=ORDER_NEWS_DAYS))
+    )
+
+
+def _order_occasion(rule: CareRule, change: OrderChange, external_id: str) -> Occasion:
+    send_after = change.changed_at + timedelta(days=rule.days) if rule.kind == CareKind.AFTER_DELIVERY else None
+    return Occasion(
+        customer_id=change.customer_id,
+        key=f"order:{change.order_id}",
+        variables={"order_number": external_id, "amount": str(change.total)},
+        send_after=send_after,
+    )
+
+
+def care_order_changes_handle(shop: Shop, changes: Sequence[OrderChange]) -> None:
+    """Order-change handler: order-stage care for orders that were just paid, shipped or
+    delivered (not for imported history); one read of the rules and one of the orders per batch."""
+    news = [change for change in changes if _is_order_news(change)]
+    kinds = {kind for change in news for kind in ORDER_STAGE_KINDS[change.to_status]}
+    rules = {rule.kind: rule for rule in CareRule.objects.filter(is_enabled=True, kind__in=kinds)} if kinds else {}
+    if not rules:
+        return
+    external_ids = dict(Order.objects.filter(pk__in=[c.order_id for c in news]).values_list("id", "external_id"))
+    for kind, rule in rules.items():
+        occasions = [
+            _order_occasion(rule, change, external_ids[change.order_id])
+            for change in news
+            if kind in ORDER_STAGE_KINDS[change.to_status]
+        ]
+        occasions_enqueue(shop=shop, rule=rule, occasions=occasions)
+
+
+def care_rules_scan(*, shop: Shop, at: datetime) -> int:
+    """Look for the scanned rules' occasions of the shop's day at `at`, each enabled rule once
+    a day (a rule another round is scanning is skipped); returns how many rows were written.
+    Runs in the shop's scope, one transaction per rule."""
+    today = at.astimezone(shop.tzinfo).date()
+    written = 0
+    for kind, detect in DETECTORS.items():
+        with transaction.atomic():
+            pending = CareRule.objects.filter(kind=kind, is_enabled=True).exclude(scanned_on=today)
+            for rule in rows_claim(pending):
+                written += occasions_enqueue(shop=shop, rule=rule, occasions=detect(shop=shop, rule=rule, today=today))
+                rule.scanned_on = today
+                rule.save(update_fields=["scanned_on"])
+    return written
+
+
+def care_round_run(*, shop: Shop, at: datetime) -> dict:
+    """One round as beat runs it: write the due occasions' outbox rows, then have messaging
+    send what is due at `at`. Returns messaging's summary with "queued" (rows this round wrote)."""
+    with shop_scope(shop.pk):
+        queued = care_rules_scan(shop=shop, at=at)
+    summary = outbox_dispatch(shop=shop, now=at)
+    return {"queued": queued, **summary}

@@ -1,0 +1,79 @@
+"""Care rule pages: every rule with its switch, one rule's editor with a preview of a real
+customer's message, and one rule's log. Thin: services and selectors do the work."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+
+from campaigns.services.care_rules import CareRuleInvalid, care_rule_get, care_rule_list, care_rule_update
+from campaigns.views.care_forms import KIND_HELP, CareRuleForm
+from crm.models import Role
+from crm.tenancy.access import has_role
+from crm.tenancy.pages import ShopPageView
+from insights.services import segment_map_get
+
+
+def _rule_or_404(shop, kind: str):
+    rule = care_rule_get(shop=shop, kind=kind)
+    if rule is None:
+        raise Http404("no such care rule")
+    return rule
+
+
+class CareRuleListView(ShopPageView):
+    template_name = "campaigns/care/rules.html"
+
+    def get(self, request):
+        can_manage = has_role(self.membership, Role.MANAGER)
+        rules = [(rule, KIND_HELP[rule.kind]) for rule in care_rule_list(shop=self.shop)]
+        context = {"rules": rules, "can_manage": can_manage}
+        return TemplateResponse(request, self.template_name, context)
+
+
+class CareRuleToggleView(ShopPageView):
+    required_role = Role.MANAGER
+
+    def post(self, request, kind: str):
+        rule = _rule_or_404(self.shop, kind)
+        try:
+            rule = care_rule_update(
+                shop=self.shop, kind=kind, changes={"is_enabled": not rule.is_enabled}, updated_by=request.user
+            )
+        except CareRuleInvalid as error:
+            messages.error(request, "; ".join(message for problems in error.errors.values() for message in problems))
+        else:
+            template = _("%(rule)s is on.") if rule.is_enabled else _("%(rule)s is off.")
+            messages.success(request, template % {"rule": rule.get_kind_display()})
+        return redirect("campaigns:care-rules", shop_slug=self.shop.slug)
+
+
+class CareRuleEditView(ShopPageView):
+    required_role = Role.MANAGER
+    template_name = "campaigns/care/rule_edit.html"
+
+    def _form(self, rule, data=None) -> CareRuleForm:
+        rules, _is_custom = segment_map_get(shop=self.shop)
+        return CareRuleForm(data, rule=rule, segment_keys=[segment["key"] for segment in rules])
+
+    def get(self, request, kind: str):
+        rule = _rule_or_404(self.shop, kind)
+        return self._render(request, rule, self._form(rule))
+
+    def post(self, request, kind: str):
+        rule = _rule_or_404(self.shop, kind)
+        form = self._form(rule, request.POST)
+        if form.is_valid():
+            try:
+                care_rule_update(shop=self.shop, kind=kind, changes=form.changes(), updated_by=request.user)
+            except CareRuleInvalid as error:
+                form.add_service_errors(error.errors)
+            else:
+                messages.success(request, _("Care rule saved."))
+                return redirect("campaigns:care-rules", shop_slug=self.shop.slug)
+        return self._render(request, rule, form, status=400)
+
+    def _render(self, request, rule, form, status: int = 200) -> TemplateResponse:
+        context = {"rule": rule, "form": form, "help": KIND_HELP[rule.kind]}
+        return TemplateResponse(request, self.template_name, context, status=status)
