@@ -18,11 +18,13 @@ from pathlib import Path
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.models import Shop
 from crm.platform.channels import Channel
 from crm.platform.csv_files import ImportFileError, cell_unquote, encoding_detect
 from crm.platform.dates import birthday_is_plausible
+from crm.platform.reasons import Reason, reason_detail
 from crm.platform.text import text_problem
 from crm.shops.audit import audit_event_record
 from crm.tenancy.context import require_shop_id
@@ -147,13 +149,13 @@ class _CellInvalid(ValueError):
 def _text(values: dict, column: str) -> str:
     value = values.get(column, "")
     if len(value) > TEXT_LIMITS[column]:
-        raise _CellInvalid(column, _("At most %(limit)d characters.") % {"limit": TEXT_LIMITS[column]})
+        raise _CellInvalid(column, Reason(gettext_noop("At most %(limit)d characters."), limit=TEXT_LIMITS[column]))
     return value
 
 
 def _channel(value: str) -> str:
     if value not in Channel.values:
-        raise _CellInvalid("channel", _("Unknown channel %(value)s.") % {"value": value[:30]})
+        raise _CellInvalid("channel", Reason(gettext_noop("Unknown channel %(value)s."), value=value[:30]))
     return value
 
 
@@ -187,7 +189,7 @@ def _tags(value: str) -> list[str]:
 def _reject(result: CustomerImportResult, line: int, column: str, reason: str) -> None:
     result.rejected += 1
     if len(result.rejects) < MAX_REJECTS_KEPT:
-        result.rejects.append({"line": line, "field": column, "reason": reason})
+        result.rejects.append({"line": line, "field": column, "reason": reason, "detail": reason_detail(reason)})
 
 
 def _import_batch(shop: Shop, batch: list[dict], result: CustomerImportResult) -> None:

@@ -28,8 +28,10 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.models import Shop
+from crm.platform.reasons import Reason
 from crm.tenancy.context import require_shop_id
 from customers.identity_batch import IdentityBatch
 from customers.models import Customer
@@ -83,7 +85,9 @@ def _phone_normalize_slow(text: str, region: str) -> str:
     except phonenumbers.NumberParseException:
         raise IdentityInvalid("phone", _("Not a phone number.")) from None
     if not phonenumbers.is_valid_number(number):
-        raise IdentityInvalid("phone", _("Not a valid phone number for region %(region)s.") % {"region": region})
+        raise IdentityInvalid(
+            "phone", Reason(gettext_noop("Not a valid phone number for region %(region)s."), region=region)
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

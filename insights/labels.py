@@ -1,6 +1,8 @@
 """Translated labels for segment keys and RFM dimensions (the stored map keeps the default
 English names; staff see them in their language)."""
 
+import re
+
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -59,3 +61,27 @@ def stage_reason(stage: str, recency_days: int, p_alive: float | None) -> str:
         }
     return gettext("No order for %(days)d days: more than twice their usual gap, or a one-time buyer past %(limit)d "
              "days.") % {"days": recency_days, "limit": limits.new_days}  # fmt: skip
+
+
+# The CLV models (insights/scoring/clv, free of Django) explain an unusable fit in English;
+# these are all the forms they write, so staff read the note in their language.
+_FIT_NOTES = (
+    (re.compile(r"(?P<count>\d+) customers; the model needs at least (?P<minimum>\d+)"),
+     _("%(count)s customers; the model needs at least %(minimum)s")),
+    (re.compile(r"(?P<count>\d+) repeat buyers; the model needs at least (?P<minimum>\d+)"),
+     _("%(count)s repeat buyers; the model needs at least %(minimum)s")),
+    (re.compile(r"(?P<count>\d+) repeat buyers; the spend model needs at least (?P<minimum>\d+)"),
+     _("%(count)s repeat buyers; the spend model needs at least %(minimum)s")),
+    (re.compile(r"the likelihood could not be evaluated on this history"),
+     _("the likelihood could not be evaluated on this history")),
+    (re.compile(r"the history does not determine (?P<names>.+) \(the estimate runs off to an extreme\)"),
+     _("the history does not determine %(names)s (the estimate runs off to an extreme)")),
+    (re.compile(r"the fit did not converge: (?P<message>.*)"), _("the fit did not converge: %(message)s")),
+)  # fmt: skip
+
+
+def fit_note(note: str) -> str:
+    for pattern, text in _FIT_NOTES:
+        if match := pattern.fullmatch(note):
+            return str(text) % match.groupdict() if match.groupdict() else str(text)
+    return note

@@ -11,6 +11,7 @@ from crm.models import Role
 from crm.tenancy.pages import ShopPageView
 from insights.dashboard import dashboard_context
 from insights.forms import SegmentRuleFormSet, rules_as_initial
+from insights.labels import fit_note
 from insights.selectors import run_progress, scoring_run_get
 from insights.services import RunAlreadyActive, scoring_run_request, segment_map_get, segment_map_update
 
@@ -30,7 +31,9 @@ class RunDetailView(ShopPageView, TemplateView):
     template_name = "insights/run_detail.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(run=scoring_run_get(shop=self.shop, run_id=self.kwargs["run_id"]), **kwargs)
+        run = scoring_run_get(shop=self.shop, run_id=self.kwargs["run_id"])
+        notes = {"bgnbd": fit_note(run.bgnbd_reason), "gamma_gamma": fit_note(run.gamma_gamma_reason)}
+        return super().get_context_data(run=run, fit_notes=notes, **kwargs)
 
 
 class RunStartView(ShopPageView):

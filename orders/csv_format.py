@@ -8,9 +8,10 @@ shipping_city are optional. One row per order line; rows with the same order_id 
 order, wherever they are in the file.
 """
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.platform.csv_files import ImportFileError, cell_unquote
+from crm.platform.reasons import Reason
 
 REQUIRED_COLUMNS = ("order_id", "customer_id", "placed_at", "total")
 OPTIONAL_COLUMNS = (
@@ -37,7 +38,9 @@ def header_columns(header: list[str]) -> dict[str, int]:
             positions[name] = index
     missing = [column for column in REQUIRED_COLUMNS if column not in positions]
     if missing:
-        raise ImportFileError(_("Missing required columns: %(columns)s.") % {"columns": ", ".join(missing)})
+        raise ImportFileError(
+            Reason(gettext_noop("Missing required columns: %(columns)s."), columns=", ".join(missing))
+        )
     return positions
 
 
@@ -92,8 +95,12 @@ def _order_level_values(rows: list[tuple[int, dict[str, str]]]) -> tuple[dict[st
                 order_values[column], first_line[column] = value, line_number
             elif order_values[column] != value and _payload_field(column) not in errors:
                 errors[_payload_field(column)] = [
-                    _("Rows of this order disagree on %(column)s (lines %(first)d and %(line)d).")
-                    % {"column": column, "first": first_line[column], "line": line_number}
+                    Reason(
+                        gettext_noop("Rows of this order disagree on %(column)s (lines %(first)d and %(line)d)."),
+                        column=column,
+                        first=first_line[column],
+                        line=line_number,
+                    )  # fmt: skip
                 ]
     return order_values, errors
 

@@ -54,7 +54,7 @@ def overview_failed_imports(shop: Shop) -> list[Attention]:
     failed = ImportJob.objects.filter(status=ImportStatus.FAILED, created_at__gte=since).order_by("-created_at")
     return [
         Attention(
-            text=_("The import of %(file)s failed: %(error)s") % {"file": job.file_name, "error": job.error},
+            text=_("The import of %(file)s failed: %(error)s") % {"file": job.file_name, "error": job.error_text},
             url=reverse("orders:import-job", kwargs={"shop_slug": shop.slug, "job_id": job.pk}),
             is_urgent=True,
         )

@@ -14,9 +14,11 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.platform.channels import ORDER_CHANNEL_VALUES, Channel
 from crm.platform.money import MAX_MONEY
+from crm.platform.reasons import Reason
 from crm.platform.text import text_problem
 from customers.identity import IdentityInvalid, email_normalize, phone_normalize
 from orders.currencies import ISO_4217_CODES
@@ -165,7 +167,7 @@ def _text(raw: dict, name: str, limit: int, errors: _Errors, *, required: bool =
     elif problem := text_problem(value):
         errors.add(name, problem)
     elif len(value) > limit:
-        errors.add(name, _("At most %(limit)d characters.") % {"limit": limit})
+        errors.add(name, Reason(gettext_noop("At most %(limit)d characters."), limit=limit))
     return value
 
 
@@ -174,7 +176,7 @@ def _choice(raw: dict, name: str, allowed: frozenset, default: str, errors: _Err
     if value is None or value == "":
         return str(default)
     if not isinstance(value, str) or value not in allowed:
-        errors.add(name, _("Must be one of: %(choices)s.") % {"choices": ", ".join(sorted(allowed))})
+        errors.add(name, Reason(gettext_noop("Must be one of: %(choices)s."), choices=", ".join(sorted(allowed))))
         return str(default)
     return value
 
@@ -303,7 +305,7 @@ def _lines(raw, errors: _Errors) -> list[CleanLine]:
         errors.add("lines", _("Must be a list."))
         return []
     if len(raw) > MAX_LINES:
-        errors.add("lines", _("At most %(limit)d lines.") % {"limit": MAX_LINES})
+        errors.add("lines", Reason(gettext_noop("At most %(limit)d lines."), limit=MAX_LINES))
         return []
     lines = []
     for index, item in enumerate(raw):
@@ -367,7 +369,9 @@ def _subtotal(raw: dict, order: CleanOrder, errors: _Errors) -> Decimal:
         # Without lines the order's own total is all we know.
         return lines_sum if order.lines else (order.total or ZERO) + order.discount - order.shipping
     if order.lines and subtotal != lines_sum and not any(key.startswith("lines.") for key in errors):
-        errors.add("subtotal", _("Does not equal the sum of the lines (%(sum)s).") % {"sum": lines_sum})
+        errors.add(
+            "subtotal", Reason(gettext_noop("Does not equal the sum of the lines (%(sum)s)."), sum=str(lines_sum))
+        )
     return subtotal
 
 
@@ -378,4 +382,9 @@ def _check_totals(order: CleanOrder, errors: _Errors) -> None:
     if order.subtotal < ZERO:
         errors.add("subtotal", _("Must not be negative."))
     elif order.total != expected:
-        errors.add("total", _("Does not equal subtotal − discount + shipping (%(expected)s).") % {"expected": expected})
+        errors.add(
+            "total",
+            Reason(
+                gettext_noop("Does not equal subtotal − discount + shipping (%(expected)s)."), expected=str(expected)
+            ),
+        )

@@ -28,11 +28,12 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from crm.models import Shop
 from crm.platform.locks import rows_claim
+from crm.platform.reasons import Reason, reason_detail, reason_render
 from crm.tenancy.context import shop_scope
 
 logger = logging.getLogger(__name__)
@@ -62,9 +63,15 @@ class DurableJob(models.Model):
     attempts = models.PositiveSmallIntegerField(gettext_lazy("attempts"), default=0)
     # When the sweeper next looks at the job if nothing else has moved it on.
     due_at = models.DateTimeField(gettext_lazy("due at"), default=job_due_default, editable=False)
+    # How to show `error` again in the reader's language (crm/platform/reasons.py).
+    error_detail = models.JSONField(gettext_lazy("error detail"), default=dict, blank=True, editable=False)
 
     class Meta:
         abstract = True
+
+    @property
+    def error_text(self) -> str:
+        return reason_render(self.error, self.error_detail)
 
 
 class JobFailed(Exception):
@@ -145,31 +152,41 @@ def _claim(model, job_id: int, *, now: datetime):
     if job.attempts >= MAX_ATTEMPTS:
         _give_up(job, now=now)
         return None
-    job.status, job.attempts, job.error = RUNNING, job.attempts + 1, ""
+    job.status, job.attempts = RUNNING, job.attempts + 1
+    _error_set(job, "")
     job.started_at, job.due_at = now, now + NUDGE_GRACE
-    job.save(update_fields=["status", "attempts", "error", "started_at", "due_at"])
+    job.save(update_fields=["status", "attempts", "error", "error_detail", "started_at", "due_at"])
     return job
 
 
 def _attempt_failed(model, job_id: int, error: str, *, now: datetime):
     job = model.objects.select_for_update().get(pk=job_id)
-    job.error = error[:ERROR_LENGTH]
+    _error_set(job, error)
     if job.attempts >= MAX_ATTEMPTS:
         return _give_up(job, now=now)
     job.status, job.due_at = QUEUED, now + NUDGE_GRACE * job.attempts
-    job.save(update_fields=["status", "error", "due_at"])
+    job.save(update_fields=["status", "error", "error_detail", "due_at"])
     return job
 
 
+def _error_set(job: DurableJob, reason: str) -> None:
+    job.error, job.error_detail = reason[:ERROR_LENGTH], reason_detail(reason)
+
+
 def _give_up(job: DurableJob, *, now: datetime):
-    last_error = job.error or _("its worker stopped before finishing")
-    reason = _("Gave up after %(attempts)d attempts: %(error)s") % {"attempts": job.attempts, "error": last_error}
+    if job.error_detail:
+        last_error = Reason(job.error_detail["msgid"], **job.error_detail["params"])
+    else:
+        last_error = job.error or Reason(gettext_noop("its worker stopped before finishing"))
+    reason = Reason(gettext_noop("Gave up after %(attempts)d attempts: %(error)s"), attempts=job.attempts,
+                    error=last_error)  # fmt: skip
     return _fail(job, reason, now=now)
 
 
 def _fail(job: DurableJob, reason: str, *, now: datetime):
-    job.status, job.error, job.finished_at = FAILED, reason[:ERROR_LENGTH], now
-    job.save(update_fields=["status", "error", "finished_at"])
+    job.status, job.finished_at = FAILED, now
+    _error_set(job, reason)
+    job.save(update_fields=["status", "error", "error_detail", "finished_at"])
     if (on_failed := _kind(type(job)).on_failed) is not None:
         transaction.on_commit(lambda: on_failed(job))
     return job
@@ -185,12 +202,11 @@ def jobs_sweep(*, now: datetime) -> int:
                 _give_up(job, now=now)
                 continue
             if job.status == RUNNING:  # claimed, but no worker holds it: that worker is gone
-                job.status, job.error = (
-                    QUEUED,
-                    _("Attempt %(attempt)d stopped before finishing.") % {"attempt": job.attempts},
-                )
+                job.status = QUEUED
+                _error_set(job, Reason(gettext_noop("Attempt %(attempt)d stopped before finishing."),
+                                       attempt=job.attempts))  # fmt: skip
             job.due_at = now + NUDGE_GRACE * max(job.attempts, 1)
-            job.save(update_fields=["status", "error", "due_at"])
+            job.save(update_fields=["status", "error", "error_detail", "due_at"])
             job_enqueue_on_commit(job)
             nudged += 1
     return nudged

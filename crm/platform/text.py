@@ -4,6 +4,9 @@ reaching a query made it raise, a 500. Input paths that do not go through a Djan
 a DRF field (which refuse both) ask here and report the reason on the field."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from crm.platform.reasons import Reason
 
 
 def text_problem(value: str) -> str | None:
@@ -24,7 +27,7 @@ def text_required(value: str, *, max_length: int) -> str:
     characters PostgreSQL can store (a note, a comment)."""
     text = (value or "").strip()
     if not text or len(text) > max_length:
-        raise ValueError(_("Write 1 to %(limit)d characters.") % {"limit": max_length})
+        raise ValueError(Reason(gettext_noop("Write 1 to %(limit)d characters."), limit=max_length))
     if problem := text_problem(text):
         raise ValueError(problem)
     return text

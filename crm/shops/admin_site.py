@@ -16,6 +16,7 @@ from functools import wraps
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import Membership, Role, Shop
@@ -59,6 +60,8 @@ class ShopAdminSite(admin.AdminSite):
             request.admin_shop, request.admin_role = shop, membership.role
             request.admin_shops = [m.shop for m in memberships]
             with (
+                # Times shown and typed in the admin are the shop's, as on the staff pages.
+                timezone.override(shop.timezone),
                 acting_as(Actor(user_id=request.user.pk)),
                 database_lookup_setting("app.user_id", str(request.user.pk)),
                 shop_scope(shop.pk),

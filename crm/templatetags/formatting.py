@@ -11,6 +11,8 @@ import phonenumbers
 from django import template
 from django.utils import timezone
 
+from crm.platform.reasons import reason_render
+
 register = template.Library()
 
 
@@ -70,3 +72,9 @@ def phone(value) -> str:
     except phonenumbers.NumberParseException:
         return value
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+@register.filter
+def reason(stored: dict) -> str:
+    """A stored reject's reason in the reader's language (crm/platform/reasons.py)."""
+    return reason_render(stored.get("reason", ""), stored.get("detail") or {})

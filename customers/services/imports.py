@@ -57,7 +57,7 @@ def _import_work(job: CustomerImportJob) -> None:
                                        default_channel=job.default_channel,
                                        progress=lambda result: _progress_publish(job, result))  # fmt: skip
     except ImportFileError as error:
-        raise JobFailed(str(error)) from None
+        raise JobFailed(error.args[0]) from None  # the Reason itself, to show in the reader's language
     except OSError:
         raise JobFailed(_("The uploaded file could not be read.")) from None
     except (DataError, IntegrityError):

@@ -19,6 +19,7 @@ from pathlib import Path
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from crm.models import Shop, User
 from crm.platform.csv_files import ImportFileError, encoding_detect
@@ -32,6 +33,7 @@ from crm.platform.jobs import (
     job_upload_path,
     job_upload_store,
 )
+from crm.platform.reasons import Reason, reason_detail
 from crm.platform.text import text_problem
 from crm.tenancy.context import require_shop_id
 from orders.csv_format import COLUMNS, error_line, header_columns, order_payload, row_values
@@ -68,7 +70,10 @@ class ImportResult:
     def reject(self, *, line: int, order_id: str, field_name: str, reason: str, rows: int) -> None:
         self.rows_rejected += rows
         if len(self.rejects) < MAX_REJECTS:
-            self.rejects.append({"line": line, "order_id": order_id, "field": field_name, "reason": reason})
+            self.rejects.append(
+                {"line": line, "order_id": order_id, "field": field_name, "reason": reason,
+                 "detail": reason_detail(reason)}
+            )  # fmt: skip
 
 
 Progress = Callable[[ImportResult], None]
@@ -137,8 +142,10 @@ def _csv_rows(reader) -> Iterator[list[str]]:
         yield from reader
     except csv.Error:
         raise ImportFileError(
-            _("Line %(line)d cannot be read as CSV: a cell is too long or a quote is never closed.")
-            % {"line": reader.line_num}
+            Reason(
+                gettext_noop("Line %(line)d cannot be read as CSV: a cell is too long or a quote is never closed."),
+                line=reader.line_num,
+            )
         ) from None
 
 
@@ -193,7 +200,7 @@ def _order_item(order: _OrderRows, default_channel: str, default_status: str | N
         count = len(rows) + order.dropped
         result.processed_rows += count
         result.orders_rejected += 1
-        reason = _("At most %(limit)d lines.") % {"limit": MAX_LINES}
+        reason = Reason(gettext_noop("At most %(limit)d lines."), limit=MAX_LINES)
         result.reject(line=rows[0][0], order_id=rows[0][1]["order_id"], field_name="lines", reason=reason, rows=count)
         return None
     if any(line_number < 0 for line_number, _values in rows):  # a row held NUL (its reject is recorded)
@@ -273,7 +280,7 @@ def _import_work(job: ImportJob) -> None:
                                     default_channel=job.default_channel, default_status=job.default_status or None,
                                     progress=lambda result: _progress_publish(job, result))  # fmt: skip
     except ImportFileError as error:
-        raise JobFailed(str(error)) from None
+        raise JobFailed(error.args[0]) from None  # the Reason itself, to show in the reader's language
     except OSError:
         raise JobFailed(_("The uploaded file could not be read.")) from None
     except (DataError, IntegrityError):

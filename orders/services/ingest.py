@@ -21,9 +21,11 @@ from enum import Enum
 
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from crm.models import Shop
 from crm.platform.postgresql.citus import staged_insert
+from crm.platform.reasons import Reason
 from crm.platform.text import text_problem
 from crm.tenancy.context import require_shop_id
 from customers.identity import customers_resolve_bulk
@@ -208,7 +210,11 @@ def _validate(items: list, ctx: CleanContext, results: list) -> list[tuple[int, 
         order, errors = order_clean(raw, ctx)
         if order is not None and order.external_id in first_index:
             first = first_index[order.external_id]
-            errors = {"external_id": [f"Appears more than once in this batch (first at item {first})."]}
+            errors = {
+                "external_id": [
+                    Reason(gettext_noop("Appears more than once in this batch (first at item %(first)d)."), first=first)
+                ]
+            }
         if errors:
             external_id = raw.get("external_id") if isinstance(raw, dict) else None
             results[index] = error_result(index, external_id, errors)

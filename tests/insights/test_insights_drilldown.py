@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from crm.tenancy.context import shop_scope
 from customers.models import Customer
-from insights.models import CustomerScore
+from insights.models import CustomerScore, ScoringRun
 from tests.insights.conftest import AS_OF, shop_with_history
 from tests.insights.test_scoring_service import run_now
 
@@ -117,3 +117,18 @@ def test_the_segment_map_editor_names_default_segments_in_chinese(staff_client, 
     html = staff_client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
 
     assert 'value="冠军客户"' in html and 'value="Champions"' not in html
+
+
+def test_a_model_fits_note_reads_in_chinese_on_the_details_page(client, other_shop, scored):
+    from tests.conftest import make_user
+
+    client.force_login(make_user("owner@bike.example"))  # the other shop: 40 customers, too few for BG/NBD
+    with shop_scope(other_shop.pk):
+        run = ScoringRun.objects.get()
+    url = reverse("insights:run-detail", kwargs={"shop_slug": other_shop.slug, "run_id": run.pk})
+
+    english = client.get(url).content.decode()
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "40 customers; the model needs at least 100" in english
+    assert "只有 40 位客户；该模型至少需要 100 位" in chinese

@@ -108,9 +108,9 @@ def test_task_refuses_to_run_without_a_shop():
         order_import_task(None, 1)
 
 
-def _job_page(client, shop, job) -> str:
+def _job_page(client, shop, job, language="en") -> str:
     url = reverse("orders:import-job", kwargs={"shop_slug": shop.slug, "job_id": job.pk})
-    return client.get(url).content.decode()
+    return client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
 
 
 def test_a_cell_past_the_csv_limit_fails_the_job_with_a_reason_and_deletes_the_file(
@@ -130,6 +130,8 @@ def test_a_cell_past_the_csv_limit_fails_the_job_with_a_reason_and_deletes_the_f
     assert job.error == "Line 5 cannot be read as CSV: a cell is too long or a quote is never closed."
     assert not Path(job.file_path).exists()
     assert job.error in _job_page(staff_client, shop, job)
+    # The worker wrote it in English; a Chinese reader gets it in Chinese, line number included.
+    assert "第 5 行无法按 CSV 读取" in _job_page(staff_client, shop, job, "zh-hans")
 
 
 def test_an_order_past_the_line_limit_is_refused_while_the_others_import(shop, tmp_path, in_shop):
@@ -139,8 +141,24 @@ def test_an_order_past_the_line_limit_is_refused_while_the_others_import(shop, t
     result = orders_import_file(shop=in_shop, path=path)
 
     assert (result.orders_created, result.orders_rejected, result.rows_rejected) == (2, 1, MAX_LINES + 200)
-    assert result.rejects == [{"line": 5, "order_id": "BIG", "field": "lines", "reason": "At most 500 lines."}]
+    detail = {"msgid": "At most %(limit)d lines.", "params": {"limit": MAX_LINES}}
+    assert result.rejects == [
+        {"line": 5, "order_id": "BIG", "field": "lines", "reason": "At most 500 lines.", "detail": detail}
+    ]
     assert not Order.objects.filter(external_id="BIG").exists()
+
+
+def test_rejects_and_failures_read_in_the_readers_language(staff_client, shop, tmp_path, upload_root,
+                                                           django_capture_on_commit_callbacks):  # fmt: skip
+    job = _queued_job(shop, tmp_path, django_capture_on_commit_callbacks)
+    line = ["BIG", "U9", "2026-10-04 09:00", "1.00", "", "", "", "", "", "", "SKU-9", "x", "", "1", "1.00"]
+    csv_write(Path(job.file_path), [*ROWS, *[line] * (MAX_LINES + 1)])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order_import_task(shop.pk, job.pk)
+
+    assert f"At most {MAX_LINES} lines." in _job_page(staff_client, shop, job)
+    assert f"最多 {MAX_LINES} 行。" in _job_page(staff_client, shop, job, "zh-hans")
 
 
 def test_an_upload_over_the_cap_is_refused_and_nothing_is_stored(staff_client, shop, upload_root, monkeypatch):
