@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('crm', '0010_foreign_key_names'),
-        ('customers', '0019_foreign_key_names'),
+        ('customers', '0020_job_error_detail'),
     ]
 
     operations = [
