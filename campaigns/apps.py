@@ -12,7 +12,7 @@ class CampaignsConfig(AppConfig):
     @staticmethod
     def _care_ready() -> None:
         # Care rules: order-stage care from the order-change events, and the demo shop's rules.
-        from campaigns.demo import demo_care_seed
+        from campaigns.care_demo import demo_care_seed
         from campaigns.services.care_messages import care_order_changes_handle
         from crm.platform.demo import demo_seeder_register
         from orders.events import order_change_handler_register
