@@ -48,6 +48,12 @@ app.conf.beat_schedule = {
     },
     # Every minute (https://crontab.guru/#*_*_*_*_*): run again the import jobs and scoring
     # runs whose task message was lost or whose worker died (crm/platform/jobs.py).
+    # Every minute (https://crontab.guru/#*_*_*_*_*): one outbox round per shop sends the
+    # messages that are due (messaging/services/dispatch.py); the rows decide what is due.
+    "messaging-outbox-dispatch": {
+        "task": "messaging.outbox_dispatch_every_shop",
+        "schedule": crontab(),
+    },
     "jobs-sweep": {
         "task": "crm.jobs_sweep",
         "schedule": crontab(),

@@ -29,6 +29,8 @@ urlpatterns = [
     path("invitations/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation-accept"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # Links inside customer messages (short links, unsubscribe): no login, the link names its shop.
+    path("", include((messaging.urls.public_urlpatterns, "messaging-public"))),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("s/<slug:shop_slug>/", include(shop_page_urlpatterns)),

@@ -50,6 +50,8 @@ class Customer(ShopOwnedModel):
     is_region_edited = models.BooleanField(_("region edited by hand"), default=False, db_default=False, editable=False)
     source_channel = models.CharField(_("source channel"), max_length=20, choices=Channel.choices, blank=True)
     attributes = models.JSONField(_("custom attributes"), default=dict, blank=True)
+    # Messages are written in this language ("zh-hans", "en"); blank means the shop's.
+    language = models.CharField(_("language"), max_length=10, blank=True, default="", db_default="")
     is_automated_targeting_refused = models.BooleanField(_("refuses automated targeting"), default=False)
     # Kept by the composite (shop_id, merged_into_id) key and index alone.
     merged_into = TenantForeignKey(

@@ -1,5 +1,15 @@
-"""Staff pages (mounted under /s/<shop_slug>/) and API routes (mounted under /api/v1/ and
-/api/v1/s/<shop_slug>/)."""
+"""Staff pages (mounted under /s/<shop_slug>/messaging/), API routes (mounted under /api/v1/
+and /api/v1/s/<shop_slug>/) and the public pages a message links to (mounted at the root)."""
+
+from django.urls import path
+
+from messaging import public_views
 
 page_urlpatterns: list = []
 api_urlpatterns: list = []
+public_urlpatterns = [
+    path("r/<str:code>", public_views.short_link_redirect, name="short-link"),
+    path("u/<str:token>/", public_views.unsubscribe, name="unsubscribe"),
+    path("p/<str:token>/", public_views.preferences, name="preferences"),
+    path("hooks/sms/<int:shop_id>/<str:signature>/", public_views.sms_replies_callback, name="sms-replies"),
+]

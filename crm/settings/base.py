@@ -165,14 +165,33 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Invitations and other staff mail go through Django's email backend (SMTP by default).
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+# Invitations, staff mail and customer messages go through Django's email backend: SMTP to
+# EMAIL_HOST:EMAIL_PORT when EMAIL_HOST is set (every settings module, `make run` included),
+# the console otherwise.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
 EMAIL_PORT = int(env_str("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ShopCRM <no-reply@localhost>")
+
+# Customer messages (messaging/): the SMS provider (a dotted path, like EMAIL_BACKEND; the
+# console prints them) and the public address that links in messages point to (short links,
+# unsubscribe and preferences pages), since a worker has no request to take it from.
+SMS_BACKEND = env_str("SMS_BACKEND", "messaging.channels.sms.ConsoleSmsBackend")
+SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
+# SMS_BACKEND = "messaging.channels.aliyun.AliyunSmsBackend": the account and the two approved
+# templates (notice and marketing), each with one variable ${content}.
+ALIYUN_SMS_ENDPOINT = env_str("ALIYUN_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+ALIYUN_SMS_REGION = env_str("ALIYUN_SMS_REGION", "cn-hangzhou")
+ALIYUN_SMS_ACCESS_KEY_ID = env_str("ALIYUN_SMS_ACCESS_KEY_ID", "")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env_str("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
+ALIYUN_SMS_TEMPLATE_NOTICE = env_str("ALIYUN_SMS_TEMPLATE_NOTICE", "")
+ALIYUN_SMS_TEMPLATE_MARKETING = env_str("ALIYUN_SMS_TEMPLATE_MARKETING", "")
 
 # Login lockout (crm/shops/login_lockout.py): django-axes' backend asks our handler first.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
