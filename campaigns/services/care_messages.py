@@ -9,6 +9,7 @@ messaging's to check at send time.
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 from django.db import transaction
 
@@ -19,7 +20,10 @@ from crm.models import Shop
 from crm.platform.locks import rows_claim
 from crm.tenancy.context import shop_scope
 from customers.models import Customer
-from messaging.services.outbox import message_enqueue, outbox_dispatch
+from messaging.selectors import messaging_settings_get
+from messaging.services.dispatch import outbox_dispatch
+from messaging.services.outbox import message_enqueue
+from messaging.templating import template_render
 from orders.events import OrderChange
 from orders.models import ChangeSource, Order, OrderStatus
 
@@ -61,12 +65,15 @@ def _is_order_news(change: OrderChange) -> bool:
     )
 
 
-def _order_occasion(rule: CareRule, change: OrderChange, external_id: str) -> Occasion:
+def _order_occasion(rule: CareRule, change: OrderChange, external_id: str, order_url_template: str) -> Occasion:
+    """The order's page (the shop's order URL with {order_number}) becomes {short_link}."""
     send_after = change.changed_at + timedelta(days=rule.days) if rule.kind == CareKind.AFTER_DELIVERY else None
+    link_url = template_render(order_url_template, {"order_number": quote(external_id, safe="")})
     return Occasion(
         customer_id=change.customer_id,
         key=f"order:{change.order_id}",
         variables={"order_number": external_id, "amount": str(change.total)},
+        link_url=link_url,
         send_after=send_after,
     )
 
@@ -80,9 +87,10 @@ def care_order_changes_handle(shop: Shop, changes: Sequence[OrderChange]) -> Non
     if not rules:
         return
     external_ids = dict(Order.objects.filter(pk__in=[c.order_id for c in news]).values_list("id", "external_id"))
+    order_url_template = messaging_settings_get(shop=shop).order_url_template
     for kind, rule in rules.items():
         occasions = [
-            _order_occasion(rule, change, external_ids[change.order_id])
+            _order_occasion(rule, change, external_ids[change.order_id], order_url_template)
             for change in news
             if kind in ORDER_STAGE_KINDS[change.to_status]
         ]
@@ -107,8 +115,8 @@ def care_rules_scan(*, shop: Shop, at: datetime) -> int:
 
 def care_round_run(*, shop: Shop, at: datetime) -> dict:
     """One round as beat runs it: write the due occasions' outbox rows, then have messaging
-    send what is due at `at`. Returns messaging's summary with "queued" (rows this round wrote)."""
+    send what is due at `at`. Returns messaging's summary of the sending ("queued": left
+    waiting, for the morning or a retry) with "written": the rows this round's scan wrote."""
     with shop_scope(shop.pk):
-        queued = care_rules_scan(shop=shop, at=at)
-    summary = outbox_dispatch(shop=shop, now=at)
-    return {"queued": queued, **summary}
+        written = care_rules_scan(shop=shop, at=at)
+    return {"written": written, **outbox_dispatch(shop, now=at)}

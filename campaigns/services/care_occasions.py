@@ -36,7 +36,7 @@ class Occasion:
     customer_id: int
     key: str
     variables: dict = field(default_factory=dict)
-    link_url: str | None = None
+    link_url: str = ""
     send_after: datetime | None = None  # None: as soon as messaging allows
 
 

@@ -16,7 +16,7 @@ from campaigns.models import CareKind, CareRule
 from crm.models import Shop
 from crm.shops.audit import audit_event_record
 from messaging.models import Channel, Purpose
-from messaging.services.outbox import message_template_check
+from messaging.templating import message_template_check
 
 LANGUAGES = ("zh-hans", "en")
 CHANNELS = (Channel.SMS, Channel.EMAIL)

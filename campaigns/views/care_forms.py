@@ -74,14 +74,15 @@ class CareRuleForm(forms.Form):
             for message in messages:
                 self.add_error(field if field in self.fields else None, message)
 
+
 KIND_HELP = {
-    CareKind.BIRTHDAY: _("A greeting on the customer's birthday, or days before it; 29 February on 28 February in other years."),
+    CareKind.BIRTHDAY: _("On the customer's birthday or days before it; 29 February on 28 February in other years."),
     CareKind.ORDER_PAID: _("Thanks when an order is paid. Care message: needs care consent."),
     CareKind.ORDER_SHIPPED: _("When an order ships, with a tracking link. Care message: needs care consent."),
     CareKind.ORDER_DELIVERED: _("When an order is delivered. Care message: needs care consent."),
     CareKind.AFTER_DELIVERY: _("Usage tips or a review request days after delivery. Care message: needs care consent."),
-    CareKind.WIN_BACK: _("Once per lapse: after days without an order, or earlier for customers who usually buy often."),
+    CareKind.WIN_BACK: _("Once per lapse: after days without an order, or sooner for customers who buy often."),
     CareKind.FIRST_PURCHASE_REACTIVATION: _("Days after a customer's only purchase."),
-    CareKind.RECURRING_GIFT: _("For customers who ordered around the same date in at least two earlier years, days before it."),
-    CareKind.VALUABLE_AT_RISK: _("After a scoring run, to customers of valuable segments whose lifecycle turned at risk."),
+    CareKind.RECURRING_GIFT: _("Days before the date a customer ordered around in at least two earlier years."),
+    CareKind.VALUABLE_AT_RISK: _("After a scoring run, to valuable customers whose lifecycle turned at risk."),
 }
