@@ -38,8 +38,9 @@ ORDER_NEWS_DAYS = 3
 ENQUEUE_BATCH = 2000
 
 
-def occasions_enqueue(*, shop: Shop, rule: CareRule, occasions: Sequence[Occasion]) -> int:
-    """One outbox row per occasion and channel of the rule; returns how many were new."""
+def occasions_enqueue(*, shop: Shop, rule: CareRule, occasions: Sequence[Occasion], now: datetime | None = None) -> int:
+    """One outbox row per occasion and channel of the rule, due at the occasion's time or
+    `now` (a round's clock; None: the real one); returns how many rows were new."""
     written = 0
     for start in range(0, len(occasions), ENQUEUE_BATCH):
         batch = occasions[start : start + ENQUEUE_BATCH]
@@ -49,7 +50,7 @@ def occasions_enqueue(*, shop: Shop, rule: CareRule, occasions: Sequence[Occasio
                 message = message_enqueue(
                     shop=shop, customer=customers[occasion.customer_id], rule=rule.rule_name, occasion=occasion.key,
                     channel=channel, purpose=purpose_of(rule.kind), subject=rule.subject, body=rule.body,
-                    variables=occasion.variables, link_url=occasion.link_url, send_after=occasion.send_after,
+                    variables=occasion.variables, link_url=occasion.link_url, send_after=occasion.send_after or now,
                     segment_driven=rule.kind in PROFILED_KINDS,
                 )  # fmt: skip
                 written += message is not None
@@ -107,7 +108,8 @@ def care_rules_scan(*, shop: Shop, at: datetime) -> int:
         with transaction.atomic():
             pending = CareRule.objects.filter(kind=kind, is_enabled=True).exclude(scanned_on=today)
             for rule in rows_claim(pending):
-                written += occasions_enqueue(shop=shop, rule=rule, occasions=detect(shop=shop, rule=rule, today=today))
+                occasions = detect(shop=shop, rule=rule, today=today)
+                written += occasions_enqueue(shop=shop, rule=rule, occasions=occasions, now=at)
                 rule.scanned_on = today
                 rule.save(update_fields=["scanned_on"])
     return written
