@@ -7,11 +7,14 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
+from campaigns.services.care_preview import CarePreview, care_rule_preview
 from campaigns.services.care_rules import CareRuleInvalid, care_rule_get, care_rule_list, care_rule_update
-from campaigns.views.care_forms import KIND_HELP, CareRuleForm
+from campaigns.views.care_forms import KIND_HELP, CareRuleForm, PreviewForm
 from crm.models import Role
 from crm.tenancy.access import has_role
 from crm.tenancy.pages import ShopPageView
+from customers.filters import FilterInvalid
+from customers.selectors.listing import customer_queryset
 from insights.services import segment_map_get
 
 
@@ -59,7 +62,7 @@ class CareRuleEditView(ShopPageView):
 
     def get(self, request, kind: str):
         rule = _rule_or_404(self.shop, kind)
-        return self._render(request, rule, self._form(rule))
+        return self._render(request, rule, self._form(rule), preview_form=PreviewForm(request.GET or None))
 
     def post(self, request, kind: str):
         rule = _rule_or_404(self.shop, kind)
@@ -74,6 +77,23 @@ class CareRuleEditView(ShopPageView):
                 return redirect("campaigns:care-rules", shop_slug=self.shop.slug)
         return self._render(request, rule, form, status=400)
 
-    def _render(self, request, rule, form, status: int = 200) -> TemplateResponse:
-        context = {"rule": rule, "form": form, "help": KIND_HELP[rule.kind]}
+    def _render(self, request, rule, form, preview_form=None, status: int = 200) -> TemplateResponse:
+        preview_form = preview_form or PreviewForm()
+        context = {"rule": rule, "form": form, "help": KIND_HELP[rule.kind], "preview_form": preview_form,
+                   "preview": self._preview(rule, preview_form)}  # fmt: skip
         return TemplateResponse(request, self.template_name, context, status=status)
+
+    def _preview(self, rule, preview_form: "PreviewForm") -> CarePreview | None:
+        """The saved rule's message for the first customer the search finds."""
+        if not preview_form.is_bound or not preview_form.is_valid():
+            return None
+        try:
+            customer = customer_queryset(shop=self.shop, params={"q": preview_form.cleaned_data["q"]}).first()
+        except FilterInvalid as error:
+            preview_form.add_error("q", str(error))
+            return None
+        if customer is None:
+            preview_form.add_error("q", _("No customer matches."))
+            return None
+        channel = preview_form.cleaned_data["channel"]
+        return care_rule_preview(shop=self.shop, rule=rule, customer=customer, channel=channel)

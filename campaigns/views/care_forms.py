@@ -23,10 +23,18 @@ def text_field_name(name: str, language: str) -> str:
     return f"{name}_{language.replace('-', '_')}"
 
 
+CHANNEL_CHOICES = [(channel, CHANNEL_LABELS[channel]) for channel in CHANNELS]
+
+
+class PreviewForm(forms.Form):
+    q = forms.CharField(label=_("Customer"), max_length=100, help_text=_("Name, phone or email"))
+    channel = forms.ChoiceField(label=_("Channel"), choices=CHANNEL_CHOICES)
+
+
 class CareRuleForm(forms.Form):
     is_enabled = forms.BooleanField(label=_("On"), required=False)
     channels = forms.MultipleChoiceField(
-        label=_("Channels"), choices=[(channel, CHANNEL_LABELS[channel]) for channel in CHANNELS],
+        label=_("Channels"), choices=CHANNEL_CHOICES,
         widget=forms.CheckboxSelectMultiple,
     )  # fmt: skip
     days = forms.IntegerField(min_value=0, max_value=MAX_DAYS)
