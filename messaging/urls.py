@@ -3,10 +3,14 @@ and /api/v1/s/<shop_slug>/) and the public pages a message links to (mounted at 
 
 from django.urls import path
 
-from messaging import public_views
+from messaging import api, public_views
 
 page_urlpatterns: list = []
-api_urlpatterns: list = []
+api_urlpatterns = [
+    path("messages/", api.MessageListApi.as_view(), name="message-list"),
+    path("messages/<int:message_id>/", api.MessageDetailApi.as_view(), name="message-detail"),
+    path("messages/<int:message_id>/resend/", api.MessageResendApi.as_view(), name="message-resend"),
+]
 public_urlpatterns = [
     path("r/<str:code>", public_views.short_link_redirect, name="short-link"),
     path("u/<str:token>/", public_views.unsubscribe, name="unsubscribe"),

@@ -162,6 +162,9 @@ SPECTACULAR_SETTINGS = {
         "CustomerChannelEnum": "crm.platform.channels.Channel",
         "OrderChannelEnum": "crm.platform.channels.ORDER_CHANNEL_CHOICES",
         "OrderStatusEnum": "orders.models.OrderStatus",
+        "ContactChannelEnum": "messaging.models.Channel",
+        "MessagePurposeEnum": "messaging.models.Purpose",
+        "MessageStatusEnum": "messaging.models.MessageStatus",
     },
 }
 
