@@ -10,6 +10,7 @@ page_urlpatterns = [
     path("care/", care.CareRuleListView.as_view(), name="care-rules"),
     path("care/<slug:kind>/", care.CareRuleEditView.as_view(), name="care-rule-edit"),
     path("care/<slug:kind>/toggle/", care.CareRuleToggleView.as_view(), name="care-rule-toggle"),
+    path("care/<slug:kind>/log/", care.CareRuleLogView.as_view(), name="care-rule-log"),
 ]
 
 api_urlpatterns = [

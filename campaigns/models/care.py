@@ -9,17 +9,18 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.tenancy.models import ShopOwnedModel
 
 
 class CareKind(models.TextChoices):
     BIRTHDAY = "birthday", _("Birthday")
-    ORDER_PAID = "order_paid", _("Order paid")
-    ORDER_SHIPPED = "order_shipped", _("Order shipped")
-    ORDER_DELIVERED = "order_delivered", _("Order delivered")
+    ORDER_PAID = "order_paid", pgettext_lazy("care", "Order paid")
+    ORDER_SHIPPED = "order_shipped", pgettext_lazy("care", "Order shipped")
+    ORDER_DELIVERED = "order_delivered", pgettext_lazy("care", "Order delivered")
     AFTER_DELIVERY = "after_delivery", _("Days after delivery")
-    WIN_BACK = "win_back", _("Win-back")
+    WIN_BACK = "win_back", pgettext_lazy("care", "Win-back")
     FIRST_PURCHASE_REACTIVATION = "first_purchase_reactivation", _("First-purchase reactivation")
     RECURRING_GIFT = "recurring_gift", _("Recurring-gift reminder")
     VALUABLE_AT_RISK = "valuable_at_risk", _("Valuable customer at risk")
@@ -32,16 +33,16 @@ class CareRule(ShopOwnedModel):
     `segments` (valuable at risk) the RFM segment keys counted as valuable."""
 
     kind = models.CharField(_("kind"), max_length=40, choices=CareKind.choices)
-    is_enabled = models.BooleanField(_("enabled"), default=False)
-    channels = models.JSONField(_("channels"), default=list)
-    days = models.PositiveSmallIntegerField(_("days"), default=0)
+    is_enabled = models.BooleanField(pgettext_lazy("care", "enabled"), default=False)
+    channels = models.JSONField(pgettext_lazy("care", "channels"), default=list)
+    days = models.PositiveSmallIntegerField(pgettext_lazy("care", "days"), default=0)
     gap_multiple = models.DecimalField(_("multiple of own interval"), max_digits=4, decimal_places=1, null=True,
                                        blank=True)  # fmt: skip
     segments = models.JSONField(_("valuable segments"), default=list, blank=True)
     subject = models.JSONField(_("email subject"), default=dict)
     body = models.JSONField(_("message text"), default=dict)
     # The coupon campaign whose code the message carries, once coupon campaigns exist.
-    coupon_campaign_id = models.PositiveBigIntegerField(_("coupon campaign"), null=True, blank=True)
+    coupon_campaign_id = models.PositiveBigIntegerField(pgettext_lazy("care", "coupon campaign"), null=True, blank=True)
     # The shop's local day the rule's customers were last looked for: scans run once a day.
     scanned_on = models.DateField(_("last scanned on"), null=True, blank=True, editable=False)
     updated_by = models.ForeignKey(

@@ -5,10 +5,18 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from campaigns.services.care_preview import CarePreview, care_rule_preview
-from campaigns.services.care_rules import CareRuleInvalid, care_rule_get, care_rule_list, care_rule_update
+from campaigns.services.care_rules import (
+    CareRuleInvalid,
+    care_rule_get,
+    care_rule_list,
+    care_rule_update,
+    purpose_of,
+)
 from campaigns.views.care_forms import KIND_HELP, CareRuleForm, PreviewForm
 from crm.models import Role
 from crm.tenancy.access import has_role
@@ -16,6 +24,19 @@ from crm.tenancy.pages import ShopPageView
 from customers.filters import FilterInvalid
 from customers.selectors.listing import customer_queryset
 from insights.services import segment_map_get
+from messaging.checks import SKIP_REASON_LABELS
+from messaging.compose import SMS_OPT_OUT
+from messaging.filters import MessageFilters
+from messaging.models import Purpose
+from messaging.selectors import message_list, message_stats_by_rule, messaging_settings_get
+
+LOG_LENGTH = 50
+
+
+def sms_extra_length(shop, rule) -> int:
+    """What messaging adds to the rule's SMS text: 【signature】, and for marketing the opt-out."""
+    extra = len(messaging_settings_get(shop=shop).sms_signature or shop.name[:20]) + 2
+    return extra + (len(SMS_OPT_OUT["zh-hans"]) + 1 if purpose_of(rule.kind) == Purpose.MARKETING else 0)
 
 
 def _rule_or_404(shop, kind: str):
@@ -58,7 +79,8 @@ class CareRuleEditView(ShopPageView):
 
     def _form(self, rule, data=None) -> CareRuleForm:
         rules, _is_custom = segment_map_get(shop=self.shop)
-        return CareRuleForm(data, rule=rule, segment_keys=[segment["key"] for segment in rules])
+        keys = [segment["key"] for segment in rules]
+        return CareRuleForm(data, rule=rule, segment_keys=keys, sms_extra_length=sms_extra_length(self.shop, rule))
 
     def get(self, request, kind: str):
         rule = _rule_or_404(self.shop, kind)
@@ -97,3 +119,28 @@ class CareRuleEditView(ShopPageView):
             return None
         channel = preview_form.cleaned_data["channel"]
         return care_rule_preview(shop=self.shop, rule=rule, customer=customer, channel=channel)
+
+
+class CareRuleLogView(ShopPageView):
+    """The rule's delivery statistics and latest messages; the message log has the rest."""
+
+    template_name = "campaigns/care/rule_log.html"
+
+    def get(self, request, kind: str):
+        rule = _rule_or_404(self.shop, kind)
+        filters = MessageFilters(rule=rule.rule_name)
+        stats = next(iter(message_stats_by_rule(shop=self.shop, filters=filters)), None)
+        latest = message_list(shop=self.shop, filters=filters).order_by("-created_at", "-pk")[:LOG_LENGTH]
+        reasons = (stats or {}).get("skipped", {})
+        skipped = [(SKIP_REASON_LABELS.get(code, code), count) for code, count in reasons.items()]
+        context = {"rule": rule, "help": KIND_HELP[rule.kind], "stats": stats, "skipped": skipped, "latest": latest,
+                   "message_log_url": _message_log_url(self.shop, rule)}  # fmt: skip
+        return TemplateResponse(request, self.template_name, context)
+
+
+def _message_log_url(shop, rule) -> str | None:
+    """Messaging's log page filtered by the rule, once that page exists."""
+    try:
+        return reverse("messaging:log", kwargs={"shop_slug": shop.slug}) + "?" + urlencode({"rule": rule.rule_name})
+    except NoReverseMatch:
+        return None

@@ -3,6 +3,7 @@ texts in Chinese and English. What the values may be is the service's to say."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campaigns.models import CareKind, CareRule
 from campaigns.services.care_rules import CHANNELS, GAP_MULTIPLE_RANGE, LANGUAGES, MAX_DAYS, TIMING_FIELDS
@@ -16,7 +17,8 @@ DAYS_LABELS = {
     CareKind.FIRST_PURCHASE_REACTIVATION: _("Days after the first purchase"),
     CareKind.RECURRING_GIFT: _("Days before the gift date"),
 }
-LANGUAGE_LABELS = {"zh-hans": _("Chinese"), "en": _("English")}
+SMS_COUNTER = _("As an SMS with the signature: %(length)s characters, %(segments)s SMS")
+LANGUAGE_LABELS = {"zh-hans": pgettext_lazy("care", "Chinese"), "en": _("English")}
 
 
 def text_field_name(name: str, language: str) -> str:
@@ -27,14 +29,14 @@ CHANNEL_CHOICES = [(channel, CHANNEL_LABELS[channel]) for channel in CHANNELS]
 
 
 class PreviewForm(forms.Form):
-    q = forms.CharField(label=_("Customer"), max_length=100, help_text=_("Name, phone or email"))
+    q = forms.CharField(label=_("Customer"), max_length=100, help_text=pgettext_lazy("care", "Name, phone or email"))
     channel = forms.ChoiceField(label=_("Channel"), choices=CHANNEL_CHOICES)
 
 
 class CareRuleForm(forms.Form):
-    is_enabled = forms.BooleanField(label=_("On"), required=False)
+    is_enabled = forms.BooleanField(label=pgettext_lazy("care", "On"), required=False)
     channels = forms.MultipleChoiceField(
-        label=_("Channels"), choices=CHANNEL_CHOICES,
+        label=pgettext_lazy("care", "Channels"), choices=CHANNEL_CHOICES,
         widget=forms.CheckboxSelectMultiple,
     )  # fmt: skip
     days = forms.IntegerField(min_value=0, max_value=MAX_DAYS)
@@ -43,9 +45,13 @@ class CareRuleForm(forms.Form):
         min_value=GAP_MULTIPLE_RANGE[0], max_value=GAP_MULTIPLE_RANGE[1], decimal_places=1,
         help_text=_("Empty: days only."),
     )  # fmt: skip
-    segments = forms.MultipleChoiceField(label=_("Valuable segments"), widget=forms.CheckboxSelectMultiple)
+    segments = forms.MultipleChoiceField(
+        label=pgettext_lazy("care", "Valuable segments"), widget=forms.CheckboxSelectMultiple
+    )
 
-    def __init__(self, *args, rule: CareRule, segment_keys: list[str], **kwargs):
+    def __init__(self, *args, rule: CareRule, segment_keys: list[str], sms_extra_length: int, **kwargs):
+        """`sms_extra_length`: what every SMS of the rule carries besides its text (the
+        【signature】, a marketing opt-out), for the length counter."""
         initial = {name: getattr(rule, name) for name in ("is_enabled", "channels", "days", "gap_multiple", "segments")}
         for name in ("subject", "body"):
             for language in LANGUAGES:
@@ -65,7 +71,9 @@ class CareRuleForm(forms.Form):
             )  # fmt: skip
             self.fields[text_field_name("body", language)] = forms.CharField(
                 label=_("Message (%(language)s)") % {"language": LANGUAGE_LABELS[language]},
-                widget=forms.Textarea(attrs={"rows": 3, "data-sms-counter": ""}), max_length=1000,
+                widget=forms.Textarea(attrs={"rows": 3, "data-sms-counter": SMS_COUNTER,
+                                             "data-sms-extra": sms_extra_length}),
+                max_length=1000,
             )  # fmt: skip
 
     def changes(self) -> dict:

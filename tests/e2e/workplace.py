@@ -4,6 +4,7 @@ layout test in a browser and the Chinese-completeness test."""
 
 from django.urls import reverse
 
+from campaigns.care_demo import demo_care_seed
 from crm.models import Role
 from crm.tenancy.context import shop_scope
 from customers.demo import demo_customer_extras_seed
@@ -26,6 +27,7 @@ def workplace_shop_seed():
         demo_orders_seed(shop=shop, customers=60)
         demo_customer_extras_seed(shop=shop)
         demo_scoring_seed(shop=shop)
+        demo_care_seed(shop=shop)
         order = Refund.objects.select_related("order").first().order
         order_note_add(shop=shop, order=order, author=None, body="快递员说周三送达")
         ImportJob.objects.create(shop_id=shop.pk, file_name="双十一订单.csv", status="succeeded", total_rows=3,
@@ -72,4 +74,7 @@ def workplace_pages(shop) -> list[tuple[str, str]]:
         ("import", at("orders:import")),
         ("import-job", at("orders:import-job", job_id=job.pk)),
         ("settings", at("shop-settings")),
+        ("care-rules", at("campaigns:care-rules")),
+        ("care-rule", at("campaigns:care-rule-edit", kind="birthday") + "?q=" + customer.phone + "&channel=sms"),
+        ("care-rule-log", at("campaigns:care-rule-log", kind="order_paid")),
     ]
