@@ -34,6 +34,12 @@ app.conf.beat_schedule = {
         "task": "insights.scoring_dispatch",
         "schedule": crontab(minute="*/15"),
     },
+    # Hourly at minute 7 (https://crontab.guru/#7_*_*_*_*): queue the loyalty settle of each
+    # shop whose local time is 03:xx (pending points become available, expiry, tiers).
+    "loyalty-settle-dispatch": {
+        "task": "loyalty.settle_dispatch",
+        "schedule": crontab(minute=7),
+    },
     # Daily at 04:41 UTC (https://crontab.guru/#41_4_*_*_*): delete expired staff sessions
     # from PostgreSQL (Redis expires its copies by itself).
     "sessions-clear": {

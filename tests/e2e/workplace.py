@@ -11,6 +11,7 @@ from customers.demo import demo_customer_extras_seed
 from customers.models import Customer, CustomerImportJob, Tag
 from insights.demo import demo_scoring_seed
 from insights.models import ScoringRun
+from loyalty.demo import demo_loyalty_seed
 from orders.demo import demo_orders_seed
 from orders.models import ImportJob, Order, Refund
 from orders.services import order_note_add
@@ -27,6 +28,7 @@ def workplace_shop_seed():
         demo_orders_seed(shop=shop, customers=60)
         demo_customer_extras_seed(shop=shop)
         demo_scoring_seed(shop=shop)
+        demo_loyalty_seed(shop=shop)
         demo_care_seed(shop=shop)
         order = Refund.objects.select_related("order").first().order
         order_note_add(shop=shop, order=order, author=None, body="快递员说周三送达")
@@ -73,6 +75,9 @@ def workplace_pages(shop) -> list[tuple[str, str]]:
         ("order-refunded", at("orders:detail", key=refunded.pk)),
         ("import", at("orders:import")),
         ("import-job", at("orders:import-job", job_id=job.pk)),
+        ("loyalty", at("loyalty:program")),
+        ("loyalty-tiers", at("loyalty:tiers")),
+        ("loyalty-adjust", at("loyalty:adjust", customer_id=customer.pk)),
         ("settings", at("shop-settings")),
         ("care-rules", at("campaigns:care-rules")),
         ("care-rule", at("campaigns:care-rule-edit", kind="birthday") + "?q=" + customer.phone + "&channel=sms"),
