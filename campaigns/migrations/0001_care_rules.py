@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
             name='CareRule',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('birthday', 'Birthday'), ('order_paid', 'Order paid'), ('order_shipped', 'Order shipped'), ('order_delivered', 'Order delivered'), ('after_delivery', 'Days after delivery'), ('win_back', 'Win-back'), ('first_purchase_reactivation', 'First-purchase reactivation'), ('recurring_gift', 'Recurring-gift reminder'), ('valuable_at_risk', 'Valuable customer at risk')], max_length=40, verbose_name='kind')),
+                ('kind', models.CharField(choices=[('birthday', 'Birthday'), ('order_paid', 'Order paid'), ('order_shipped', 'Order shipped'), ('order_delivered', 'Order delivered'), ('after_delivery', 'Days after delivery'), ('win_back', 'Win-back'), ('first_purchase_reactivation', 'First-purchase reactivation'), ('recurring_gift', 'Recurring-gift reminder'), ('valuable_at_risk', 'Valuable customer at risk'), ('points_expiring', 'Points about to expire'), ('tier_upgrade', 'Tier upgrade')], max_length=40, verbose_name='kind')),
                 ('is_enabled', models.BooleanField(default=False, verbose_name='enabled')),
                 ('channels', models.JSONField(default=list, verbose_name='channels')),
                 ('days', models.PositiveSmallIntegerField(default=0, verbose_name='days')),

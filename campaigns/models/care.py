@@ -24,6 +24,8 @@ class CareKind(models.TextChoices):
     FIRST_PURCHASE_REACTIVATION = "first_purchase_reactivation", _("First-purchase reactivation")
     RECURRING_GIFT = "recurring_gift", _("Recurring-gift reminder")
     VALUABLE_AT_RISK = "valuable_at_risk", _("Valuable customer at risk")
+    POINTS_EXPIRING = "points_expiring", _("Points about to expire")
+    TIER_UPGRADE = "tier_upgrade", _("Tier upgrade")
 
 
 class CareRule(ShopOwnedModel):

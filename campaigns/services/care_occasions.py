@@ -20,6 +20,8 @@ from crm.models import Shop
 from customers.models import Customer
 from insights.models import CustomerScore, LifecycleStage
 from insights.selectors import current_run_get, previous_run_get
+from loyalty.rules import tier_rank
+from loyalty.selectors import points_expiring, tier_changes_since, tier_rules_at
 from orders.models import Order, OrderStatus
 
 # A lapse found late (the shop's rounds failed for a while) is still messaged within this many days.
@@ -147,10 +149,35 @@ def valuable_at_risk_occasions(*, shop: Shop, rule: CareRule, today: date) -> li
     ]
 
 
+def points_expiring_occasions(*, shop: Shop, rule: CareRule, today: date) -> list[Occasion]:
+    """Customers whose loyalty points expire on today + `days`, with the points as {amount};
+    once per expiry day."""
+    rows = points_expiring(shop, on=today + timedelta(days=rule.days), within_days=0)
+    return [
+        Occasion(customer_id, expires_on.isoformat(), {"amount": str(points)})
+        for customer_id, points, expires_on in rows
+    ]
+
+
+def tier_upgrade_occasions(*, shop: Shop, rule: CareRule, today: date) -> list[Occasion]:
+    """Customers whose loyalty tier went up since the start of yesterday (a scan runs early
+    each day); once per tier reached and day."""
+    tiers = tier_rules_at(shop=shop, day=today)
+    return [
+        Occasion(customer_id, f"{new_tier}:{local_day_key(shop, changed_at)}")
+        for customer_id, old_tier, new_tier, changed_at in tier_changes_since(
+            shop, day_start(shop, today - timedelta(days=1))
+        )
+        if new_tier and tier_rank(new_tier, tiers) > tier_rank(old_tier or "", tiers)
+    ]
+
+
 DETECTORS: dict[str, Callable[..., list[Occasion]]] = {
     CareKind.BIRTHDAY: birthday_occasions,
     CareKind.WIN_BACK: win_back_occasions,
     CareKind.FIRST_PURCHASE_REACTIVATION: first_purchase_occasions,
     CareKind.RECURRING_GIFT: recurring_gift_occasions,
     CareKind.VALUABLE_AT_RISK: valuable_at_risk_occasions,
+    CareKind.POINTS_EXPIRING: points_expiring_occasions,
+    CareKind.TIER_UPGRADE: tier_upgrade_occasions,
 }

@@ -25,7 +25,10 @@ GAP_MULTIPLE_RANGE = (Decimal("1.0"), Decimal("20.0"))
 VALUABLE_SEGMENTS = ["champions", "loyal", "cannot_lose_them"]
 
 # Order-stage care is transactional (care consent); the rest is marketing.
-CARE_KINDS = (CareKind.ORDER_PAID, CareKind.ORDER_SHIPPED, CareKind.ORDER_DELIVERED, CareKind.AFTER_DELIVERY)
+CARE_KINDS = (
+    CareKind.ORDER_PAID, CareKind.ORDER_SHIPPED, CareKind.ORDER_DELIVERED, CareKind.AFTER_DELIVERY,
+    CareKind.POINTS_EXPIRING, CareKind.TIER_UPGRADE,
+)  # fmt: skip
 # Chosen from profiling (purchase rhythm, RFM, lifecycle): customers who refused automated
 # targeting are skipped at send time (PIPL art. 24).
 PROFILED_KINDS = (
@@ -42,6 +45,8 @@ TIMING_FIELDS: dict[str, tuple[str, ...]] = {
     CareKind.FIRST_PURCHASE_REACTIVATION: ("days",),
     CareKind.RECURRING_GIFT: ("days",),
     CareKind.VALUABLE_AT_RISK: ("segments",),
+    CareKind.POINTS_EXPIRING: ("days",),
+    CareKind.TIER_UPGRADE: (),
 }
 EDITABLE_FIELDS = ("is_enabled", "channels", "days", "gap_multiple", "segments", "subject", "body")
 
@@ -118,6 +123,22 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "body": _text(
             "{customer_name}，{shop_name}想念您，专属关怀已为您准备好，欢迎回来。",
             "{customer_name}, {shop_name} misses you. Something special is waiting for you.",
+        ),
+    },
+    # {amount} is the number of points that expire.
+    CareKind.POINTS_EXPIRING: {
+        "days": 7,
+        "subject": _text("您的积分即将过期", "Your points expire soon"),
+        "body": _text(
+            "{customer_name}，您在{shop_name}有{amount}积分即将过期，记得尽快使用。",
+            "{customer_name}, {amount} of your {shop_name} points expire soon. Use them before they go.",
+        ),
+    },
+    CareKind.TIER_UPGRADE: {
+        "subject": _text("恭喜您升级", "Congratulations on your new tier"),
+        "body": _text(
+            "恭喜{customer_name}，您在{shop_name}的会员等级已升级，更多权益等您享受。",
+            "Congratulations {customer_name}, your {shop_name} membership tier went up. Enjoy the new benefits.",
         ),
     },
 }

@@ -16,6 +16,7 @@ DAYS_LABELS = {
     CareKind.WIN_BACK: _("Days without an order"),
     CareKind.FIRST_PURCHASE_REACTIVATION: _("Days after the first purchase"),
     CareKind.RECURRING_GIFT: _("Days before the gift date"),
+    CareKind.POINTS_EXPIRING: _("Days before the points expire"),
 }
 SMS_COUNTER = _("As an SMS with the signature: %(length)s characters, %(segments)s SMS")
 LANGUAGE_LABELS = {"zh-hans": pgettext_lazy("care", "Chinese"), "en": _("English")}
@@ -101,4 +102,8 @@ KIND_HELP = {
     CareKind.FIRST_PURCHASE_REACTIVATION: _("Days after a customer's only purchase."),
     CareKind.RECURRING_GIFT: _("Days before the date a customer ordered around in at least two earlier years."),
     CareKind.VALUABLE_AT_RISK: _("After a scoring run, to valuable customers whose lifecycle turned at risk."),
+    CareKind.POINTS_EXPIRING: _(
+        "Days before a customer's loyalty points expire; {amount} is the points. Care message."
+    ),
+    CareKind.TIER_UPGRADE: _("The day after a customer's loyalty tier goes up. Care message: needs care consent."),
 }

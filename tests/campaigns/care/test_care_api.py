@@ -12,7 +12,7 @@ from tests.conftest import make_user
 pytestmark = pytest.mark.django_db
 KINDS = [
     "birthday", "order_paid", "order_shipped", "order_delivered", "after_delivery", "win_back",
-    "first_purchase_reactivation", "recurring_gift", "valuable_at_risk",
+    "first_purchase_reactivation", "recurring_gift", "valuable_at_risk", "points_expiring", "tier_upgrade",
 ]  # fmt: skip
 
 

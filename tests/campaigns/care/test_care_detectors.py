@@ -9,12 +9,15 @@ from campaigns.models import CareKind, CareRule
 from campaigns.services.care_occasions import (
     birthday_occasions,
     first_purchase_occasions,
+    points_expiring_occasions,
     recurring_gift_occasions,
+    tier_upgrade_occasions,
     valuable_at_risk_occasions,
     win_back_occasions,
 )
 from crm.tenancy.context import shop_scope
 from insights.models import CustomerScore, RunStatus, ScoringRun, ShopScoringState
+from loyalty.models import LedgerEntry, TierChange
 from tests.customers.factories import CustomerFactory
 from tests.insights.conftest import local, order_add
 
@@ -136,3 +139,28 @@ def test_detectors_see_only_their_shop(shop, other_shop):
         CustomerFactory(shop=other_shop, birthday=date(1990, 3, 7))
     with shop_scope(shop.pk):
         assert birthday_occasions(shop=shop, rule=rule(CareKind.BIRTHDAY), today=date(2027, 3, 7)) == []
+
+
+def test_points_about_to_expire_n_days_before_with_the_points(in_shop):
+    saver, spender = CustomerFactory(shop=in_shop), CustomerFactory(shop=in_shop)
+    expires = datetime(2026, 10, 17, 12, tzinfo=in_shop.tzinfo)
+    for customer, remaining in ((saver, 120), (spender, 0)):
+        LedgerEntry.objects.create(
+            shop=in_shop, customer=customer, kind="earn", points=120, remaining=remaining, expires_at=expires
+        )
+    found = points_expiring_occasions(
+        shop=in_shop, rule=rule(CareKind.POINTS_EXPIRING, days=7), today=date(2026, 10, 10)
+    )
+    assert [(o.customer_id, o.key, o.variables) for o in found] == [(saver.pk, "2026-10-17", {"amount": "120"})]
+
+
+def test_tier_upgrades_since_yesterday_but_not_downgrades(in_shop):
+    up, down, old = (CustomerFactory(shop=in_shop) for _ in range(3))
+    yesterday = datetime(2026, 10, 9, 15, tzinfo=in_shop.tzinfo)
+    TierChange.objects.create(shop=in_shop, customer=up, old_tier="铜牌", new_tier="银牌", changed_at=yesterday)
+    TierChange.objects.create(shop=in_shop, customer=down, old_tier="银牌", new_tier="铜牌", changed_at=yesterday)
+    TierChange.objects.create(
+        shop=in_shop, customer=old, old_tier="", new_tier="金牌", changed_at=yesterday - timedelta(days=2)
+    )
+    found = tier_upgrade_occasions(shop=in_shop, rule=rule(CareKind.TIER_UPGRADE), today=date(2026, 10, 10))
+    assert keys(found) == [(up.pk, "银牌:2026-10-09")]

@@ -31,7 +31,7 @@ def test_the_rules_page_lists_every_kind_in_chinese(staff_client, shop):
     response = staff_client.get(page("care-rules", shop), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 200
     text = response.content.decode()
-    assert "关怀消息" in text and "生日" in text and text.count('id="rule-') == 9
+    assert "关怀消息" in text and "生日" in text and text.count('id="rule-') == 11
 
 
 def test_a_manager_turns_a_rule_on_and_off(client, shop):
