@@ -151,9 +151,11 @@ class Customer(ShopOwnedModel):
                 name="customer_email_prefix_idx",
             ),
             models.Index(fields=["shop", "orders_count", "id"], name="customer_shop_orders_count_idx"),
+            # Live, not erased, with a birthday; INCLUDE id: a day's birthdays are an index-only scan.
             models.Index(
                 fields=["shop", "birthday_month_day"],
-                condition=Q(merged_into__isnull=True, birthday_month_day__isnull=False),
+                condition=Q(merged_into__isnull=True, erased_at__isnull=True, birthday_month_day__isnull=False),
+                include=["id"],
                 name="customer_birthday_day_idx",
             ),
         ]

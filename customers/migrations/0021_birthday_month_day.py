@@ -22,6 +22,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='customer',
-            index=models.Index(condition=models.Q(('birthday_month_day__isnull', False), ('merged_into__isnull', True)), fields=['shop', 'birthday_month_day'], name='customer_birthday_day_idx'),
+            index=models.Index(condition=models.Q(('birthday_month_day__isnull', False), ('erased_at__isnull', True), ('merged_into__isnull', True)), fields=['shop', 'birthday_month_day'], include=('id',), name='customer_birthday_day_idx'),
         ),
     ]
