@@ -80,7 +80,11 @@ class _CareApi(ShopScopedApi):
 
 
 class CareRuleListApi(_CareApi):
-    @page_schema(CareRuleSerializer, summary="Every kind's care rule (defaults for those never changed)")
+    @page_schema(
+        CareRuleSerializer,
+        summary="Every kind's care rule (defaults for those never changed)",
+        operation_id="care_rules_list",
+    )
     def get(self, request, **kwargs):
         paginator = CappedPageNumberPagination()
         page = paginator.paginate_queryset(care_rule_list(shop=self.shop), request, view=self)
