@@ -55,12 +55,13 @@ def bench_shop_empty(shop) -> None:
     # key checks of a mass delete pick any shop-first index and scan the whole shop per row.
     tables_vacuum(ANALYZE_FIRST, analyze_only=True)
     with shop_scope(shop.pk), connection.cursor() as cursor:
+        # Every foreign key is deferrable: checked at commit, the order of deletes does not matter.
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         cursor.execute(
             "SELECT table_name FROM information_schema.columns WHERE table_schema = 'public' "
             "AND column_name = 'shop_id' AND table_name <> ALL(%s)",
             [sorted(KEEP_TABLES)],
         )
-        # Every foreign key is deferred to commit, so the order of deletes does not matter.
         for (table,) in cursor.fetchall():
             cursor.execute(f'DELETE FROM "{table}" WHERE shop_id = %s', [shop.pk])  # noqa: S608 (catalog names)
         cursor.execute("SELECT 1")

@@ -164,6 +164,10 @@ def copy_load(cursor, buffers: dict) -> dict[str, int]:
     target, then INSERT ... SELECT into the target (PostgreSQL refuses COPY FROM into
     tables with row-level security, so this is the fastest way in). Run inside the shop's
     scope; returns rows per table."""
+    from django.db import connection
+
+    from crm.platform.postgresql.citus import staged_insert
+
     counts = {}
     for table, buffer in buffers.items():
         columns = COPY_COLUMNS[table]
@@ -174,6 +178,7 @@ def copy_load(cursor, buffers: dict) -> dict[str, int]:
         cursor.copy_expert(f"COPY {stage} ({columns}) FROM STDIN", buffer)
         target_columns = columns + "".join(f", {name}" for name in defaults)
         source_columns = columns + "".join(f", {value}" for value in defaults.values())
-        cursor.execute(f"INSERT INTO {table} ({target_columns}) SELECT {source_columns} FROM {stage}")
+        cursor.execute(staged_insert(f"INSERT INTO {table} ({target_columns}) SELECT {source_columns} FROM {stage}",
+                                     connection))  # fmt: skip
         counts[table] = cursor.rowcount
     return counts

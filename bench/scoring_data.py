@@ -16,6 +16,7 @@ import pandas as pd
 from django.db import connection
 
 from bench.datagen import _DEFAULTS
+from crm.platform.postgresql.citus import staged_insert
 from crm.tenancy.context import shop_scope
 from orders.synthetic import Dataset, dataset_generate
 
@@ -83,7 +84,6 @@ INSERT INTO customers_customer (shop_id, name, phone, email, province, city, sou
 SELECT shop_id, name, phone, email, province, city, source_channel, created_at,
     {", ".join(_DEFAULTS["customers_customer"].values())}
 FROM bench_scoring_stage
-RETURNING phone, id
 """
 ORDER_STAGE = (
     "shop_id bigint, external_id text, customer_id bigint, channel text, status text, placed_at timestamptz, "
@@ -99,11 +99,11 @@ FROM bench_scoring_stage
 """
 
 
-def _stage_insert(cursor, stage_columns: str, frame: pd.DataFrame, insert_sql: str) -> None:
+def _stage_insert(cursor, stage_columns: str, frame: pd.DataFrame, insert_sql: str, returning: str = "") -> None:
     cursor.execute("DROP TABLE IF EXISTS bench_scoring_stage")
     cursor.execute(f"CREATE TEMP TABLE bench_scoring_stage ({stage_columns})")
     cursor.copy_expert("COPY bench_scoring_stage FROM STDIN", _copy_buffer(frame))
-    cursor.execute(insert_sql)
+    cursor.execute(staged_insert(insert_sql, connection) + returning)
 
 
 def shop_load(shop, *, customers: int, orders: int, seed: int) -> dict:
@@ -114,7 +114,7 @@ def shop_load(shop, *, customers: int, orders: int, seed: int) -> dict:
     now = datetime.now(UTC).isoformat()
     with shop_scope(shop.pk), connection.cursor() as cursor:
         customers_frame = _customers_frame(data, shop.pk, now)
-        _stage_insert(cursor, CUSTOMER_STAGE, customers_frame, CUSTOMER_INSERT)
+        _stage_insert(cursor, CUSTOMER_STAGE, customers_frame, CUSTOMER_INSERT, " RETURNING phone, id")
         # Orders carry the ids the database gave the customers (matched by their unique phones).
         ids_by_phone = pd.Series(dict(cursor.fetchall()))
         customer_ids = ids_by_phone.reindex(customers_frame["phone"]).to_numpy(dtype=np.int64)

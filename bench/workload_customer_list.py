@@ -113,6 +113,7 @@ def _load(shop, count: int) -> dict:
     from django.db import connection
 
     from bench.datagen import id_block_allocate
+    from crm.platform.postgresql.citus import staged_insert
     from crm.tenancy.context import shop_scope
 
     data = _dataset(count)
@@ -125,11 +126,15 @@ def _load(shop, count: int) -> dict:
             _copy(cursor, "stage_customer", CUSTOMER_COLUMNS,
                   _customer_rows(data, stats, shop.pk, first_id, start, min(count, start + COPY_CHUNK)))  # fmt: skip
         defaults_columns, defaults_values = CUSTOMER_DEFAULTS
-        cursor.execute(f"INSERT INTO customers_customer ({CUSTOMER_COLUMNS}, {defaults_columns}) "
-                       f"SELECT {CUSTOMER_COLUMNS}, {defaults_values} FROM stage_customer")  # fmt: skip
+        cursor.execute(staged_insert(f"INSERT INTO customers_customer ({CUSTOMER_COLUMNS}, {defaults_columns}) "
+                                     f"SELECT {CUSTOMER_COLUMNS}, {defaults_values} FROM stage_customer",
+                                     connection))  # fmt: skip
         cursor.execute(
-            "INSERT INTO customers_customerchannelid (shop_id, channel, external_id, customer_id, created_at) "
-            "SELECT shop_id, 'web', 'U11-' || lpad((id - %s)::text, 7, '0'), id, now() FROM stage_customer",
+            staged_insert(
+                "INSERT INTO customers_customerchannelid (shop_id, channel, external_id, customer_id, created_at) "
+                "SELECT shop_id, 'web', 'U11-' || lpad((id - %s)::text, 7, '0'), id, now() FROM stage_customer",
+                connection,
+            ),
             [first_id],
         )
         _tags_load(cursor, shop.pk, first_id, count)

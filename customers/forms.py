@@ -2,6 +2,7 @@
 only collects the fields and puts the services' reasons next to the field they name."""
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from customers.models import Channel, Gender
@@ -29,6 +30,10 @@ class CustomerProfileForm(forms.Form):
     province = forms.CharField(label=_("Province"), max_length=64, required=False)
     city = forms.CharField(label=_("City"), max_length=64, required=False)
     district = forms.CharField(label=_("District"), max_length=64, required=False)
+    language = forms.ChoiceField(
+        label=_("Language of messages"), required=False,
+        choices=[("", _("The shop's language")), *settings.LANGUAGES],
+    )  # fmt: skip
 
     def clean(self):
         cleaned = super().clean()

@@ -16,19 +16,26 @@ from messaging.models import Channel, Message, MessageStatus, MessagingSettings,
 from messaging.registry import MARKETING_SUPPRESSORS
 from messaging.sending_window import window_next_open
 
-# Skip reasons are stored as these codes (suppressors give their own) and shown by label.
+# Reasons are stored as these codes (suppressors and send failures give their own text) and
+# shown by label.
 ERASED, TARGETING_REFUSED, NO_ADDRESS, NO_CONSENT, FREQUENCY_CAP = (
     "erased", "targeting_refused", "no_address", "no_consent", "frequency_cap",
 )  # fmt: skip
-SKIP_REASON_LABELS = {
+ABANDONED = "sender_stopped"  # the reason of an unknown message whose claim was abandoned
+REASON_LABELS = {
     ERASED: _("Customer erased"),
     TARGETING_REFUSED: _("Customer refuses automated targeting"),
     NO_ADDRESS: _("No valid address for the channel"),
     NO_CONSENT: _("No consent for this channel and purpose"),
     FREQUENCY_CAP: _("Frequency cap: a marketing message went out recently"),
+    ABANDONED: _("The sender stopped after handing the message over, before recording the outcome"),
 }
 # A message counts against the cap from its claim on, whatever became of it after.
 CAP_COUNTED = (MessageStatus.SENDING, MessageStatus.SENT, MessageStatus.UNKNOWN)
+
+
+def reason_label(reason: str) -> str:
+    return str(REASON_LABELS.get(reason, reason))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from crm.models import Shop
 from messaging.channels import Outgoing
 from messaging.models import Channel, Message, MessagingSettings, Purpose
+from messaging.selectors import messaging_settings_get
 from messaging.services.preferences import PREFERENCES_SALT, UNSUBSCRIBE_SALT, link_token
 from messaging.templating import template_render, text_for_language
 
@@ -59,6 +60,18 @@ def _email(message, text, subject, language, common) -> Outgoing:
             footer = _("Choose which emails you receive: %(url)s") % {"url": url}
     return Outgoing(**common, to=message.customer.email, text=f"{text}\n\n--\n{footer}\n", subject=subject,
                     headers=headers)  # fmt: skip
+
+
+def message_preview(*, shop: Shop, customer, channel: str, purpose: str, body: dict | str,
+                    subject: dict | str = "", variables: dict | None = None, link_url: str = "") -> Outgoing:
+    """What `customer` would receive if this message went out now, in their language, with
+    the shop's signature and links (a sample short link); nothing is written (editors'
+    previews)."""
+    assert customer.shop_id == shop.pk
+    message = Message(shop=shop, customer=customer, channel=channel, purpose=purpose, body=body, subject=subject,
+                      variables={key: str(value) for key, value in (variables or {}).items()},
+                      short_code=f"{shop.pk:x}-preview" if link_url else "")  # fmt: skip
+    return message_compose(shop=shop, settings=messaging_settings_get(shop=shop), message=message, attempt=0)
 
 
 def absolute_url(path: str) -> str:

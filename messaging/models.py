@@ -57,6 +57,9 @@ class Message(ShopOwnedModel):
     send_after = models.DateTimeField(_("send after"), default=timezone.now)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    # Set, and committed, just before the provider call: a claim abandoned without it was
+    # never handed over and goes back to the queue; one with it may have reached the customer.
+    handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     # What went out, kept for the timeline and the privacy export; blanked by erasure.
     recipient = models.CharField(_("recipient"), max_length=254, blank=True)

@@ -2,6 +2,7 @@
 messages."""
 
 from collections import defaultdict
+from urllib.parse import quote
 
 from django.db.models import Count, QuerySet, Sum
 
@@ -18,6 +19,14 @@ def messaging_settings_get(*, shop: Shop) -> MessagingSettings:
     """The shop's settings row, or the defaults (unsaved) when it has none yet."""
     found = MessagingSettings.objects.filter(shop=shop).first()
     return found or MessagingSettings(shop=shop, sms_signature=shop.name[:20])
+
+
+def storefront_url(*, shop: Shop, page: str, **values: str) -> str:
+    """The shop's storefront page for an order (`page="order"`, order_number=...) or a coupon
+    (`page="coupon"`, coupon_code=...), from its settings; "" when the shop has not set one
+    (the message then goes without a short link)."""
+    template = getattr(messaging_settings_get(shop=shop), f"{page}_url_template")
+    return template.format(**{name: quote(str(value), safe="") for name, value in values.items()}) if template else ""
 
 
 def messages_for_customer(shop: Shop, customer: Customer, limit: int = TIMELINE_LENGTH) -> list[Message]:

@@ -46,11 +46,13 @@ class _Blank(dict):
 
 
 # SMS length: 70 characters fit one SMS; a longer text is split into parts of 67 (each part
-# carries a header), the signature counting as text.
+# carries a header), the signature counting as text. messaging/static/messaging/sms_counter.js
+# counts the same way in the editor.
 SMS_SINGLE, SMS_PART = 70, 67
 
 
 def sms_segments(text: str) -> int:
+    """How many SMS `text` (with its 【signature】 and any opt-out text) is billed as."""
     if not text:
         return 0
     if len(text) <= SMS_SINGLE:

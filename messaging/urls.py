@@ -3,9 +3,13 @@ and /api/v1/s/<shop_slug>/) and the public pages a message links to (mounted at 
 
 from django.urls import path
 
-from messaging import api, public_views
+from messaging import api, public_views, views
 
-page_urlpatterns: list = []
+page_urlpatterns = [
+    path("", views.MessageLogView.as_view(), name="log"),
+    path("<int:message_id>/resend/", views.MessageResendView.as_view(), name="resend"),
+    path("settings/", views.MessagingSettingsView.as_view(), name="settings"),
+]
 api_urlpatterns = [
     path("messages/", api.MessageListApi.as_view(), name="message-list"),
     path("messages/<int:message_id>/", api.MessageDetailApi.as_view(), name="message-detail"),

@@ -16,7 +16,7 @@ import hashlib
 from contextlib import ExitStack
 
 from django.core.cache import cache
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.http.request import RawPostDataException
 from django.utils import timezone
 from rest_framework import exceptions
@@ -28,7 +28,7 @@ from crm.platform.request_context import Actor, acting_as
 from crm.tenancy.access import has_role, membership_for_slug
 from crm.tenancy.auth import api_key_scope_check, api_key_scope_for_role
 from crm.tenancy.context import shop_scope
-from crm.tenancy.errors import Conflict, Unprocessable
+from crm.tenancy.errors import Conflict, Unprocessable, is_write_conflict
 
 IDEMPOTENCY_LOCK_SECONDS = 300
 LAST_USED_RESOLUTION_SECONDS = 60
@@ -107,17 +107,18 @@ class ShopScopedApi(APIView):
         if getattr(self, "_scope", None) is not None:
             try:
                 self._idempotency_store(response)
-            except IntegrityError as exc:
-                # A concurrent twin stored its response first: undo this one's effects.
+            except DatabaseError as exc:
+                if not is_write_conflict(exc):
+                    # The database went away (a restart): the request's transaction is lost,
+                    # so the client's retry must find the key free, not "in progress".
+                    self._idempotency_release()
+                    raise
+                # A concurrent twin stored its response first (on Citus it can also win a
+                # distributed deadlock against this one): undo this one's effects.
                 self._close_scope(exc)
                 response = self.handle_exception(
                     Conflict("A request with this Idempotency-Key completed concurrently.")
                 )
-            except DatabaseError:
-                # The database went away (a restart): the request's transaction is lost,
-                # so the client's retry must find the key free, not "in progress".
-                self._idempotency_release()
-                raise
             else:
                 self._close_scope()
         return super().finalize_response(request, response, *args, **kwargs)

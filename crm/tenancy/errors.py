@@ -3,7 +3,7 @@
 import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -45,16 +45,30 @@ def error_body(code: str, detail: str, fields: dict | None = None) -> dict:
     return {"code": code, "detail": detail, "fields": fields or {}}
 
 
+# A deadlock or a serialization failure: PostgreSQL picked this request to give way to a
+# concurrent one (on Citus, a distributed deadlock between two requests' shard writes).
+_GAVE_WAY = {"40P01", "40001"}
+
+
+def is_write_conflict(exc: Exception) -> bool:
+    """The request's writes collided with another's and were rolled back: answer 409."""
+    if isinstance(exc, IntegrityError):
+        return True
+    return isinstance(exc, OperationalError) and getattr(exc.__cause__, "pgcode", None) in _GAVE_WAY
+
+
 def api_exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
-    elif isinstance(exc, IntegrityError):
+    elif is_write_conflict(exc):
         # A database constraint caught what validation could not (a row referred to was
-        # removed meanwhile, a duplicate raced in); the request's transaction rolls back.
+        # removed meanwhile, a duplicate raced in), or a concurrent request won a lock race;
+        # the request's transaction rolls back.
         diagnostics = getattr(exc.__cause__, "diag", None)
-        logger.warning("api.constraint_violation", extra={"constraint": getattr(diagnostics, "constraint_name", "")})
+        logger.warning("api.write_conflict", extra={"constraint": getattr(diagnostics, "constraint_name", ""),
+                                                    "sqlstate": getattr(exc.__cause__, "pgcode", "")})  # fmt: skip
         exc = Conflict("The request conflicts with data changed meanwhile; nothing was saved. Retry it.")
     response = exception_handler(exc, context)
     if response is None:

@@ -1,6 +1,7 @@
 """Serializers of the customer API. Relation fields are shop-scoped: ids named in input
 are checked against the shop in scope by the views (get_for_shop) or services."""
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -46,9 +47,9 @@ class CustomerSerializer(serializers.ModelSerializer):
         model = Customer
         fields = (
             "id", "name", "phone", "email", "gender", "birthday", "province", "city", "district", "source_channel",
-            "attributes", "is_automated_targeting_refused", "orders_count", "total_spent", "refunds_count",
-            "refunded_amount", "first_order_at", "last_order_at", "merged_into", "erased_at", "created_at",
-            "updated_at", "tags", "channel_ids",
+            "attributes", "is_automated_targeting_refused", "language", "orders_count", "total_spent",
+            "refunds_count", "refunded_amount", "first_order_at", "last_order_at", "merged_into", "erased_at",
+            "created_at", "updated_at", "tags", "channel_ids",
         )  # fmt: skip
         read_only_fields = fields
 
@@ -98,6 +99,10 @@ class CustomerWriteSerializer(serializers.Serializer):
     source_channel = serializers.ChoiceField(choices=Channel.choices, required=False)
     attributes = serializers.DictField(required=False)
     is_automated_targeting_refused = serializers.BooleanField(required=False)
+    language = serializers.ChoiceField(
+        choices=[code for code, _name in settings.LANGUAGES], required=False, allow_blank=True,
+        help_text="The language of messages to this customer; blank for the shop's.",
+    )  # fmt: skip
 
 
 class CustomerCreateSerializer(CustomerWriteSerializer):

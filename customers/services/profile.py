@@ -17,7 +17,7 @@ from customers.models import AttributeType, Customer, CustomerAttributeDefinitio
 
 EDITABLE_FIELDS = (
     "name", "phone", "email", "gender", "birthday", "province", "city", "district", "source_channel", "attributes",
-    "is_automated_targeting_refused",
+    "is_automated_targeting_refused", "language",
 )  # fmt: skip
 
 

@@ -12,7 +12,7 @@ from customers.forms import CustomerCreateForm, CustomerProfileForm
 from customers.services import ProfileInvalid, customer_create, customer_update
 from customers.views.detail import page_customer
 
-PROFILE_FIELDS = ("name", "phone", "email", "gender", "birthday", "province", "city", "district")
+PROFILE_FIELDS = ("name", "phone", "email", "gender", "birthday", "province", "city", "district", "language")
 
 
 def _detail_url(shop, customer) -> str:

@@ -48,6 +48,36 @@ def message_enqueue(
     return message
 
 
+def message_enqueue_many(
+    *, shop: Shop, rule: str, channel: str, purpose: str, body: dict | str, items: list[dict],
+    subject: dict | str | None = None, send_after: datetime | None = None, segment_driven: bool = False,
+) -> int:  # fmt: skip
+    """`message_enqueue` for many customers of one rule at once (a care round, a campaign):
+    `items` are {"customer_id", "occasion", and optionally "variables", "link_url",
+    "send_after"}. Occasions that already have a message are left alone; returns how many
+    rows were written. The customers must be the shop's (the database's composite foreign key
+    refuses others)."""
+    for item in items:
+        _validate(rule=rule, occasion=item["occasion"], channel=channel, purpose=purpose, body=body,
+                  send_after=item.get("send_after", send_after))  # fmt: skip
+    existing = set(
+        Message.objects.filter(rule=rule, channel=channel, customer_id__in={item["customer_id"] for item in items})
+        .values_list("customer_id", "occasion")
+    )  # fmt: skip
+    now = timezone.now()
+    rows = [
+        Message(shop=shop, customer_id=item["customer_id"], rule=rule, occasion=item["occasion"], channel=channel,
+                purpose=purpose, is_segment_driven=segment_driven, subject=subject or {}, body=body,
+                variables={key: str(value) for key, value in item.get("variables", {}).items()},
+                link_url=item.get("link_url", ""), short_code=short_code_new(shop.pk) if item.get("link_url") else "",
+                send_after=item.get("send_after") or send_after or now, created_at=now)
+        for item in items if (item["customer_id"], item["occasion"]) not in existing
+    ]  # fmt: skip
+    # A concurrent writer of the same occasion loses quietly, as in message_enqueue.
+    Message.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    return len(rows)
+
+
 def _validate(*, rule, occasion, channel, purpose, body, send_after) -> None:
     if not RULE_PATTERN.match(rule) or len(rule) > 64:
         raise MessageInvalid(f"rule must be dotted '<app>.<kind>', got {rule!r}")
@@ -82,7 +112,8 @@ def message_resend(*, shop: Shop, message: Message) -> Message:
         raise ResendRefused(message.status)
     previous = message.status
     message.status, message.reason, message.attempts = MessageStatus.QUEUED, "", 0
-    message.send_after, message.claimed_at = timezone.now(), None
-    message.save(update_fields=["status", "reason", "attempts", "send_after", "claimed_at", "updated_at"])
+    message.send_after, message.claimed_at, message.handed_over_at = timezone.now(), None, None
+    message.save(update_fields=["status", "reason", "attempts", "send_after", "claimed_at", "handed_over_at",
+                                "updated_at"])  # fmt: skip
     audit_event_record(action="message.resend", obj=message, changes={"status": [previous, MessageStatus.QUEUED]})
     return message

@@ -7,7 +7,7 @@ from django.conf import settings
 from crm.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
-PRODUCT_DIRS = ("crm", "customers", "orders", "insights", "tickets", "campaigns")
+PRODUCT_DIRS = ("crm", "customers", "orders", "insights", "messaging", "tickets", "campaigns")
 
 
 def test_skip_locked_row_claims_are_written_in_one_place():

@@ -14,7 +14,7 @@ from crm.tenancy.api import ShopScopedApi
 from crm.tenancy.models import ShopOwnedModel
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE_DIRS = ("crm", "customers", "orders", "insights", "tickets", "campaigns")
+SOURCE_DIRS = ("crm", "customers", "orders", "insights", "messaging", "tickets", "campaigns")
 # Where crossing shops is legitimate: the admin (scoped per request by its site), the
 # tenancy core's pre-scope lookups (API key by prefix, a user's memberships) and
 # platform management commands.

@@ -24,10 +24,11 @@ from tests.orders.payloads import order_payload
 
 
 def test_the_apps_above_customers_fill_its_registries():
-    assert list(OVERVIEW_SECTIONS) == ["orders", "scores"]
-    assert set(EXPORT_PARTS) == {"orders", "scores"}
-    assert set(ERASURE_PARTS) == {"orders"}
-    assert {"customers.customertag", "customers.customerconsent", "insights.customerscore"} <= set(MERGE_HANDLERS)
+    assert list(OVERVIEW_SECTIONS) == ["orders", "scores", "messages"]
+    assert set(EXPORT_PARTS) == {"orders", "scores", "messages"}
+    assert set(ERASURE_PARTS) == {"orders", "messages"}
+    assert {"customers.customertag", "customers.customerconsent", "insights.customerscore",
+            "messaging.message"} <= set(MERGE_HANDLERS)  # fmt: skip
 
 
 def test_merge_asks_the_registered_handler_and_repoints_the_rest(shop, in_shop, manager, monkeypatch):

@@ -160,7 +160,7 @@ def test_the_360_api_carries_the_scores_and_the_bands_that_explain_them(
     api, other_api, shop, scored, django_assert_max_num_queries
 ):
     customers, first, second = scored
-    with django_assert_max_num_queries(17):  # the orders section is one more
+    with django_assert_max_num_queries(18):  # the orders and messages sections are one more each
         overview = api.get(f"{LIST}{customers[0].pk}/overview/").json()
     scores = overview["sections"]["scores"]
     insights_url = reverse("api:insights-customer-scores", kwargs={"customer_id": customers[0].pk})

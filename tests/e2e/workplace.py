@@ -12,6 +12,7 @@ from customers.models import Customer, CustomerImportJob, Tag
 from insights.demo import demo_scoring_seed
 from insights.models import ScoringRun
 from loyalty.demo import demo_loyalty_seed
+from messaging.demo import demo_messages_seed
 from orders.demo import demo_orders_seed
 from orders.models import ImportJob, Order, Refund
 from orders.services import order_note_add
@@ -30,6 +31,7 @@ def workplace_shop_seed():
         demo_scoring_seed(shop=shop)
         demo_loyalty_seed(shop=shop)
         demo_care_seed(shop=shop)
+        demo_messages_seed(shop=shop)
         order = Refund.objects.select_related("order").first().order
         order_note_add(shop=shop, order=order, author=None, body="快递员说周三送达")
         ImportJob.objects.create(shop_id=shop.pk, file_name="双十一订单.csv", status="succeeded", total_rows=3,
@@ -82,4 +84,6 @@ def workplace_pages(shop) -> list[tuple[str, str]]:
         ("care-rules", at("campaigns:care-rules")),
         ("care-rule", at("campaigns:care-rule-edit", kind="birthday") + "?q=" + customer.phone + "&channel=sms"),
         ("care-rule-log", at("campaigns:care-rule-log", kind="order_paid")),
+        ("messages", at("messaging:log")),
+        ("messaging-settings", at("messaging:settings")),
     ]

@@ -17,20 +17,21 @@ def consent_grant(shop, customer, *pairs):
 ALL_CONSENTS = (("email", "marketing"), ("email", "care"), ("sms", "marketing"), ("sms", "care"))
 
 
-@pytest.fixture
-def customer(shop):
+def consenting_customer(shop, **fields):
     with shop_scope(shop.pk):
-        customer = CustomerFactory(shop=shop, name="王芳", phone="+8613800138000", email="wf@example.com")
+        customer = CustomerFactory(shop=shop, **fields)
         consent_grant(shop, customer, *ALL_CONSENTS)
         return customer
 
 
 @pytest.fixture
+def customer(shop):
+    return consenting_customer(shop, name="王芳", phone="+8613800138000", email="wf@example.com")
+
+
+@pytest.fixture
 def other_customer(other_shop):
-    with shop_scope(other_shop.pk):
-        customer = CustomerFactory(shop=other_shop, name="李雷", phone="+8613900139000", email="ll@example.com")
-        consent_grant(other_shop, customer, *ALL_CONSENTS)
-        return customer
+    return consenting_customer(other_shop, name="李雷", phone="+8613900139000", email="ll@example.com")
 
 
 @pytest.fixture

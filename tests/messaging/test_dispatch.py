@@ -1,6 +1,7 @@
 """One dispatch round: what is checked at send time, and how each send ends."""
 
 import datetime
+import logging
 import zoneinfo
 
 import pytest
@@ -14,6 +15,7 @@ from messaging.registry import marketing_suppressor_register, marketing_suppress
 from messaging.services import dispatch
 from messaging.services.dispatch import outbox_dispatch
 from messaging.services.outbox import message_enqueue, message_resend
+from messaging.services.sms_replies import sms_callback_signature
 from tests.customers.factories import CustomerFactory
 from tests.messaging.conftest import ALL_CONSENTS, consent_grant
 
@@ -228,7 +230,7 @@ def test_ambiguous_send_is_unknown_and_not_resent_until_staff_resend(shop, custo
 def test_a_claim_left_by_a_dead_sender_becomes_unknown_after_15_minutes(shop, customer, sms_outbox):
     message = enqueue(shop, customer)
     with shop_scope(shop.pk):
-        Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENDING, claimed_at=NOON)
+        Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENDING, claimed_at=NOON, handed_over_at=NOON)
     assert outbox_dispatch(shop, now=NOON + datetime.timedelta(minutes=14))["unknown"] == 0
     assert outbox_dispatch(shop, now=NOON + datetime.timedelta(minutes=16))["unknown"] == 1
     assert reload(shop, message).status == MessageStatus.UNKNOWN
@@ -242,3 +244,30 @@ def test_a_round_sends_only_its_own_shops_messages(shop, customer, other_shop, o
     assert reload(shop, mine).status == MessageStatus.SENT
     assert reload(other_shop, theirs).status == MessageStatus.QUEUED
     assert [sms.to for sms in sms_outbox] == ["+8613800138000"]
+
+
+def test_a_claim_never_handed_over_goes_back_to_the_queue(shop, customer, sms_outbox):
+    message = enqueue(shop, customer)
+    with shop_scope(shop.pk):
+        Message.objects.filter(pk=message.pk).update(status=MessageStatus.SENDING, claimed_at=NOON, attempts=1)
+    summary = outbox_dispatch(shop, now=NOON + datetime.timedelta(minutes=16))
+    assert (summary["unknown"], summary["sent"]) == (0, 1)
+    assert len(sms_outbox) == 1
+
+
+def test_personal_data_never_reaches_the_log(shop, customer, sms_outbox, monkeypatch, caplog, client):
+    """The log records of rounds that send by SMS and email, end unknown, and of an opt-out
+    reply hold no name, phone, email or message text."""
+    caplog.set_level(logging.DEBUG)
+    enqueue(shop, customer, occasion="sent")
+    enqueue(shop, customer, occasion="email", channel=Channel.EMAIL)
+    outbox_dispatch(shop, now=NOON)
+    monkeypatch.setitem(dispatch.SENDERS, Channel.SMS, failing_sender(SendOutcomeUnknown("provider: timed out")))
+    enqueue(shop, customer, occasion="unknown")
+    outbox_dispatch(shop, now=NOON)
+    client.post(f"/hooks/sms/{shop.pk}/{sms_callback_signature(shop.pk)}/",
+                '[{"phone_number": "13800138000", "content": "R"}]', content_type="application/json")  # fmt: skip
+    logged = "\n".join(f"{record.getMessage()} {record.__dict__}" for record in caplog.records)
+    assert "messaging.dispatch" in logged
+    for personal in ("王芳", "13800138000", "wf@example.com", "订单A1001"):
+        assert personal not in logged

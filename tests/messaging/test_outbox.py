@@ -3,12 +3,15 @@
 import datetime
 
 import pytest
+from django.db import IntegrityError, transaction
 
 from crm.tenancy.context import shop_scope
+from messaging.compose import message_preview
 from messaging.models import Channel, Message, MessageStatus, Purpose
 from messaging.selectors import messages_for_customer
-from messaging.services.outbox import MessageInvalid, message_enqueue
+from messaging.services.outbox import MessageInvalid, message_enqueue, message_enqueue_many
 from messaging.templating import message_template_check, sms_segments
+from tests.customers.factories import CustomerFactory
 
 BODY = {
     "zh-hans": "亲爱的{customer_name}，您的订单{order_number}已发货",
@@ -76,3 +79,35 @@ def test_timeline_lists_only_this_customers_messages(shop, customer, other_shop,
     with shop_scope(other_shop.pk):
         enqueue(other_shop, other_customer)
     assert [message.occasion for message in timeline] == ["A1002", "A1001"]
+
+
+def test_preview_renders_a_real_customers_message_without_writing(shop, customer):
+    with shop_scope(shop.pk):
+        sms = message_preview(shop=shop, customer=customer, channel=Channel.SMS, purpose=Purpose.MARKETING,
+                              body=BODY, variables={"order_number": "A1001"})  # fmt: skip
+        customer.language = "en"
+        email = message_preview(shop=shop, customer=customer, channel=Channel.EMAIL, purpose=Purpose.CARE, body=BODY,
+                                subject={"en": "From {shop_name}"}, variables={"order_number": "A1001"})  # fmt: skip
+        assert not Message.objects.exists()
+    assert sms.text == "【Tea House】亲爱的王芳，您的订单A1001已发货 拒收请回复R"
+    assert (email.subject, email.text.splitlines()[0]) == ("From Tea House", "Dear 王芳, order A1001 shipped")
+
+
+def test_enqueue_many_writes_new_occasions_once(shop, customer, other_shop, other_customer):
+    with shop_scope(shop.pk):
+        second = CustomerFactory(shop=shop)
+        enqueue(shop, customer, rule="care.birthday", occasion="2026")
+        written = message_enqueue_many(
+            shop=shop, rule="care.birthday", channel=Channel.SMS, purpose=Purpose.CARE, body=BODY,
+            items=[{"customer_id": customer.pk, "occasion": "2026"},
+                   {"customer_id": second.pk, "occasion": "2026", "variables": {"coupon_code": "B1"},
+                    "link_url": "https://tea.example/c/B1"}],
+        )  # fmt: skip
+        assert written == 1
+        added = Message.objects.get(customer=second)
+        assert (added.variables, added.short_code != "") == ({"coupon_code": "B1"}, True)
+        assert Message.objects.count() == 2
+        with pytest.raises(IntegrityError), transaction.atomic():
+            message_enqueue_many(shop=shop, rule="care.birthday", channel=Channel.SMS, purpose=Purpose.CARE,
+                                 body=BODY, items=[{"customer_id": other_customer.pk, "occasion": "2026"}])  # fmt: skip
+        assert Message.objects.count() == 2

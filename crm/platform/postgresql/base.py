@@ -14,10 +14,13 @@ import time
 
 from django.db.backends.postgresql import base
 
+from crm.platform.postgresql.schema import DatabaseSchemaEditor
+
 RECENTLY_COMMITTED_SECONDS = 1.0
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    SchemaEditorClass = DatabaseSchemaEditor
     committed_at = float("-inf")
     # Whether the server is a Citus coordinator: the few fast paths it cannot run step aside
     # (crm/platform/postgresql/citus.py). Learnt once per connection.
