@@ -19,10 +19,9 @@ from campaigns.services.care_rules import PROFILED_KINDS, purpose_of
 from crm.models import Shop
 from crm.platform.locks import rows_claim
 from crm.tenancy.context import shop_scope
-from customers.models import Customer
 from messaging.selectors import messaging_settings_get
 from messaging.services.dispatch import outbox_dispatch
-from messaging.services.outbox import message_enqueue
+from messaging.services.outbox import message_enqueue_many
 from messaging.templating import template_render
 from orders.events import OrderChange
 from orders.models import ChangeSource, Order, OrderStatus
@@ -35,25 +34,23 @@ ORDER_STAGE_KINDS = {
 # An order that arrives already paid, shipped or delivered but was placed longer ago than
 # this is history being loaded (a backfill through the API), not news for the customer.
 ORDER_NEWS_DAYS = 3
-ENQUEUE_BATCH = 2000
 
 
 def occasions_enqueue(*, shop: Shop, rule: CareRule, occasions: Sequence[Occasion], now: datetime | None = None) -> int:
     """One outbox row per occasion and channel of the rule, due at the occasion's time or
-    `now` (a round's clock; None: the real one); returns how many rows were new."""
+    `now` (a round's clock; None: the real one), written set-based; returns how many rows
+    were new."""
+    items = [
+        {"customer_id": occasion.customer_id, "occasion": occasion.key, "variables": occasion.variables,
+         "link_url": occasion.link_url, "send_after": occasion.send_after or now}
+        for occasion in occasions
+    ]  # fmt: skip
     written = 0
-    for start in range(0, len(occasions), ENQUEUE_BATCH):
-        batch = occasions[start : start + ENQUEUE_BATCH]
-        customers = Customer.objects.in_bulk([occasion.customer_id for occasion in batch])
-        for occasion in batch:
-            for channel in rule.channels:
-                message = message_enqueue(
-                    shop=shop, customer=customers[occasion.customer_id], rule=rule.rule_name, occasion=occasion.key,
-                    channel=channel, purpose=purpose_of(rule.kind), subject=rule.subject, body=rule.body,
-                    variables=occasion.variables, link_url=occasion.link_url, send_after=occasion.send_after or now,
-                    segment_driven=rule.kind in PROFILED_KINDS,
-                )  # fmt: skip
-                written += message is not None
+    for channel in rule.channels if items else ():
+        written += message_enqueue_many(
+            shop=shop, rule=rule.rule_name, channel=channel, purpose=purpose_of(rule.kind), body=rule.body,
+            subject=rule.subject, items=items, segment_driven=rule.kind in PROFILED_KINDS,
+        )  # fmt: skip
     return written
 
 

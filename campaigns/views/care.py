@@ -24,7 +24,7 @@ from crm.tenancy.pages import ShopPageView
 from customers.filters import FilterInvalid
 from customers.selectors.listing import customer_queryset
 from insights.services import segment_map_get
-from messaging.checks import SKIP_REASON_LABELS
+from messaging.checks import reason_label
 from messaging.compose import SMS_OPT_OUT
 from messaging.filters import MessageFilters
 from messaging.models import Purpose
@@ -132,7 +132,7 @@ class CareRuleLogView(ShopPageView):
         stats = next(iter(message_stats_by_rule(shop=self.shop, filters=filters)), None)
         latest = message_list(shop=self.shop, filters=filters).order_by("-created_at", "-pk")[:LOG_LENGTH]
         reasons = (stats or {}).get("skipped", {})
-        skipped = [(SKIP_REASON_LABELS.get(code, code), count) for code, count in reasons.items()]
+        skipped = [(reason_label(code), count) for code, count in reasons.items()]
         context = {"rule": rule, "help": KIND_HELP[rule.kind], "stats": stats, "skipped": skipped, "latest": latest,
                    "message_log_url": _message_log_url(self.shop, rule)}  # fmt: skip
         return TemplateResponse(request, self.template_name, context)

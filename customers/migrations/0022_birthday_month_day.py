@@ -10,8 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('crm', '0010_foreign_key_names'),
-        ('customers', '0020_job_error_detail'),
-        ('customers', '0020_customer_language'),
+        ('customers', '0021_merge_0020_customer_language_0020_job_error_detail'),
     ]
 
     operations = [
