@@ -1,11 +1,12 @@
-"""Managers' admin for coupon campaigns and price protection: read-only records (campaigns
+"""Managers' admin for care rules, coupon campaigns and price protection: read-only records
+(care rules change on the care pages and through the API; campaigns
 are built and launched on their pages and through the API, where the services check them;
 coupons, redemptions and claims are written only by those services). Scoping comes from the
 admin site (one shop per request, fail-closed managers, row-level security)."""
 
 from django.contrib import admin
 
-from campaigns.models import Campaign, Coupon, CouponIssueJob, PriceClaim, PriceReport, Redemption
+from campaigns.models import Campaign, CareRule, Coupon, CouponIssueJob, PriceClaim, PriceReport, Redemption
 from crm.shops.admin_base import ReadOnlyShopOwnedAdmin
 
 
@@ -50,3 +51,15 @@ class PriceClaimAdmin(ReadOnlyShopOwnedAdmin):
     list_filter = ("status", "payout")
     search_fields = ("sku",)
     list_select_related = ("order",)
+
+
+@admin.register(CareRule)
+class CareRuleAdmin(ReadOnlyShopOwnedAdmin):
+    list_display = ("kind", "is_enabled", "channels", "days", "gap_multiple", "scanned_on", "updated_at")
+    list_filter = ("is_enabled", "kind")
+    ordering = ("kind",)
+    readonly_fields = (
+        "kind", "is_enabled", "channels", "days", "gap_multiple", "segments", "subject", "body", "coupon_campaign_id",
+        "scanned_on", "updated_by", "updated_at",
+    )  # fmt: skip
+    fields = readonly_fields

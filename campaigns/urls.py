@@ -3,8 +3,10 @@
 
 from django.urls import path
 
+from campaigns.api import care as care_api
 from campaigns.api import coupons as coupons_api
 from campaigns.api import price_protection as price_api
+from campaigns.views import care
 from campaigns.views import coupons as coupon_views
 from campaigns.views import price_protection as price_views
 
@@ -15,6 +17,10 @@ page_urlpatterns = [
     path("<int:campaign_id>/", coupon_views.CampaignDetailView.as_view(), name="detail"),
     path("<int:campaign_id>/action/", coupon_views.CampaignActionView.as_view(), name="action"),
     path("price-protection/", price_views.PriceProtectionView.as_view(), name="price-protection"),
+    path("care/", care.CareRuleListView.as_view(), name="care-rules"),
+    path("care/<slug:kind>/", care.CareRuleEditView.as_view(), name="care-rule-edit"),
+    path("care/<slug:kind>/toggle/", care.CareRuleToggleView.as_view(), name="care-rule-toggle"),
+    path("care/<slug:kind>/log/", care.CareRuleLogView.as_view(), name="care-rule-log"),
 ]
 api_urlpatterns = [
     path("campaigns/", coupons_api.CampaignListApi.as_view(), name="campaigns-list"),
@@ -28,4 +34,6 @@ api_urlpatterns = [
     path("coupons/release", coupons_api.CouponReleaseApi.as_view(), name="coupons-release"),
     path("prices/", price_api.PriceReportApi.as_view(), name="prices-report"),
     path("price-protection/claims/", price_api.PriceClaimListApi.as_view(), name="price-claims"),
+    path("care/rules/", care_api.CareRuleListApi.as_view(), name="care-rules"),
+    path("care/rules/<str:kind>/", care_api.CareRuleDetailApi.as_view(), name="care-rule-detail"),
 ]

@@ -46,6 +46,12 @@ app.conf.beat_schedule = {
         "task": "crm.sessions_clear",
         "schedule": crontab(minute=41, hour=4),
     },
+    # Every 5 minutes (https://crontab.guru/#*/5_*_*_*_*): one care round per shop: today's
+    # care occasions to the outbox, then what is due sent (campaigns/services/care_messages.py).
+    "campaigns-care-round": {
+        "task": "campaigns.care_round_dispatch",
+        "schedule": crontab(minute="*/5"),
+    },
     # Every 5 minutes (https://crontab.guru/#*/5_*_*_*_*): per shop, hand due satisfaction
     # surveys to messaging and close resolved tickets the customer did not answer.
     "tickets-housekeeping-dispatch": {
@@ -58,14 +64,14 @@ app.conf.beat_schedule = {
         "task": "tickets.sla_breaches_scan_dispatch",
         "schedule": crontab(),
     },
-    # Every minute (https://crontab.guru/#*_*_*_*_*): run again the import jobs and scoring
-    # runs whose task message was lost or whose worker died (crm/platform/jobs.py).
     # Every minute (https://crontab.guru/#*_*_*_*_*): one outbox round per shop sends the
     # messages that are due (messaging/services/dispatch.py); the rows decide what is due.
     "messaging-outbox-dispatch": {
         "task": "messaging.outbox_dispatch_every_shop",
         "schedule": crontab(),
     },
+    # Every minute (https://crontab.guru/#*_*_*_*_*): run again the import jobs and scoring
+    # runs whose task message was lost or whose worker died (crm/platform/jobs.py).
     "jobs-sweep": {
         "task": "crm.jobs_sweep",
         "schedule": crontab(),

@@ -1,6 +1,7 @@
-"""Campaign models, one module per subdomain (coupons, price protection; care rules live
-beside them), re-exported here so Django and other modules import from campaigns.models."""
+"""Campaign models, one module per subdomain (care rules, coupons, price protection),
+re-exported here so Django and other modules import from campaigns.models."""
 
+from campaigns.models.care import CareKind, CareRule
 from campaigns.models.coupons import (
     Campaign,
     CampaignStatus,
@@ -23,6 +24,8 @@ from campaigns.models.prices import (
 __all__ = [
     "Campaign",
     "CampaignStatus",
+    "CareKind",
+    "CareRule",
     "ClaimMode",
     "ClaimPayout",
     "ClaimStatus",

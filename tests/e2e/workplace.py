@@ -4,6 +4,7 @@ layout test in a browser and the Chinese-completeness test."""
 
 from django.urls import reverse
 
+from campaigns.care_demo import demo_care_seed
 from campaigns.demo import demo_campaign_seed
 from campaigns.models import Campaign
 from crm.models import Role
@@ -34,6 +35,7 @@ def workplace_shop_seed():
         demo_scoring_seed(shop=shop)
         demo_messages_seed(shop=shop)
         demo_loyalty_seed(shop=shop)
+        demo_care_seed(shop=shop)
         order = Refund.objects.select_related("order").first().order
         order_note_add(shop=shop, order=order, author=None, body="快递员说周三送达")
         ImportJob.objects.create(shop_id=shop.pk, file_name="双十一订单.csv", status="succeeded", total_rows=3,
@@ -91,6 +93,9 @@ def workplace_pages(shop) -> list[tuple[str, str]]:
         ("campaign-new", at("campaigns:new") + "?preset=churn_care"),
         ("campaign", at("campaigns:detail", campaign_id=campaign.pk)),
         ("price-protection", at("campaigns:price-protection")),
+        ("care-rules", at("campaigns:care-rules")),
+        ("care-rule", at("campaigns:care-rule-edit", kind="birthday") + "?q=" + customer.phone + "&channel=sms"),
+        ("care-rule-log", at("campaigns:care-rule-log", kind="order_paid")),
         ("messages", at("messaging:log")),
         ("messaging-settings", at("messaging:settings")),
         ("tickets", at("tickets:queue")),
