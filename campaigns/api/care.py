@@ -23,6 +23,7 @@ from crm.models import ApiKeyScope, Role, User
 from crm.tenancy.access import has_role, membership_for_slug
 from crm.tenancy.api import ShopScopedApi
 from crm.tenancy.pagination import CappedPageNumberPagination, page_schema
+from messaging.models import Channel
 
 TEXTS_HELP = 'Per language: {"zh-hans": "...", "en": "..."} (a plain string: one text for both).'
 
@@ -54,7 +55,7 @@ class CareRuleWriteSerializer(serializers.Serializer):
 
     enabled = serializers.BooleanField(source="is_enabled", required=False)
     channels = serializers.ListField(
-        child=serializers.ChoiceField(choices=list(CHANNELS)), required=False, max_length=len(CHANNELS)
+        child=serializers.ChoiceField(choices=Channel.choices), required=False, max_length=len(CHANNELS)
     )
     days = serializers.IntegerField(min_value=0, max_value=MAX_DAYS, required=False)
     gap_multiple = serializers.DecimalField(
