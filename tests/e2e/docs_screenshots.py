@@ -64,8 +64,10 @@ def main() -> None:
             ("insights", f"{SHOP}/insights/"),
             ("customers", f"{SHOP}/customers/"),
             ("orders", f"{SHOP}/orders/"),
-            ("tickets", f"{SHOP}/tickets/"),
-            ("campaigns", f"{SHOP}/campaigns/"),
+            ("tickets", f"{SHOP}/tickets/?view=team"),
+            ("loyalty", f"{SHOP}/loyalty/"),
+            ("care", f"{SHOP}/campaigns/care/"),
+            ("messages", f"{SHOP}/messaging/"),
             ("settings", f"{SHOP}/settings/"),
         ]
         for name, path in pages:
@@ -76,6 +78,13 @@ def main() -> None:
         order = first_link(page, base_url, f"{SHOP}/orders/", f"{SHOP}/orders/")
         if order:
             capture(page, base_url, "order", order)
+        ticket = first_link(page, base_url, f"{SHOP}/tickets/?view=team", f"{SHOP}/tickets/")
+        if ticket:
+            capture(page, base_url, "ticket", ticket)
+        page.goto(f"{base_url}{SHOP}/campaigns/")
+        churn_care = page.get_by_role("link", name=re.compile("流失关怀"))  # the demo's campaign with a holdout
+        if churn_care.count():
+            capture(page, base_url, "campaign", churn_care.first.get_attribute("href"))
         page.get_by_role("button", name="简体中文").click()
         capture(page, base_url, "overview-zh", f"{SHOP}/")
         browser.close()
