@@ -14,7 +14,8 @@ from campaigns.services.price_protection import price_protection_setting_update,
 from campaigns.services.redemption import CouponRefused, CouponRequest, coupon_redeem
 from crm.models import Shop
 from crm.tenancy.context import require_shop_id
-from orders.models import OrderLine, OrderStatus
+from orders.models import ChangeSource, OrderLine, OrderStatus
+from orders.services import orders_ingest_bulk
 
 DEMO_NAME = "流失关怀：想念您的老朋友"
 REDEMPTIONS = 12
@@ -44,6 +45,8 @@ def demo_campaign_seed(*, shop: Shop) -> None:
 
 
 def _demo_redemptions(shop: Shop, campaign: Campaign) -> None:
+    # Each redemption comes with its paid order, placed after the launch, so the results and the
+    # uplift against the holdout count these customers as buyers.
     targeted = campaign.coupons.filter(is_holdout=False, customer__phone__isnull=False).select_related("customer")
     for index, coupon in enumerate(targeted.order_by("pk")[:REDEMPTIONS]):
         request = CouponRequest(
@@ -51,9 +54,23 @@ def _demo_redemptions(shop: Shop, campaign: Campaign) -> None:
             currency=campaign.currency, order_external_id=f"DEMO-CARE-{index + 1}",
         )  # fmt: skip
         try:
-            coupon_redeem(shop=shop, request=request)
+            redemption, _created = coupon_redeem(shop=shop, request=request)
         except CouponRefused:
             continue
+        orders_ingest_bulk(shop=shop, items=[_demo_order(request, coupon.customer.phone, redemption.discount)],
+                           source=ChangeSource.DEMO)  # fmt: skip
+
+
+def _demo_order(request: CouponRequest, phone: str, discount: Decimal) -> dict:
+    return {
+        "external_id": request.order_external_id, "channel": "web", "status": OrderStatus.PAID,
+        "placed_at": timezone.now().isoformat(), "currency": request.currency, "customer": {"phone": phone},
+        "coupon_code": request.code,
+        "lines": [{"sku": "TEA-GIFT-268", "name": "凤凰单丛礼盒", "category": "茶叶", "quantity": 1,
+                   "unit_price": "268.00"}],
+        "subtotal": "268.00", "discount": str(discount), "shipping": "0.00",
+        "total": str(request.order_total - discount),
+    }  # fmt: skip
 
 
 def _demo_price_claim(shop: Shop) -> None:

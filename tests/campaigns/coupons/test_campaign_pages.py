@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from campaigns.demo import DEMO_NAME, demo_campaign_seed
 from campaigns.models import Campaign, Coupon, CouponIssueJob, PriceClaim, PriceProtectionSetting
+from campaigns.selectors.coupons import holdout_comparison
 from campaigns.services.coupons import coupon_issue_run
 from crm.models import Role
 from crm.tenancy.context import shop_scope
@@ -152,4 +153,6 @@ def test_the_demo_seeds_a_running_campaign_with_redemptions_and_a_claim(shop):
         campaign = Campaign.objects.get(name=DEMO_NAME)
         assert campaign.status == "running"
         assert campaign.redemptions.count() > 0
+        # Each demo redemption has its paid order after the launch: the uplift card counts them.
+        assert holdout_comparison(campaign=campaign)["treated_buyers"] == campaign.redemptions.count()
         assert PriceClaim.objects.filter(status="paid").exists()
