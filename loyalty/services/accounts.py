@@ -10,6 +10,7 @@ from datetime import datetime
 from django.db import connection
 
 from crm.models import Shop
+from crm.platform.postgresql.citus import staged_insert
 from loyalty.models import LoyaltyAccount, LoyaltyProgram
 from loyalty.rules import TierRule
 from loyalty.selectors import growth_window_start, local_date, tier_rules_at
@@ -86,5 +87,5 @@ def tiers_recompute(
     entry_tier = tiers[0].name if tiers and tiers[0].threshold == 0 else ""
     params = [*customers_params, shop.pk, *([window_start] if window_start else []), *tier_params, shop.pk]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, shop.pk, at, shop.pk, at, entry_tier])
+        cursor.execute(staged_insert(sql, connection), [*params, shop.pk, at, shop.pk, at, entry_tier])
         return cursor.rowcount

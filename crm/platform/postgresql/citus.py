@@ -50,6 +50,20 @@ def staged_insert(sql: str, connection) -> str:
     return f"{sql} ON CONFLICT DO NOTHING" if connection.is_citus else sql
 
 
+# The bulk lookups write `shop_id = (SELECT %s::bigint)` so that plain PostgreSQL plans them
+# for an average shop (orders/services/bulk/writer.py says why); Citus routes a statement to
+# the shop's shard only on a plain equality, and refuses FOR UPDATE otherwise.
+_SHOP_KEY_SUBQUERIES = (("(SELECT %s::bigint)", "%s"), ("(SELECT %(shop_id)s::bigint)", "%(shop_id)s"))
+
+
+def routable_shop_key(execute, sql, params, many, context):
+    """A Django execute wrapper, installed on Citus connections only (postgresql/base.py)."""
+    if isinstance(sql, str):
+        for subquery, plain in _SHOP_KEY_SUBQUERIES:
+            sql = sql.replace(subquery, plain)
+    return execute(sql, params, many, context)
+
+
 def is_citus(cursor) -> bool:
     cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
     return cursor.fetchone()[0]
