@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from crm.models import Shop
+from crm.platform.postgresql.citus import staged_insert
 from loyalty.models import LoyaltyProgram
 from loyalty.selectors import local_date
 from loyalty.services.accounts import tiers_recompute
@@ -46,7 +47,8 @@ def _expire(shop: Shop, at: datetime) -> int:
             [shop.pk, shop.pk, at],
         )
         cursor.execute(
-            """
+            staged_insert(
+                """
             WITH lots AS (
                 SELECT id, customer_id, remaining FROM loyalty_ledgerentry
                 WHERE shop_id = %s AND remaining > 0 AND expires_at <= %s
@@ -60,6 +62,8 @@ def _expire(shop: Shop, at: datetime) -> int:
                  reason, created_at)
             SELECT %s, customer_id, 'expire', -remaining, 0, 0, false, '', %s || id, '', %s FROM emptied
             """,
+                connection,
+            ),
             [shop.pk, at, shop.pk, shop.pk, _("Expired: points of entry #"), at],
         )
         return cursor.rowcount
@@ -78,10 +82,13 @@ def _decay(shop: Shop, program: LoyaltyProgram, at: datetime) -> int:
     tiers_recompute(shop=shop, program=program, at=at)
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO loyalty_ledgerentry (shop_id, customer_id, kind, points, growth, remaining, is_pending,"
-            " order_external_id, rule, reason, created_at) "
-            "SELECT shop_id, customer_id, 'decay', 0, -FLOOR(growth_value * %s / 100.0)::bigint, 0, false, '', %s,"
-            " '', %s FROM loyalty_loyaltyaccount WHERE shop_id = %s AND growth_value > 0",
+            staged_insert(
+                "INSERT INTO loyalty_ledgerentry (shop_id, customer_id, kind, points, growth, remaining, is_pending,"
+                " order_external_id, rule, reason, created_at) "
+                "SELECT shop_id, customer_id, 'decay', 0, -FLOOR(growth_value * %s / 100.0)::bigint, 0, false, '',"
+                " %s, '', %s FROM loyalty_loyaltyaccount WHERE shop_id = %s AND growth_value > 0",
+                connection,
+            ),
             [program.yearly_decay_percent, _("Yearly growth decay %(percent)s%%") % {
                 "percent": program.yearly_decay_percent}, at, shop.pk],
         )  # fmt: skip
