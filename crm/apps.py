@@ -10,10 +10,15 @@ class CrmConfig(AppConfig):
     def ready(self) -> None:
         from crm.tenancy import schema  # noqa: F401 - registers the OpenAPI auth extension
 
-        post_migrate.connect(_install_tenant_context_key, sender=self)
+        post_migrate.connect(_after_migrate, sender=self)
 
 
-def _install_tenant_context_key(using: str, **kwargs) -> None:
+def _after_migrate(using: str, **kwargs) -> None:
+    from django.db import connections
+
     from crm.tenancy.context import tenant_context_key_install
+    from crm.tenancy.migrations import placement_policies_verify
 
     tenant_context_key_install(using=using)
+    with connections[using].cursor() as cursor:
+        placement_policies_verify(cursor)

@@ -20,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from crm.platform.postgresql.citus import shop_key
 from customers.models import Customer, CustomerIdentifier, IdentifierKind
 
 PROFILE_FIELDS = ("name", "gender", "birthday", "province", "city", "district", "source_channel")
@@ -81,10 +82,7 @@ class IdentityBatch:
         return [person.customer_id for person in self.item_people]
 
     # --- reading ---------------------------------------------------------------------
-    # `shop_id = (SELECT %s::bigint)`: planned for an average shop, not for the shop's own
-    # statistics, which call a shop that grew since the last ANALYZE (a new shop; a shop
-    # inside a long CSV import transaction) "about one row" and then scan all its rows
-    # through the lone shop_id index per batch (same trap as orders/services/ingest.py).
+    # The lookups compare shop_id with shop_key(), not a plain `%s`: see there why.
     def _read_existing(self) -> None:
         keys = {key for item in self.items for key in item["keys"]}
         channel_keys = [value for kind, value in keys if kind == "channel"]
@@ -105,7 +103,7 @@ class IdentityBatch:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT channel, external_id, customer_id FROM customers_customerchannelid "
-                "WHERE shop_id = (SELECT %s::bigint) AND (channel, external_id) IN "
+                f"WHERE shop_id = {shop_key(connection)} AND (channel, external_id) IN "
                 "(SELECT * FROM unnest(%s::varchar[], %s::varchar[]))",
                 [self.shop_id, list(channels), list(external_ids)],
             )
@@ -115,7 +113,7 @@ class IdentityBatch:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT {', '.join(_CUSTOMER_READ_COLUMNS)} FROM customers_customer "
-                "WHERE shop_id = (SELECT %s::bigint) AND "
+                f"WHERE shop_id = {shop_key(connection)} AND "
                 "(id = ANY(%s) OR (merged_into_id IS NULL AND (phone = ANY(%s) OR email = ANY(%s))))",
                 [self.shop_id, ids, phones, emails],
             )
@@ -218,7 +216,7 @@ class IdentityBatch:
         if ghosts:
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "DELETE FROM customers_customer WHERE shop_id = (SELECT %s::bigint) AND id = ANY(%s)",
+                    f"DELETE FROM customers_customer WHERE shop_id = {shop_key(connection)} AND id = ANY(%s)",
                     [self.shop_id, ghosts],
                 )
             self.created_ids -= set(ghosts)
@@ -331,7 +329,7 @@ def _channel_ids_insert(shop_id: int, rows: list[tuple[str, str, int]]) -> dict[
             return {}
         cursor.execute(
             "SELECT channel, external_id, customer_id FROM customers_customerchannelid "
-            "WHERE shop_id = (SELECT %s::bigint) AND "
+            f"WHERE shop_id = {shop_key(connection)} AND "
             "(channel, external_id) IN (SELECT * FROM unnest(%s::varchar[], %s::varchar[]))",
             [shop_id, [row[0] for row in lost], [row[1] for row in lost]],
         )

@@ -17,6 +17,7 @@ from typing import NamedTuple
 from django.db import connection
 
 from crm.models import Shop
+from crm.platform.postgresql.citus import shop_key
 from crm.tenancy.context import require_shop_id
 
 
@@ -96,7 +97,7 @@ FROM (
     FROM unnest(%s::bigint[], %s::numeric[], %s::timestamptz[]) AS t(customer_id, total, placed_at)
     GROUP BY customer_id
 ) AS added
-WHERE c.shop_id = (SELECT %s::bigint) AND c.id = added.customer_id AND c.id = ANY(%s)
+WHERE c.shop_id = {shop} AND c.id = added.customer_id AND c.id = ANY(%s)
 """
 # `c.id = ANY(ids)` in both statements: an index condition on the primary key. With the
 # join alone PostgreSQL hashes the batch and scans every customer of the shop.
@@ -115,7 +116,7 @@ def customer_stats_add(*, shop: Shop, orders: list[tuple]) -> None:
     with connection.cursor() as cursor:
         # Strings: psycopg2 adapts lists of Decimals and datetimes in Python, of strings in C.
         cursor.execute(
-            _ADD_SQL,
+            _ADD_SQL.format(shop=shop_key(connection)),
             [
                 list(customer_ids),
                 [str(total) for total in totals],

@@ -125,21 +125,25 @@ def coupons_issue_to_audience(*, campaign: Campaign, job: CouponIssueJob | None 
 
 def _insert_batch(campaign: Campaign, customer_ids: list[int]) -> tuple[int, list[tuple]]:
     """One INSERT ... SELECT for a batch of the audience: how many rows it wrote and, for a
-    campaign that sends a message, those rows' (coupon id, customer id, code, is_holdout)."""
+    campaign that sends a message, those rows' (coupon id, customer id, code, is_holdout).
+    Counted from RETURNING, not the row count, which Citus reports as the rows offered."""
     expires_at = campaign.audience_frozen_at + timedelta(days=campaign.valid_days) if campaign.valid_days else None
     code = CODE_SQL if campaign.has_unique_codes else "NULL"
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO campaigns_coupon (shop_id, campaign_id, customer_id, code, is_holdout, source, reason,
-                                          used_count, issued_at, expires_at)
-            SELECT %(shop)s, %(campaign)s, member.id, CASE WHEN member.is_holdout THEN NULL ELSE {code} END,
-                   member.is_holdout, %(source)s, '', 0, %(now)s, %(expires)s
-            FROM (SELECT id, ((hashtextextended(%(campaign)s::text || ':' || id::text, 0) %% {HOLDOUT_BUCKETS})
-                              + {HOLDOUT_BUCKETS}) %% {HOLDOUT_BUCKETS} < %(holdout)s AS is_holdout
-                  FROM unnest(%(ids)s::bigint[]) AS id) AS member
-            ON CONFLICT (shop_id, campaign_id, customer_id) WHERE amount IS NULL DO NOTHING
-            {"RETURNING id, customer_id, code, is_holdout" if campaign.message_channel else ""}
+            WITH written AS (
+                INSERT INTO campaigns_coupon (shop_id, campaign_id, customer_id, code, is_holdout, source, reason,
+                                              used_count, issued_at, expires_at)
+                SELECT %(shop)s, %(campaign)s, member.id, CASE WHEN member.is_holdout THEN NULL ELSE {code} END,
+                       member.is_holdout, %(source)s, '', 0, %(now)s, %(expires)s
+                FROM (SELECT id, ((hashtextextended(%(campaign)s::text || ':' || id::text, 0) %% {HOLDOUT_BUCKETS})
+                                  + {HOLDOUT_BUCKETS}) %% {HOLDOUT_BUCKETS} < %(holdout)s AS is_holdout
+                      FROM unnest(%(ids)s::bigint[]) AS id) AS member
+                ON CONFLICT (shop_id, campaign_id, customer_id) WHERE amount IS NULL DO NOTHING
+                RETURNING id, customer_id, code, is_holdout
+            )
+            SELECT {"id, customer_id, code, is_holdout" if campaign.message_channel else "count(*)"} FROM written
             """,
             {
                 "shop": campaign.shop_id,
@@ -151,7 +155,8 @@ def _insert_batch(campaign: Campaign, customer_ids: list[int]) -> tuple[int, lis
                 "ids": customer_ids,
             },
         )
-        return cursor.rowcount, cursor.fetchall() if campaign.message_channel else []
+        rows = cursor.fetchall()
+        return (len(rows), rows) if campaign.message_channel else (rows[0][0], [])
 
 
 def discount_label(campaign: Campaign) -> str:

@@ -11,7 +11,8 @@ CreateModel, after it. TenantTable then:
   verified tenant context, `crm_current_shop_id()` (crm/migrations/0004_tenant_context.py):
   no context, or a forged one, shows and accepts no rows;
 - on Citus (once the database has been placed, crm/platform/postgresql/citus.py), distributes the table
-  by shop_id, co-located with the other tenant tables;
+  by shop_id, co-located with the other tenant tables (the table keeps the raw setting, the
+  only policy Citus accepts there; after the migrate its placements get the verified one);
 - adds, for every foreign key to another tenant model, the composite `(shop_id, x_id)` foreign key, so no row can
   point into another shop (a plain foreign key check ignores RLS).
 Django adds the table's other foreign keys (to crm_shop, crm_user: reference tables on Citus)
@@ -27,15 +28,15 @@ from django.db.migrations.operations.base import Operation
 from crm.platform.postgresql import citus
 
 SHOP_POLICY = "shop_id = (SELECT crm_current_shop_id())"
-# Citus refuses subqueries in the policies of distributed tables, and without one the check
-# would run once per row (20 us each: a scoring run's scan of ten million orders would take
-# minutes longer), so on Citus the shards compare with the propagated setting itself.
+# Citus refuses a subquery in the policy of a distributed table, so on Citus the tables
+# themselves carry the raw setting, and each shard placement (what a worker actually reads
+# and writes) is then given the verified policy directly (placement_policies_verify).
 RAW_SETTING_POLICY = "shop_id = NULLIF(current_setting('app.shop_id', true), '')::bigint"
 
 
 # The one lookup policy that reads a setting naming its row's owner (a user's memberships,
-# before a shop is chosen): signed like the shop, raw on Citus. The API-key lookup's prefix
-# is unsigned (docs/architecture.md says why).
+# before a shop is chosen): signed like the shop. The API-key lookup's prefix is unsigned
+# (docs/architecture.md says why).
 MEMBERSHIP_LOOKUP = "user_id = (SELECT NULLIF(crm_verified_setting('app.user_id'), '')::bigint)"
 RAW_MEMBERSHIP_LOOKUP = "user_id = NULLIF(current_setting('app.user_id', true), '')::bigint"
 
@@ -46,7 +47,8 @@ def shop_policy(cursor) -> str:
 
 def tenant_policies_apply(cursor, *, verified: bool = True) -> None:
     """Point every tenant table's policy, and the membership lookup, at the verified context
-    (at the raw setting on Citus, or with verified=False)."""
+    (at the raw setting with verified=False, or on Citus: citus_place then points the tables'
+    placements at the verified context)."""
     raw = citus.is_citus(cursor) or not verified
     policy = RAW_SETTING_POLICY if raw else SHOP_POLICY
     for table in citus.tenant_tables(cursor):
@@ -56,9 +58,36 @@ def tenant_policies_apply(cursor, *, verified: bool = True) -> None:
 
 
 def citus_place(cursor) -> None:
-    """Place the database on Citus (crm/platform/postgresql/citus.py) with the policies Citus accepts."""
+    """Place the database on Citus (crm/platform/postgresql/citus.py) with the policies Citus
+    accepts on the tables: a table whose policy has a subquery cannot be distributed.
+    placement_policies_verify then hardens the placements, once this transaction committed."""
     tenant_policies_apply(cursor)
     citus.citus_distribute(cursor)
+
+
+def placement_policies_verify(cursor) -> None:
+    """On Citus, give every shard placement of the placed tenant tables the verified policies
+    (a shard is a plain table to its worker, which accepts the subquery). Placements made in
+    a transaction are visible to this only after it commits, so it runs after every migrate
+    (crm/apps.py) and `manage.py citus_place`; run it again after moving or splitting shards,
+    whose new placements copy the table's raw policy. Idempotent; needs the owner role."""
+    if not citus.is_placed(cursor):
+        return
+    cursor.execute("SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = 'crm_membership'::regclass")
+    if not cursor.fetchone()[0]:
+        return
+    # The placements' policies call it inside a worker's shard query, where Citus refuses a
+    # read of the key's reference table unless told that this nesting is intended: that
+    # read is of the node's own placement, so the result is the same on every node.
+    cursor.execute("ALTER FUNCTION crm_verified_setting(text) SET citus.allow_nested_distributed_execution = on")
+    placed = citus.placed_tables(cursor)
+    for table in citus.tenant_tables(cursor):
+        if table in placed:
+            policy = f"ALTER POLICY {table}_shop_isolation ON %s USING ({SHOP_POLICY}) WITH CHECK ({SHOP_POLICY})"
+            citus.placements_run(cursor, table, policy)
+    citus.placements_run(
+        cursor, "crm_membership", f"ALTER POLICY crm_membership_lookup ON %s USING ({MEMBERSHIP_LOOKUP})"
+    )
 
 
 def tenant_foreign_keys(model):

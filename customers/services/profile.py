@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from crm.models import Shop
 from crm.platform.dates import birthday_is_plausible
+from crm.platform.postgresql.citus import shop_key
 from crm.platform.text import text_problem
 from crm.shops.audit import audit_event_record
 from crm.tenancy.context import require_shop_id
@@ -137,7 +138,7 @@ def customer_regions_follow_orders(*, shop: Shop, regions: dict[int, tuple[str, 
         cursor.execute(
             "UPDATE customers_customer AS c SET province = t.province, city = t.city, updated_at = now() "
             "FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[]) AS t(id, province, city) "
-            "WHERE c.shop_id = (SELECT %s::bigint) AND c.id = t.id AND c.id = ANY(%s) AND NOT c.is_region_edited "
+            f"WHERE c.shop_id = {shop_key(connection)} AND c.id = t.id AND c.id = ANY(%s) AND NOT c.is_region_edited "
             "AND (c.province, c.city) IS DISTINCT FROM (t.province, t.city)",
             [ids, [regions[id_][0] for id_ in ids], [regions[id_][1] for id_ in ids], shop.pk, ids],
         )

@@ -2,7 +2,6 @@
 
 import json
 import os
-import time
 
 import psycopg2
 import pytest
@@ -10,11 +9,12 @@ from django.db import connection
 
 from crm.models import AuditEvent, IdempotencyRecord
 from crm.platform.env import database_from_url
-from crm.tenancy.context import setting_signature, shop_scope
+from crm.tenancy.context import shop_scope
 from customers.identity import customer_resolve
 from customers.models import Customer, CustomerMerge
 from customers.services import customer_erase, customer_merge, customer_note_add
 from orders.services import order_upsert
+from tests.conftest import signed_setting_sql
 from tests.orders.payloads import order_payload
 
 SECRETS = ("王小芳", "+8613800138000", "13800138000", "wxf@example.com", "U-778899", "APP-5566", "wxf.alt@example.com")
@@ -108,11 +108,7 @@ def columns_holding(values: tuple[str, ...]) -> list[tuple[str, str, str]]:
         )
         tables = cursor.fetchall()
         for shop_id in shop_ids:
-            signature = setting_signature("app.shop_id", str(shop_id), int(time.time()) + 600)
-            cursor.execute(
-                "SELECT set_config('app.shop_id', %s, false), set_config('app.shop_id_mac', %s, false)",
-                [str(shop_id), signature],
-            )
+            cursor.execute(*signed_setting_sql("app.shop_id", str(shop_id)))
             for table, columns in tables:
                 for value, stored_forms in forms.items():
                     patterns = ["%" + form.replace("\\", "\\\\").replace("%", "\\%") + "%" for form in stored_forms]

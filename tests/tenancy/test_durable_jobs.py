@@ -109,7 +109,7 @@ def _hold_row(table: str, shop, row_id: int):
     holder = _other_session()
     with holder.cursor() as cursor:
         cursor.execute(*signed_setting_sql("app.shop_id", str(shop.pk)))
-        cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", [row_id])  # noqa: S608 - a test's constant
+        cursor.execute(f"SELECT id FROM {table} WHERE shop_id = %s AND id = %s FOR UPDATE", [shop.pk, row_id])  # noqa: S608
         assert cursor.fetchone() is not None
     return holder
 

@@ -30,30 +30,24 @@ EMAIL_BATCH = 50
 # is null while waiting), one row per target, and the notice each calls for now.
 _SCAN_SQL = """
 INSERT INTO {notice} (shop_id, ticket_id, target, kind, due_at, recipient_id, email_status, email_error, created_at)
-SELECT t.shop_id, t.id, d.target, k.kind, d.due_at,
-       CASE WHEN k.kind = 'warning' THEN t.assignee_id END, 'pending', '', %(now)s
-FROM {ticket} t
-JOIN (SELECT * FROM unnest(%(severities)s::int[], %(warnings)s::int[])) AS w(severity, minutes)
-  ON w.severity = t.severity
-CROSS JOIN LATERAL (VALUES
-    ('first_reply', CASE WHEN t.first_replied_at IS NULL THEN t.first_reply_due_at END),
-    ('next_reply', t.next_reply_due_at),
-    ('resolution', t.resolution_due_at)
-) AS d(target, due_at)
-CROSS JOIN LATERAL (
-    SELECT 'breach' WHERE d.due_at <= %(now)s
-    UNION ALL
-    SELECT 'warning' WHERE d.due_at > %(now)s AND t.assignee_id IS NOT NULL
-                       AND d.due_at <= %(now)s + w.minutes * interval '1 minute'
-) AS k(kind)
-WHERE t.shop_id = %(shop_id)s AND t.status IN ('new', 'open') AND t.due_at <= %(horizon)s
-  -- Notices written by earlier scans are skipped before the insert, which is cheaper than
-  -- letting each one conflict; ON CONFLICT still settles two scans racing for a new one.
-  AND NOT EXISTS (
-    SELECT 1 FROM {notice} n
-    WHERE n.shop_id = t.shop_id AND n.ticket_id = t.id AND n.target = d.target AND n.kind = k.kind
-      AND n.due_at = d.due_at
-  )
+SELECT s.shop_id, s.id, s.target, s.kind, s.due_at, CASE WHEN s.kind = 'warning' THEN s.assignee_id END,
+       'pending', '', %(now)s
+FROM (
+    SELECT t.shop_id, t.id, t.assignee_id, d.target, d.due_at, CASE
+        WHEN d.due_at <= %(now)s THEN 'breach'
+        WHEN t.assignee_id IS NOT NULL AND d.due_at <= %(now)s + w.minutes * interval '1 minute' THEN 'warning'
+    END AS kind
+    FROM {ticket} t
+    JOIN (SELECT * FROM unnest(%(severities)s::int[], %(warnings)s::int[])) AS w(severity, minutes)
+      ON w.severity = t.severity
+    CROSS JOIN LATERAL (VALUES
+        ('first_reply', CASE WHEN t.first_replied_at IS NULL THEN t.first_reply_due_at END),
+        ('next_reply', t.next_reply_due_at),
+        ('resolution', t.resolution_due_at)
+    ) AS d(target, due_at)
+    WHERE t.shop_id = %(shop_id)s AND t.status IN ('new', 'open') AND t.due_at <= %(horizon)s
+) AS s
+WHERE s.kind IS NOT NULL
 ON CONFLICT (shop_id, ticket_id, target, kind, due_at) DO NOTHING
 RETURNING id
 """

@@ -14,7 +14,6 @@ import time
 
 from django.db.backends.postgresql import base
 
-from crm.platform.postgresql.citus import routable_shop_key
 from crm.platform.postgresql.schema import DatabaseSchemaEditor
 
 RECENTLY_COMMITTED_SECONDS = 1.0
@@ -32,8 +31,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
         with self.connection.cursor() as cursor:
             cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'citus')")
             self.is_citus = cursor.fetchone()[0]
-        if self.is_citus and routable_shop_key not in self.execute_wrappers:
-            self.execute_wrappers.append(routable_shop_key)
         if not self.get_autocommit():
             self.connection.commit()
 

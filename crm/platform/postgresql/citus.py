@@ -47,21 +47,23 @@ def staged_insert(sql: str, connection) -> str:
     made one Citus can run: it would COPY the rows into the shards, which row-level security
     refuses; with an ON CONFLICT clause it inserts them from intermediate results instead.
     Only for inserts where no row can conflict (new identity ids, a new run's scores)."""
-    return f"{sql} ON CONFLICT DO NOTHING" if connection.is_citus else sql
+    return f"{sql} ON CONFLICT DO NOTHING" if _on_citus(connection) else sql
 
 
-# The bulk lookups write `shop_id = (SELECT %s::bigint)` so that plain PostgreSQL plans them
-# for an average shop (orders/services/bulk/writer.py says why); Citus routes a statement to
-# the shop's shard only on a plain equality, and refuses FOR UPDATE otherwise.
-_SHOP_KEY_SUBQUERIES = (("(SELECT %s::bigint)", "%s"), ("(SELECT %(shop_id)s::bigint)", "%(shop_id)s"))
+def shop_key(connection, param: str = "%s") -> str:
+    """The right-hand side of a bulk statement's `shop_id = ...` for this engine.
+
+    Plain PostgreSQL gets `(SELECT %s::bigint)`: it then plans for an average shop instead of
+    the shop's own statistics, which call a shop that grew since the last ANALYZE (any new
+    shop; any shop inside a long import transaction) "about one row" and scan all of its rows
+    per batch instead of probing the index. Citus gets the bare parameter: it routes a
+    statement to the shop's shard only on a plain equality, and refuses FOR UPDATE otherwise."""
+    return param if _on_citus(connection) else f"(SELECT {param}::bigint)"
 
 
-def routable_shop_key(execute, sql, params, many, context):
-    """A Django execute wrapper, installed on Citus connections only (postgresql/base.py)."""
-    if isinstance(sql, str):
-        for subquery, plain in _SHOP_KEY_SUBQUERIES:
-            sql = sql.replace(subquery, plain)
-    return execute(sql, params, many, context)
+def _on_citus(connection) -> bool:
+    connection.ensure_connection()  # `is_citus` is learnt when the connection opens
+    return connection.is_citus
 
 
 def is_citus(cursor) -> bool:
@@ -69,14 +71,14 @@ def is_citus(cursor) -> bool:
     return cursor.fetchone()[0]
 
 
-def _citus_tables(cursor) -> set[str]:
+def placed_tables(cursor) -> set[str]:
     cursor.execute("SELECT logicalrelid::regclass::text FROM pg_dist_partition")
     return {name for (name,) in cursor.fetchall()}
 
 
 def is_placed(cursor) -> bool:
     """Whether this database is Citus and has been through `citus_distribute`."""
-    return is_citus(cursor) and "crm_shop" in _citus_tables(cursor)
+    return is_citus(cursor) and "crm_shop" in placed_tables(cursor)
 
 
 def tenant_tables(cursor) -> list[str]:
@@ -98,6 +100,16 @@ def distribute_tenant_table(cursor, table: str) -> None:
     cursor.execute("SELECT create_distributed_table(%s, 'shop_id', colocate_with => %s)", [table, COLOCATION_ANCHOR])
 
 
+def placements_run(cursor, table: str, command: str) -> None:
+    """Run a command on every shard placement of a placed table (`%s` is the shard's name)."""
+    cursor.execute(
+        "SELECT nodename, nodeport, success, result FROM run_command_on_placements(%s, %s)", [table, command]
+    )
+    failed = [row for row in cursor.fetchall() if not row[2]]
+    if failed:
+        raise RuntimeError(f"{table}: {command} failed on {failed}")
+
+
 def distribute_function(cursor, signature: str) -> None:
     cursor.execute(
         "SELECT create_distributed_function(%s, '$1', colocate_with => %s, force_delegation => true)",
@@ -109,7 +121,7 @@ def citus_distribute(cursor) -> None:
     """Place every table not yet placed (see the module docstring); idempotent."""
     if not is_citus(cursor):
         return
-    placed = _citus_tables(cursor)
+    placed = placed_tables(cursor)
     cursor.execute("SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'")
     existing = {name for (name,) in cursor.fetchall()}
     references = [name for name in REFERENCE_TABLES if name in existing and name not in placed]

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.db import connection
 
-from crm.platform.postgresql.citus import staged_insert
+from crm.platform.postgresql.citus import shop_key, staged_insert
 from orders.services.bulk.copy_text import (
     LINE_TEXT_COLUMNS,
     ORDER_TEXT_COLUMNS,
@@ -35,13 +35,10 @@ _STAGE_DDL = (
     "category text, quantity int, unit_price numeric, line_total numeric); "
     "TRUNCATE orders_ingest_stage, orders_ingest_line_stage"
 )
-# `shop_id = (SELECT %s::bigint)` rather than `= %s` in the lookups below: PostgreSQL then
-# plans with an average shop instead of the shop's own statistics, which call a shop that
-# grew since the last ANALYZE (any new shop; any shop inside a long import transaction)
-# "about one row" and scan all of its rows per batch instead of probing the index.
+# `{shop}` in the statements below is shop_key(): see there why it is not a plain `%s`.
 _STORED_SQL = (
     f"SELECT {', '.join(f'o.{column}' for column in STORED_COLUMNS)} FROM orders_order o "
-    "WHERE o.shop_id = (SELECT %s::bigint) AND o.external_id = ANY(%s) "
+    "WHERE o.shop_id = {shop} AND o.external_id = ANY(%s) "
     # Sorted, so concurrent batches take their row locks in one global order (no deadlock).
     "ORDER BY o.external_id FOR UPDATE OF o"
 )
@@ -55,7 +52,7 @@ _UPDATE_SQL = (
     "UPDATE orders_order o SET "
     + ", ".join(f"{column} = s.{column}" for column in _STAGE_COLUMNS if column != "external_id")
     + ", updated_at = %(now)s FROM orders_ingest_stage s "
-    "WHERE o.shop_id = (SELECT %(shop_id)s::bigint) AND o.id = ANY(%(order_ids)s) AND s.external_id = o.external_id"
+    "WHERE o.shop_id = {shop} AND o.id = ANY(%(order_ids)s) AND s.external_id = o.external_id"
 )
 
 
@@ -73,7 +70,7 @@ class StagedBatch:
 
     def stored_lock(self, external_ids: list[str]) -> list[tuple]:
         """Lock and read the stored orders among these external ids (STORED_COLUMNS)."""
-        self.cursor.execute(_STORED_SQL, [self.shop_id, external_ids])
+        self.cursor.execute(_STORED_SQL.format(shop=shop_key(connection)), [self.shop_id, external_ids])
         return self.cursor.fetchall()
 
     def stage(self, orders: list[CleanOrder], customer_ids: list[int]) -> None:
@@ -93,13 +90,16 @@ class StagedBatch:
 
     def update(self, order_ids: list[int], now: datetime) -> None:
         if order_ids:
-            self.cursor.execute(_UPDATE_SQL, {"shop_id": self.shop_id, "now": now, "order_ids": order_ids})
+            self.cursor.execute(
+                _UPDATE_SQL.format(shop=shop_key(connection, "%(shop_id)s")),
+                {"shop_id": self.shop_id, "now": now, "order_ids": order_ids},
+            )
 
     def lines_replace(self, written: dict[str, int], updated_ids: list[int]) -> None:
         """Replace the lines of the written orders ({external_id: id}; updated ones had lines)."""
         if updated_ids:
             self.cursor.execute(
-                "DELETE FROM orders_orderline WHERE shop_id = (SELECT %s::bigint) AND order_id = ANY(%s)",
+                f"DELETE FROM orders_orderline WHERE shop_id = {shop_key(connection)} AND order_id = ANY(%s)",
                 [self.shop_id, updated_ids],
             )
         text = "".join(
