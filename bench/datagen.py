@@ -150,6 +150,9 @@ def id_block_allocate(cursor, table: str, count: int) -> int:
     owner = psycopg2.connect(os.environ["DATABASE_OWNER_URL"])
     try:
         with owner, owner.cursor() as owner_cursor:
+            # On Citus: the coordinator's own sequence, which hands out the ids of rows
+            # inserted through it (Citus refuses to alter a distributed sequence everywhere).
+            owner_cursor.execute("SET LOCAL citus.enable_ddl_propagation = off")
             owner_cursor.execute(f"ALTER SEQUENCE {sequence} INCREMENT BY {int(count)}")
             owner_cursor.execute("SELECT nextval(%s)", [sequence])
             (last,) = owner_cursor.fetchone()

@@ -80,6 +80,7 @@ def _shop(size: str):
     from bench.common import bench_shop
     from bench.datagen import id_block_allocate
     from crm.models import Shop
+    from crm.platform.postgresql.citus import staged_insert
     from crm.tenancy.context import shop_scope
     from customers.models import Customer
 
@@ -94,12 +95,14 @@ def _shop(size: str):
         first_id = id_block_allocate(cursor, "customers_customer", count)
         params = {"first_id": first_id, "shop_id": shop.pk, "count": count, "every": count // selected,
                   "every_round": count // due, "month": SELECTION_DAY.month, "day": SELECTION_DAY.day}  # fmt: skip
-        cursor.execute(CUSTOMERS_SQL, params)
+        cursor.execute(staged_insert(CUSTOMERS_SQL, connection), params)
     # Committed and analyzed first: planned on the statistics of an empty shop, each consent
     # row's (shop_id, customer_id) foreign-key check scanned the shop's million customers.
     tables_vacuum(["customers_customer"])
     with shop_scope(shop.pk), connection.cursor() as cursor:
-        cursor.execute(CONSENT_SQL, {"shop_id": shop.pk, "month_day": AT.month * 100 + AT.day})
+        cursor.execute(
+            staged_insert(CONSENT_SQL, connection), {"shop_id": shop.pk, "month_day": AT.month * 100 + AT.day}
+        )
     tables_vacuum(["customers_customerconsent"])
     return shop, True
 
@@ -157,13 +160,14 @@ def _floor(shop) -> tuple[float, int]:
 
     from campaigns.care_calendar import birthday_month_days
     from campaigns.services.care_rules import DEFAULTS
+    from crm.platform.postgresql.citus import staged_insert
     from crm.tenancy.context import shop_scope
 
     params = {"shop_id": shop.pk, "at": AT, "month_days": birthday_month_days(AT.date()),
               "body": json.dumps(DEFAULTS["birthday"]["body"])}  # fmt: skip
     started = time.perf_counter()
     with shop_scope(shop.pk), connection.cursor() as cursor:
-        cursor.execute(FLOOR_INSERT_SQL, params)
+        cursor.execute(staged_insert(FLOOR_INSERT_SQL, connection), params)
         rows = cursor.rowcount
     with shop_scope(shop.pk), connection.cursor() as cursor:
         cursor.execute(FLOOR_UPDATE_SQL, params)

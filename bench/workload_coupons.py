@@ -41,16 +41,20 @@ def _customers_load(shop, count: int) -> None:
     """`count` customers with spend and a phone each, in one INSERT ... SELECT."""
     from django.db import connection
 
+    from crm.platform.postgresql.citus import staged_insert
     from crm.tenancy.context import shop_scope
 
     with shop_scope(shop.pk), connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO customers_customer (shop_id, name, phone, email, gender, province, city, district, "
-            "source_channel, attributes, is_automated_targeting_refused, is_region_edited, created_at, updated_at, "
-            "orders_count, total_spent, refunds_count, refunded_amount) "
-            "SELECT %s, '客户' || n, '+86137' || lpad(n::text, 8, '0'), NULL, 'unknown', '浙江省', '杭州市', '', "
-            "'web', '{}'::jsonb, false, false, now(), now(), 1 + n %% 7, (n %% 5000)::numeric + 0.5, 0, 0 "
-            "FROM generate_series(1, %s) AS n",
+            staged_insert(
+                "INSERT INTO customers_customer (shop_id, name, phone, email, gender, province, city, district, "
+                "source_channel, attributes, is_automated_targeting_refused, is_region_edited, created_at, "
+                "updated_at, orders_count, total_spent, refunds_count, refunded_amount) "
+                "SELECT %s, '客户' || n, '+86137' || lpad(n::text, 8, '0'), NULL, 'unknown', '浙江省', '杭州市', '', "
+                "'web', '{}'::jsonb, false, false, now(), now(), 1 + n %% 7, (n %% 5000)::numeric + 0.5, 0, 0 "
+                "FROM generate_series(1, %s) AS n",
+                connection,
+            ),
             [shop.pk, count],
         )
     tables_vacuum(["customers_customer"], analyze_only=True)
@@ -71,15 +75,19 @@ def _floor(shop, campaign) -> float:
     from django.db import connection
 
     from campaigns.services.coupons import CODE_SQL
+    from crm.platform.postgresql.citus import staged_insert
     from crm.tenancy.context import shop_scope
 
     with shop_scope(shop.pk), connection.cursor() as cursor:
         started = time.perf_counter()
         cursor.execute(
-            "INSERT INTO campaigns_coupon (shop_id, campaign_id, customer_id, code, is_holdout, source, reason, "
-            f"used_count, issued_at) SELECT shop_id, %s, id, {CODE_SQL}, false, 'audience', '', 0, now() "  # noqa: S608
-            "FROM customers_customer WHERE shop_id = %s AND total_spent >= 0 AND merged_into_id IS NULL "
-            "AND erased_at IS NULL AND NOT is_automated_targeting_refused",
+            staged_insert(
+                "INSERT INTO campaigns_coupon (shop_id, campaign_id, customer_id, code, is_holdout, source, reason, "
+                f"used_count, issued_at) SELECT shop_id, %s, id, {CODE_SQL}, false, 'audience', '', 0, now() "  # noqa: S608
+                "FROM customers_customer WHERE shop_id = %s AND total_spent >= 0 AND merged_into_id IS NULL "
+                "AND erased_at IS NULL AND NOT is_automated_targeting_refused",
+                connection,
+            ),
             [campaign.pk, shop.pk],
         )
     seconds = time.perf_counter() - started

@@ -143,14 +143,21 @@ def _load(shop, count: int) -> dict:
 
 
 def _tags_load(cursor, shop_id: int, first_id: int, count: int) -> None:
+    from django.db import connection
+
+    from crm.platform.postgresql.citus import staged_insert
+
     now = datetime.now(UTC)
     for name, color in TAGS:
         cursor.execute("INSERT INTO customers_tag (shop_id, name, color, created_at) VALUES (%s, %s, %s, %s) "
                        "ON CONFLICT DO NOTHING", [shop_id, name, color, now])  # fmt: skip
     cursor.execute(
-        "INSERT INTO customers_customertag (shop_id, customer_id, tag_id, source, created_at) "
-        "SELECT %s, c, t.id, 'bench', now() FROM generate_series(%s, %s, 10) AS c "
-        "JOIN customers_tag t ON t.shop_id = %s AND t.name = ANY(%s)",
+        staged_insert(
+            "INSERT INTO customers_customertag (shop_id, customer_id, tag_id, source, created_at) "
+            "SELECT %s, c, t.id, 'bench', now() FROM generate_series(%s, %s, 10) AS c "
+            "JOIN customers_tag t ON t.shop_id = %s AND t.name = ANY(%s)",
+            connection,
+        ),
         [shop_id, first_id, first_id + count - 1, shop_id, ["VIP", "老客户"]],
     )
 

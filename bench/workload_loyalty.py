@@ -47,12 +47,14 @@ def _pending_entries_load(shop, count: int) -> None:
     """`count` earn entries, pending, due an hour ago, spread over the shop's customers."""
     from django.db import connection
 
+    from crm.platform.postgresql.citus import staged_insert
     from crm.tenancy.context import shop_scope
 
     with shop_scope(shop.pk), connection.cursor() as cursor:
         cursor.execute("DELETE FROM loyalty_ledgerentry WHERE shop_id = %s", [shop.pk])
         cursor.execute(
-            """
+            staged_insert(
+                """
             INSERT INTO loyalty_ledgerentry (shop_id, customer_id, kind, points, growth, remaining, is_pending,
                 order_external_id, rule, reason, created_at, available_at, expires_at)
             SELECT %s, c.ids[1 + n %% array_length(c.ids, 1)], 'earn', 100, 100, 100, true, '', 'bench', '',
@@ -60,6 +62,8 @@ def _pending_entries_load(shop, count: int) -> None:
             FROM generate_series(1, %s) AS n,
                  (SELECT array_agg(id ORDER BY id) AS ids FROM customers_customer WHERE shop_id = %s) AS c
             """,
+                connection,
+            ),
             [shop.pk, count, shop.pk],
         )
 
