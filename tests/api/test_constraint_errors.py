@@ -85,6 +85,9 @@ def test_a_request_that_loses_a_deadlock_is_a_409_and_writes_nothing(shop):
 
     thread = threading.Thread(target=rival)
     thread.start()
+    # The rival's transaction starts first: PostgreSQL aborts the one that waited first and
+    # Citus the youngest, and both are then the request's.
+    assert second_held.wait(10)
     request = APIRequestFactory().post("/api/v1/probe/", {}, format="json", HTTP_AUTHORIZATION=f"Bearer {raw_key}")
     view = RenameTwo.as_view(first=first.pk, second=second.pk, first_locked=first_locked, second_held=second_held)
     with transaction.atomic():  # the request's transaction (ATOMIC_REQUESTS)
