@@ -1,7 +1,8 @@
 """The shape a distributed database (Citus) needs, checked on every run on plain PostgreSQL:
 tenant tables keyed (shop_id, ...), foreign keys between them composite with shop_id, tenant
-settings set by SET LOCAL (never set_config), raw SQL joins between tenant tables on shop_id.
-Each check is also run on a planted violation, so it is known to fail."""
+settings set by SET LOCAL (never set_config), raw SQL joins between tenant tables on shop_id,
+and a shop compared by a scalar subquery only through shop_key() (Citus routes a plain
+equality only). Each check is also run on a planted violation, so it is known to fail."""
 
 import re
 
@@ -86,6 +87,15 @@ def set_config_offenders(text: str) -> list[int]:
     ]
 
 
+# `shop_id = (SELECT %s::bigint)` written into a statement: plain PostgreSQL's planning trick,
+# which Citus cannot route; crm/platform/postgresql/citus.py's shop_key() gives it per engine.
+_SHOP_SUBQUERY = re.compile(r"shop_id\s*=\s*\(\s*SELECT\s+%", re.IGNORECASE)
+
+
+def shop_subquery_offenders(text: str) -> list[int]:
+    return [number for number, line in enumerate(text.splitlines(), 1) if _SHOP_SUBQUERY.search(line)]
+
+
 JOIN = re.compile(
     r"\bJOIN\s+(?P<table>\w+)(?:\s+(?:AS\s+)?(?!ON\b)\w+)?\s+ON\s+(?P<condition>.*?)"
     r"(?=\b(?:WHERE|JOIN|LEFT|RIGHT|FULL|INNER|CROSS|GROUP|ORDER|LIMIT|UNION)\b|[\"')]|$)",
@@ -150,6 +160,22 @@ def test_planted_set_config_is_found():
     assert set_config_offenders('cursor.execute("SELECT set_config(%s, %s, true)", [name, value])') == [1]
     assert set_config_offenders('cursor.execute("SET LOCAL app.shop_id = %s", [shop])') == []
     assert set_config_offenders("cursor.execute(\"SELECT set_config('lock_timeout', %s, false)\")") == []
+
+
+def test_a_shop_is_compared_by_subquery_only_through_shop_key():
+    offenders = [
+        f"{name}:{line}"
+        for path, name in source_files(include_migrations=True)
+        for line in shop_subquery_offenders(path.read_text())
+    ]
+    assert offenders == []
+
+
+def test_planted_shop_subquery_is_found():
+    assert shop_subquery_offenders('"WHERE o.shop_id = (SELECT %s::bigint) AND o.id = ANY(%s)"') == [1]
+    assert shop_subquery_offenders('"WHERE shop_id = ( select %(shop_id)s::bigint)"') == [1]
+    assert shop_subquery_offenders('f"WHERE o.shop_id = {shop_key(connection)} AND o.id = ANY(%s)"') == []
+    assert shop_subquery_offenders('"USING (shop_id = (SELECT crm_current_shop_id()))"') == []
 
 
 def test_raw_joins_between_tenant_tables_match_shop_id():
