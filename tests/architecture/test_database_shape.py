@@ -145,14 +145,18 @@ def test_planted_tenant_tables_with_wrong_keys_are_found():
         assert {name for _, name in foreign_key_offenders(cursor, schema)} == {"planted_child_parent_id_fkey"}
 
 
-def test_no_set_config_in_source_or_migrations():
-    offenders = [
-        f"{name}:{line}"
+def source_offenders(find, *, allowed=frozenset()) -> list[str]:
+    """`file:finding` for what `find(text)` reports in every source file and migration."""
+    return [
+        f"{name}:{found}"
         for path, name in source_files(include_migrations=True)
-        if name not in SET_CONFIG_ALLOWED
-        for line in set_config_offenders(path.read_text())
+        if name not in allowed
+        for found in find(path.read_text())
     ]
-    assert offenders == []
+
+
+def test_no_set_config_in_source_or_migrations():
+    assert source_offenders(set_config_offenders, allowed=SET_CONFIG_ALLOWED) == []
 
 
 def test_planted_set_config_is_found():
@@ -163,12 +167,7 @@ def test_planted_set_config_is_found():
 
 
 def test_a_shop_is_compared_by_subquery_only_through_shop_key():
-    offenders = [
-        f"{name}:{line}"
-        for path, name in source_files(include_migrations=True)
-        for line in shop_subquery_offenders(path.read_text())
-    ]
-    assert offenders == []
+    assert source_offenders(shop_subquery_offenders) == []
 
 
 def test_planted_shop_subquery_is_found():
@@ -180,12 +179,7 @@ def test_planted_shop_subquery_is_found():
 
 def test_raw_joins_between_tenant_tables_match_shop_id():
     tenant_tables = model_tenant_tables()
-    offenders = [
-        f"{name}: {join}"
-        for path, name in source_files(include_migrations=True)
-        for join in raw_join_offenders(path.read_text(), tenant_tables)
-    ]
-    assert offenders == []
+    assert source_offenders(lambda text: raw_join_offenders(text, tenant_tables)) == []
 
 
 def test_planted_raw_join_without_shop_id_is_found():
